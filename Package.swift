@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swissagent",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swissagent", targets: ["swissagent"]),
+        .library(name: "AgentCore", targets: ["AgentCore"]),
+        .library(name: "RedisQueue", targets: ["RedisQueue"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thin system-library wrappers: a modulemap and a shim header each, no Swift.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncurses-dev"])]),
+
+        .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
+        .executableTarget(
+            name: "swissagent",
+            dependencies: [
+                "AgentCore", "RedisQueue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Test helpers: a real redis-server per test run, queues under their own key prefix.
+        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore"], path: "Tests/RedisTestSupport"),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
+        .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "RedisTestSupport"]),
+    ]
+)

@@ -1,0 +1,116 @@
+import Foundation
+
+/// One entry of a job's history: every transition, and every acknowledgement that was ignored.
+public struct JobEvent: Sendable, Equatable, Codable {
+    public var at: Double          // unix ms
+    public var event: String       // enqueued, claimed, succeeded, retry_scheduled, failed, orphaned, ...
+    public var attempt: Int?
+    public var worker: String?
+    public var error: String?
+    public var note: String?
+
+    public init(at: Double, event: String, attempt: Int? = nil, worker: String? = nil, error: String? = nil, note: String? = nil) {
+        self.at = at
+        self.event = event
+        self.attempt = attempt
+        self.worker = worker
+        self.error = error
+        self.note = note
+    }
+}
+
+/// A job as stored: its spec (raw, since garbage may be stored too), state and history.
+public struct JobRecord: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var state: JobState
+    public var specJSON: String
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var orphaned: Int
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var finishedAt: Date?
+    public var runAt: Date?
+    public var leaseUntil: Date?
+    public var worker: String?
+    public var lastError: String?
+    public var result: String?
+    public var cancelRequested: Bool
+    public var history: [JobEvent]
+
+    public init(id: String, queue: String, state: JobState, specJSON: String, attempts: Int = 0, maxAttempts: Int = 0,
+                orphaned: Int = 0, createdAt: Date? = nil, updatedAt: Date? = nil, finishedAt: Date? = nil, runAt: Date? = nil,
+                leaseUntil: Date? = nil, worker: String? = nil, lastError: String? = nil, result: String? = nil,
+                cancelRequested: Bool = false, history: [JobEvent] = []) {
+        self.id = id
+        self.queue = queue
+        self.state = state
+        self.specJSON = specJSON
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.orphaned = orphaned
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+        self.runAt = runAt
+        self.leaseUntil = leaseUntil
+        self.worker = worker
+        self.lastError = lastError
+        self.result = result
+        self.cancelRequested = cancelRequested
+        self.history = history
+    }
+
+    /// The spec, when the stored JSON is a valid job.
+    public var spec: JobSpec? { try? JobSpecParser().parse(Data(specJSON.utf8)) }
+
+    /// Every attempt's error, oldest first.
+    public var errors: [JobEvent] { history.filter { $0.error != nil } }
+}
+
+/// A row of a job list: what a listing shows without loading whole histories.
+public struct JobSummary: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var state: JobState?
+    public var tools: String
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var worker: String?
+    public var lastError: String?
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var tenant: String?
+
+    public init(id: String, queue: String, state: JobState?, tools: String, attempts: Int, maxAttempts: Int, worker: String?,
+                lastError: String?, createdAt: Date?, updatedAt: Date?, tenant: String?) {
+        self.id = id
+        self.queue = queue
+        self.state = state
+        self.tools = tools
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.worker = worker
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.tenant = tenant
+    }
+}
+
+/// What listings and filters need from a stored spec, read leniently (a stored spec may be garbage).
+public struct SpecDigest: Sendable, Equatable {
+    public var tools: [String] = []
+    public var tenant: String?
+    public var maxAttempts: Int?
+    public var metadata: [String: JSONValue] = [:]
+
+    public init(json: String?) {
+        guard let json, let value = try? JSONValue.parse(Data(json.utf8)), let o = value.objectValue else { return }
+        tools = o["steps"]?.arrayValue?.compactMap { $0["tool"]?.stringValue } ?? []
+        tenant = o["tenant"]?.stringValue
+        maxAttempts = o["max_attempts"]?.numberValue.map { Int($0) }
+        metadata = o["metadata"]?.objectValue ?? [:]
+    }
+}

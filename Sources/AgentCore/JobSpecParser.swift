@@ -1,0 +1,171 @@
+import Foundation
+
+/// Turns job JSON into a `JobSpec`, refusing bad input with the exact field and reason.
+public struct JobSpecParser: Sendable {
+    public static let defaultMaxBytes = 1 << 20
+
+    /// Largest accepted job, in bytes of JSON.
+    public var maxBytes: Int
+    /// Tools a step may name; the worker's router has the final word.
+    public var knownTools: Set<String>
+
+    public static let builtinTools: Set<String> = ["shell", "code", "write_file", "read_file"]
+
+    public init(maxBytes: Int = JobSpecParser.defaultMaxBytes, knownTools: Set<String> = JobSpecParser.builtinTools) {
+        self.maxBytes = maxBytes
+        self.knownTools = knownTools
+    }
+
+    public func parse(_ data: Data, defaultQueue: String? = nil) throws(JobSpecError) -> JobSpec {
+        guard data.count <= maxBytes else {
+            throw JobSpecError("", "job is \(data.count) bytes, over the \(maxBytes)-byte limit")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(data)
+        } catch {
+            throw JobSpecError("", "not valid JSON: \(Self.describe(error, in: data))")
+        }
+        return try parse(value, defaultQueue: defaultQueue)
+    }
+
+    public func parse(_ value: JSONValue, defaultQueue: String? = nil) throws(JobSpecError) -> JobSpec {
+        guard let obj = value.objectValue else {
+            throw JobSpecError("", "expected a JSON object, got \(value.typeName)")
+        }
+        let known: Set<String> = ["id", "queue", "tenant", "task", "steps", "sandbox", "residency", "timeout_s",
+                                  "max_attempts", "env", "metadata", "run_at"]
+        if let unknown = obj.keys.sorted().first(where: { !known.contains($0) }) {
+            throw JobSpecError(unknown, "unknown field (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        var spec = JobSpec()
+        spec.id = try optionalString(obj, "id")
+        if let id = spec.id { try Self.checkName(id, path: "id") }
+        spec.queue = try optionalString(obj, "queue") ?? defaultQueue ?? JobSpec.defaultQueue
+        try Self.checkName(spec.queue, path: "queue")
+        spec.tenant = try optionalString(obj, "tenant")
+        spec.task = try optionalString(obj, "task")
+        spec.residency = try optionalString(obj, "residency")
+        if let s = try optionalString(obj, "sandbox") {
+            guard let choice = SandboxChoice(rawValue: s) else {
+                throw JobSpecError("sandbox", "expected one of local, e2b, auto, got \"\(s)\"")
+            }
+            spec.sandbox = choice
+        }
+        spec.timeoutSeconds = try positiveNumber(obj["timeout_s"], "timeout_s")
+        if let n = try positiveNumber(obj["max_attempts"], "max_attempts") {
+            guard n == n.rounded(), n <= 100 else { throw JobSpecError("max_attempts", "expected a whole number from 1 to 100") }
+            spec.maxAttempts = Int(n)
+        }
+        if let v = obj["run_at"], v != .null {
+            guard let n = v.numberValue, n >= 0 else {
+                throw JobSpecError("run_at", "expected unix time in seconds, got \(v.typeName)")
+            }
+            spec.runAt = n
+        }
+        if let v = obj["env"], v != .null {
+            guard let env = v.objectValue else { throw JobSpecError("env", "expected an object of strings, got \(v.typeName)") }
+            for (k, val) in env {
+                guard let s = val.stringValue else { throw JobSpecError("env.\(k)", "expected a string, got \(val.typeName)") }
+                spec.env[k] = s
+            }
+        }
+        if let v = obj["metadata"], v != .null {
+            guard let meta = v.objectValue else { throw JobSpecError("metadata", "expected an object, got \(v.typeName)") }
+            spec.metadata = meta
+        }
+        if let v = obj["steps"], v != .null {
+            guard let steps = v.arrayValue else { throw JobSpecError("steps", "expected an array, got \(v.typeName)") }
+            spec.steps = try steps.enumerated().map { (i, s) throws(JobSpecError) in try parseStep(s, path: "steps[\(i)]") }
+        }
+        if spec.steps.isEmpty && (spec.task ?? "").isEmpty {
+            throw JobSpecError("steps", "a job needs \"steps\" (a non-empty array) or a \"task\"")
+        }
+        return spec
+    }
+
+    private func parseStep(_ value: JSONValue, path: String) throws(JobSpecError) -> StepSpec {
+        guard let obj = value.objectValue else { throw JobSpecError(path, "expected an object, got \(value.typeName)") }
+        let known: Set<String> = ["tool", "input", "timeout_s", "network", "limits"]
+        if let unknown = obj.keys.sorted().first(where: { !known.contains($0) }) {
+            throw JobSpecError("\(path).\(unknown)", "unknown field (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let tool = try optionalString(obj, "tool", path: path) else { throw JobSpecError("\(path).tool", "missing") }
+        guard knownTools.contains(tool) else {
+            throw JobSpecError("\(path).tool", "unknown tool \"\(tool)\" (known: \(knownTools.sorted().joined(separator: ", ")))")
+        }
+        var step = StepSpec(tool: tool)
+        if let v = obj["input"], v != .null {
+            guard let input = v.objectValue else { throw JobSpecError("\(path).input", "expected an object, got \(v.typeName)") }
+            step.input = input
+        }
+        try checkInput(step, path: path)
+        step.timeoutSeconds = try positiveNumber(obj["timeout_s"], "\(path).timeout_s")
+        if let v = obj["network"], v != .null {
+            guard case .bool(let b) = v else { throw JobSpecError("\(path).network", "expected a boolean, got \(v.typeName)") }
+            step.network = b
+        }
+        if let v = obj["limits"], v != .null {
+            guard let l = v.objectValue else { throw JobSpecError("\(path).limits", "expected an object, got \(v.typeName)") }
+            func int(_ key: String) throws(JobSpecError) -> Int? {
+                guard let n = try positiveNumber(l[key], "\(path).limits.\(key)") else { return nil }
+                return Int(n)
+            }
+            step.limits = StepLimits(memoryMB: try int("memory_mb"), outputBytes: try int("output_bytes"),
+                                     cpuSeconds: try int("cpu_s"), processes: try int("processes"))
+        }
+        return step
+    }
+
+    /// The fields each built-in tool needs, checked at the door rather than in the sandbox.
+    private func checkInput(_ step: StepSpec, path: String) throws(JobSpecError) {
+        let required: [String]
+        switch step.tool {
+        case "shell": required = ["command"]
+        case "code": required = ["language", "source"]
+        case "write_file": required = ["path", "content"]
+        case "read_file": required = ["path"]
+        default: required = []
+        }
+        for key in required {
+            guard let v = step.input[key] else { throw JobSpecError("\(path).input.\(key)", "missing (the \(step.tool) tool needs it)") }
+            guard v.stringValue != nil else { throw JobSpecError("\(path).input.\(key)", "expected a string, got \(v.typeName)") }
+        }
+    }
+
+    private func optionalString(_ obj: [String: JSONValue], _ key: String, path: String? = nil) throws(JobSpecError) -> String? {
+        guard let v = obj[key], v != .null else { return nil }
+        guard let s = v.stringValue else {
+            throw JobSpecError(path.map { "\($0).\(key)" } ?? key, "expected a string, got \(v.typeName)")
+        }
+        return s
+    }
+
+    private func positiveNumber(_ v: JSONValue?, _ path: String) throws(JobSpecError) -> Double? {
+        guard let v, v != .null else { return nil }
+        guard let n = v.numberValue else { throw JobSpecError(path, "expected a number, got \(v.typeName)") }
+        guard n > 0, n.isFinite else { throw JobSpecError(path, "expected a positive number, got \(n)") }
+        return n
+    }
+
+    /// Queue names and ids go into Redis keys: keep them short and free of braces and spaces.
+    static func checkName(_ s: String, path: String) throws(JobSpecError) {
+        let ok = !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "-_.:@".unicodeScalars.contains($0)
+        }
+        if !ok {
+            throw JobSpecError(path, "expected 1-128 letters, digits or - _ . : @, got \"\(s.prefix(40))\"")
+        }
+    }
+
+    /// JSONDecoder only says "not valid JSON"; JSONSerialization says where ("around character 8").
+    private static func describe(_ error: any Error, in data: Data) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            if let where_ = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String { return where_ }
+        }
+        if case DecodingError.dataCorrupted(let ctx) = error { return ctx.debugDescription }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+/// A job handed to one consumer. `claim` is the token every later acknowledgement must carry:
+/// an ack with an older token (the job was reclaimed meanwhile) is ignored and recorded.
+public struct ClaimedJob: Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var specJSON: String
+    public var claim: Int
+    public var attempt: Int
+    public var enqueuedAt: Date
+
+    public init(id: String, queue: String, specJSON: String, claim: Int, attempt: Int, enqueuedAt: Date) {
+        self.id = id
+        self.queue = queue
+        self.specJSON = specJSON
+        self.claim = claim
+        self.attempt = attempt
+        self.enqueuedAt = enqueuedAt
+    }
+
+    public var token: ClaimToken { ClaimToken(id: id, queue: queue, claim: claim, attempt: attempt) }
+}
+
+public struct ClaimToken: Sendable, Hashable {
+    public var id: String
+    public var queue: String
+    public var claim: Int
+    /// The attempt this claim is (1-based), for the retry backoff.
+    public var attempt: Int
+
+    public init(id: String, queue: String, claim: Int, attempt: Int) {
+        self.id = id
+        self.queue = queue
+        self.claim = claim
+        self.attempt = attempt
+    }
+}
+
+/// Who is claiming, and for how long (seconds) the lease runs.
+public struct ClaimRequest: Sendable {
+    public var worker: String
+    public var lease: Double
+
+    public init(worker: String, lease: Double) {
+        self.worker = worker
+        self.lease = lease
+    }
+}
+
+/// What happened to an acknowledgement.
+public enum AckOutcome: String, Sendable {
+    case succeeded, retrying, failed, cancelled
+    /// The same acknowledgement arrived again; nothing changed.
+    case duplicate
+    /// The job was no longer this consumer's (its lease ran out and it was taken back); recorded in its history.
+    case stale
+    case missing
+}
+
+/// How a failed attempt should end.
+public enum FailureKind: String, Sendable {
+    /// Retry after a backoff while attempts remain.
+    case retryable
+    /// Retrying cannot help (bad input, unknown tool): straight to failed.
+    case permanent
+    /// The job was cancelled while running.
+    case cancelled
+}
+
+/// The answer to a lease renewal, per job.
+public enum LeaseStatus: String, Sendable {
+    case ok
+    /// Cancellation was requested: stop the job and acknowledge it as cancelled.
+    case cancelRequested = "cancel"
+    /// The job is no longer this consumer's: stop and do not acknowledge.
+    case lost
+}
+
+public enum CancelOutcome: Sendable, Equatable {
+    case cancelled
+    /// Active: the worker running it was signalled and will stop it.
+    case requested
+    case alreadyFinished(JobState)
+    case notFound
+}
+
+public enum RequeueOutcome: Sendable, Equatable {
+    case requeued
+    case notRequeueable(JobState)
+    case notFound
+}
+
+public enum DeleteOutcome: Sendable, Equatable {
+    case deleted
+    case active
+    case notFound
+}
+
+/// Which failed jobs a bulk requeue takes: all of them, or those whose error, tools, tenant or
+/// metadata (`key=value`) contain `text` (case-insensitive).
+public struct JobFilter: Sendable, Equatable {
+    public var text: String?
+
+    public init(text: String? = nil) { self.text = text }
+
+    public func matches(error: String?, specJSON: String?) -> Bool {
+        guard let text, !text.isEmpty else { return true }
+        let needle = text.lowercased()
+        if let error, error.lowercased().contains(needle) { return true }
+        let digest = SpecDigest(json: specJSON)
+        if digest.tools.contains(where: { $0.lowercased().contains(needle) }) { return true }
+        if let tenant = digest.tenant, tenant.lowercased().contains(needle) { return true }
+        for (k, v) in digest.metadata where "\(k)=\(v.displayText)".lowercased().contains(needle) { return true }
+        return false
+    }
+}
+
+/// A queue's depth and rates, all read in O(1).
+public struct QueueStats: Sendable, Equatable {
+    public var queue: String
+    public var paused: Bool
+    public var pending: Int
+    public var active: Int
+    public var scheduled: Int
+    public var retrying: Int
+    public var failed: Int
+    public var succeeded: Int
+    public var cancelled: Int
+    /// Active jobs whose lease ran out and that the reaper has not yet returned.
+    public var orphaned: Int
+    public var oldestPendingAge: Double?
+    /// Last 60 minutes, oldest first; the last element is the current minute.
+    public var processedPerMinute: [Int]
+    public var failedPerMinute: [Int]
+
+    public init(queue: String, paused: Bool = false, pending: Int = 0, active: Int = 0, scheduled: Int = 0, retrying: Int = 0,
+                failed: Int = 0, succeeded: Int = 0, cancelled: Int = 0, orphaned: Int = 0, oldestPendingAge: Double? = nil,
+                processedPerMinute: [Int] = [], failedPerMinute: [Int] = []) {
+        self.queue = queue
+        self.paused = paused
+        self.pending = pending
+        self.active = active
+        self.scheduled = scheduled
+        self.retrying = retrying
+        self.failed = failed
+        self.succeeded = succeeded
+        self.cancelled = cancelled
+        self.orphaned = orphaned
+        self.oldestPendingAge = oldestPendingAge
+        self.processedPerMinute = processedPerMinute
+        self.failedPerMinute = failedPerMinute
+    }
+
+    public func count(_ state: JobState) -> Int {
+        switch state {
+        case .pending: pending
+        case .active: active
+        case .scheduled: scheduled
+        case .retrying: retrying
+        case .failed: failed
+        case .succeeded: succeeded
+        case .cancelled: cancelled
+        }
+    }
+}
+
+/// A live worker, as its heartbeat last said.
+public struct WorkerInfo: Sendable, Equatable, Codable {
+    public var id: String
+    public var host: String
+    public var pid: Int
+    public var startedAt: Double
+    public var heartbeatAt: Double
+    public var queues: [String]
+    public var concurrency: Int
+    public var currentJobs: [String]
+
+    public init(id: String, host: String, pid: Int, startedAt: Double, heartbeatAt: Double, queues: [String], concurrency: Int,
+                currentJobs: [String]) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.startedAt = startedAt
+        self.heartbeatAt = heartbeatAt
+        self.queues = queues
+        self.concurrency = concurrency
+        self.currentJobs = currentJobs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, host, pid, queues, concurrency
+        case startedAt = "started_at", heartbeatAt = "heartbeat_at", currentJobs = "current_jobs"
+    }
+}
+
+/// One chunk of a job's output, as stored in its stream.
+public struct OutputEvent: Sendable, Equatable {
+    public enum Stream: String, Sendable { case stdout, stderr, system }
+
+    /// The stream entry id ("1700000000000-0"); empty before it is stored.
+    public var offset: String
+    public var step: Int
+    public var stream: Stream
+    public var text: String
+
+    public init(offset: String = "", step: Int, stream: Stream, text: String) {
+        self.offset = offset
+        self.step = step
+        self.stream = stream
+        self.text = text
+    }
+}
+
+/// How long finished jobs are kept.
+public struct RetentionPolicy: Sendable, Equatable {
+    public var succeededSeconds: Double
+    public var failedSeconds: Double
+    public var failedMaxCount: Int
+
+    public init(succeededSeconds: Double = 24 * 3600, failedSeconds: Double = 30 * 24 * 3600, failedMaxCount: Int = 100_000) {
+        self.succeededSeconds = succeededSeconds
+        self.failedSeconds = failedSeconds
+        self.failedMaxCount = failedMaxCount
+    }
+}

@@ -1,0 +1,201 @@
+import Dispatch
+import Foundation
+
+/// An argument of a Redis command: text or raw bytes, sent binary-safe.
+public protocol RedisArgument: Sendable {
+    var redisBytes: [UInt8] { get }
+}
+
+extension String: RedisArgument { public var redisBytes: [UInt8] { Array(utf8) } }
+extension Int: RedisArgument { public var redisBytes: [UInt8] { Array(String(self).utf8) } }
+extension Double: RedisArgument { public var redisBytes: [UInt8] { Array(String(self).utf8) } }
+extension Array: RedisArgument where Element == UInt8 { public var redisBytes: [UInt8] { self } }
+
+/// One Redis connection behind an async API. hiredis blocks, so every call runs on the client's
+/// own serial dispatch queue (its own thread, never Swift's cooperative pool). A broken connection
+/// is dropped at once and the next call reconnects, waiting out an exponential backoff
+/// (100 ms doubling to 5 s) after each failed attempt, so a loop that keeps calling backs off by itself.
+///
+/// `@unchecked Sendable`: `connection`, `backoff` and `nextAttempt` are only read or written on `queue`.
+public final class RedisClient: @unchecked Sendable {
+    public let config: RedisConfig
+    private let queue: DispatchQueue
+    private var connection: RedisConnection?
+    private var backoff: Double = 0
+    private var nextAttempt: Date = .distantPast
+    private let scripts = ScriptCache()
+
+    public init(_ config: RedisConfig, label: String = "redis") {
+        self.config = config
+        queue = DispatchQueue(label: "swissagent.\(label)")
+    }
+
+    public convenience init(url: String, label: String = "redis") throws(RedisError) {
+        self.init(try RedisConfig(url: url), label: label)
+    }
+
+    /// Runs one command. Error replies come back as `.error`; use `orThrow()` to raise them.
+    @discardableResult
+    public func send(_ args: [any RedisArgument], timeout: Double? = nil) async throws -> RedisReply {
+        try await pipeline([args], timeout: timeout)[0]
+    }
+
+    /// Runs one command and raises an error reply.
+    @discardableResult
+    public func call(_ args: any RedisArgument...) async throws -> RedisReply {
+        try await send(args).orThrow()
+    }
+
+    /// Sends all commands in one write and reads all replies: one round trip.
+    public func pipeline(_ commands: [[any RedisArgument]], timeout: Double? = nil) async throws -> [RedisReply] {
+        if commands.isEmpty { return [] }
+        let raw = commands.map { $0.map(\.redisBytes) }
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async {
+                cont.resume(with: Result { () throws(RedisError) in try self.runLocked(raw, timeout: timeout) })
+            }
+        }
+    }
+
+    /// Queues the commands on the connection now, in call order, and returns at once: the caller can
+    /// prepare the next batch while Redis works on this one. Await `replies()` for the answers.
+    public func submit(_ commands: [[[UInt8]]], timeout: Double? = nil) -> PendingReplies {
+        let pending = PendingReplies()
+        queue.async {
+            pending.fulfil(Result { () throws(RedisError) in try self.runLocked(commands, timeout: timeout) })
+        }
+        return pending
+    }
+
+    /// Runs a Lua script by its SHA, loading it first and again after NOSCRIPT (a flushed script cache).
+    public func eval(_ script: RedisScript, keys: [String], args: [any RedisArgument]) async throws -> RedisReply {
+        let head: [any RedisArgument] = [String(keys.count)] + keys
+        for _ in 0..<2 {
+            let sha = try await load(script)
+            let reply = try await send(["EVALSHA", sha] + head + args)
+            if case .error(let msg) = reply, msg.hasPrefix("NOSCRIPT") {
+                scripts.forget(script.name)
+                continue
+            }
+            return try reply.orThrow()
+        }
+        throw RedisError.server("NOSCRIPT: script \(script.name) could not be loaded")
+    }
+
+    /// Pipelines many runs of one script (e.g. a batch enqueue) in one round trip.
+    public func evalBatch(_ script: RedisScript, _ calls: [(keys: [String], args: [any RedisArgument])]) async throws -> [RedisReply] {
+        for _ in 0..<2 {
+            let sha = try await load(script)
+            let cmds: [[any RedisArgument]] = calls.map { ["EVALSHA", sha, String($0.keys.count)] + $0.keys + $0.args }
+            let replies = try await pipeline(cmds)
+            if replies.contains(where: { if case .error(let m) = $0 { m.hasPrefix("NOSCRIPT") } else { false } }) {
+                // Redis runs each EVALSHA independently: redo only the ones it refused.
+                scripts.forget(script.name)
+                let sha2 = try await load(script)
+                var out = replies
+                for (i, r) in replies.enumerated() {
+                    if case .error(let m) = r, m.hasPrefix("NOSCRIPT") {
+                        out[i] = try await send(["EVALSHA", sha2, String(calls[i].keys.count)] + calls[i].keys + calls[i].args)
+                    }
+                }
+                return out
+            }
+            return replies
+        }
+        return []
+    }
+
+    func load(_ script: RedisScript) async throws -> String {
+        if let sha = scripts.sha(script.name) { return sha }
+        guard let sha = try await call("SCRIPT", "LOAD", script.source).text else {
+            throw RedisError.unexpectedReply("SCRIPT LOAD returned no SHA")
+        }
+        scripts.store(script.name, sha)
+        return sha
+    }
+
+    func forgetScript(_ script: RedisScript) { scripts.forget(script.name) }
+
+    /// Drops the connection; the next call reconnects.
+    public func close() {
+        queue.sync { connection = nil }
+    }
+
+    private func runLocked(_ commands: [[[UInt8]]], timeout: Double?) throws(RedisError) -> [RedisReply] {
+        let conn = try connectLocked()
+        let baseMs = Int64(config.commandTimeout * 1000)
+        conn.setTimeout(ms: timeout.map { Int64($0 * 1000) } ?? baseMs)
+        do throws(RedisError) {
+            return try conn.send(commands)
+        } catch {
+            connection = nil  // hiredis contexts are dead after any error
+            throw error
+        }
+    }
+
+    private func connectLocked() throws(RedisError) -> RedisConnection {
+        if let connection { return connection }
+        let wait = nextAttempt.timeIntervalSinceNow
+        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        do throws(RedisError) {
+            let conn = try RedisConnection(config)
+            connection = conn
+            backoff = 0
+            return conn
+        } catch {
+            backoff = min(max(backoff * 2, 0.1), 5)
+            nextAttempt = Date().addingTimeInterval(backoff)
+            throw error
+        }
+    }
+}
+
+/// The replies of commands sent with `submit`, to be awaited later.
+/// `@unchecked Sendable`: `result` and `waiter` are only touched while holding `lock`.
+public final class PendingReplies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<[RedisReply], RedisError>?
+    private var waiter: CheckedContinuation<[RedisReply], any Error>?
+
+    func fulfil(_ r: Result<[RedisReply], RedisError>) {
+        let w: CheckedContinuation<[RedisReply], any Error>? = lock.withLock {
+            if let waiter { self.waiter = nil; return waiter }
+            result = r
+            return nil
+        }
+        w?.resume(with: r)
+    }
+
+    public func replies() async throws -> [RedisReply] {
+        try await withCheckedThrowingContinuation { cont in
+            let ready: Result<[RedisReply], RedisError>? = lock.withLock {
+                if let result { return result }
+                waiter = cont
+                return nil
+            }
+            if let ready { cont.resume(with: ready) }
+        }
+    }
+}
+
+/// SHA1s of loaded scripts, shared by a client's calls.
+/// `@unchecked Sendable`: all access holds `lock`.
+final class ScriptCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shas: [String: String] = [:]
+
+    func sha(_ name: String) -> String? { lock.withLock { shas[name] } }
+    func store(_ name: String, _ sha: String) { lock.withLock { shas[name] = sha } }
+    func forget(_ name: String) { lock.withLock { _ = shas.removeValue(forKey: name) } }
+}
+
+/// A named Lua script. All of them live in `Scripts.swift`.
+public struct RedisScript: Sendable {
+    public let name: String
+    public let source: String
+
+    public init(name: String, source: String) {
+        self.name = name
+        self.source = source
+    }
+}

@@ -1,0 +1,106 @@
+import AgentCore
+import Foundation
+
+extension RedisJobQueue {
+    /// Tries each queue in order; when all are empty, blocks on their markers (BZPOPMIN) until
+    /// work may have arrived or `wait` seconds pass. The blocking happens on this queue's own connection.
+    public func claim(queues: [String], worker: String, lease: Double, wait: Double) async throws -> ClaimedJob? {
+        let start = ContinuousClock.now
+        while true {
+            for q in queues {
+                if let job = try await claimOnce(queue: q, worker: worker, lease: lease) { return job }
+            }
+            let elapsed = ContinuousClock.now - start
+            let remaining = wait - Double(elapsed.components.seconds) - Double(elapsed.components.attoseconds) / 1e18
+            if remaining <= 0 { return nil }
+            let block = min(remaining, 5)
+            let markers = queues.map { keys.queue($0).marker }
+            try await client.send(["BZPOPMIN"] + markers + [String(format: "%.3f", block)],
+                                  timeout: block + client.config.commandTimeout).orThrow()
+        }
+    }
+
+    func claimOnce(queue: String, worker: String, lease: Double) async throws -> ClaimedJob? {
+        let q = keys.queue(queue)
+        let now = nowMs
+        let reply = try await client.eval(
+            Scripts.claim,
+            keys: [q.pending, q.active, q.lease, q.paused, q.marker, q.failed],
+            args: [now, now + Int(lease * 1000), worker, q.jobPrefix, "invalid-" + JobID.make(now: clock())]
+        )
+        return Self.decodeClaim(reply, queue: queue, now: now)
+    }
+
+    static func decodeClaim(_ reply: RedisReply, queue: String, now: Int) -> ClaimedJob? {
+        guard let f = reply.array, f.count == 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
+              let attempt = f[3].int else { return nil }
+        return ClaimedJob(id: id, queue: queue, specJSON: spec, claim: claim, attempt: attempt,
+                          enqueuedAt: Date(ms: f[4].double ?? Double(now)))
+    }
+
+    public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {
+        var out: [ClaimToken: LeaseStatus] = [:]
+        let until = nowMs + Int(lease * 1000)
+        for (queue, group) in Dictionary(grouping: tokens, by: \.queue) {
+            let q = keys.queue(queue)
+            var args: [any RedisArgument] = [until, q.jobPrefix, worker]
+            for t in group { args += [t.id, t.claim] }
+            let reply = try await client.eval(Scripts.renew, keys: [q.lease], args: args)
+            for (t, status) in zip(group, reply.texts) { out[t] = LeaseStatus(rawValue: status) ?? .lost }
+        }
+        return out
+    }
+
+    public func complete(_ token: ClaimToken, result: String?, next: ClaimRequest?) async throws -> (AckOutcome, ClaimedJob?) {
+        let q = keys.queue(token.queue)
+        let now = nowMs
+        let reply = try await client.eval(
+            Scripts.complete,
+            keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.succeeded, q.processed(minute: now / 60_000),
+                   q.pending, q.paused, q.marker, q.failed],
+            args: [token.id, token.claim, now, result ?? "", Self.counterTTLms,
+                   next?.worker ?? "", next.map { now + Int($0.lease * 1000) } ?? 0, q.jobPrefix, "invalid-" + JobID.make(now: clock())]
+        )
+        let parts = reply.array ?? []
+        let outcome = parts.first?.text.flatMap(AckOutcome.init(rawValue:)) ?? .missing
+        let job = parts.count > 1 ? Self.decodeClaim(parts[1], queue: token.queue, now: now) : nil
+        return (outcome, job)
+    }
+
+    public func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome {
+        let q = keys.queue(token.queue)
+        let now = nowMs
+        let retryAt = now + Int(retry.delay(afterAttempt: token.attempt) * 1000)
+        let minute = now / 60_000
+        let reply = try await client.eval(
+            Scripts.fail,
+            keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.retry, q.failed, q.cancelled,
+                   q.processed(minute: minute), q.failedCount(minute: minute)],
+            args: [token.id, token.claim, now, String(error.prefix(4000)), kind.rawValue, retryAt, Self.counterTTLms, ""]
+        )
+        return AckOutcome(rawValue: reply.text ?? "") ?? .missing
+    }
+
+    public func reapExpiredLeases(queue: String) async throws -> Int {
+        let q = keys.queue(queue)
+        let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker],
+                                          args: [nowMs, q.jobPrefix, maxOrphans, 500])
+        return reply.int ?? 0
+    }
+
+    public func promoteDue(queue: String) async throws -> Int {
+        let q = keys.queue(queue)
+        let reply = try await client.eval(Scripts.promote, keys: [q.retry, q.scheduled, q.pending, q.marker],
+                                          args: [nowMs, q.jobPrefix, 500])
+        return reply.int ?? 0
+    }
+
+    public func trim(queue: String) async throws -> Int {
+        let q = keys.queue(queue)
+        let reply = try await client.eval(
+            Scripts.trim, keys: [q.succeeded, q.failed, q.cancelled],
+            args: [nowMs, q.jobPrefix, Int(retention.succeededSeconds * 1000), Int(retention.failedSeconds * 1000),
+                   retention.failedMaxCount, 1000])
+        return reply.int ?? 0
+    }
+}

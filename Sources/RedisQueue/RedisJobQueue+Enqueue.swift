@@ -1,0 +1,76 @@
+import AgentCore
+import Foundation
+
+extension RedisJobQueue {
+    public func enqueue(_ spec: JobSpec) async throws -> String {
+        try await enqueue(batch: [spec])[0]
+    }
+
+    /// Stores the jobs: one script call per queue and chunk of 500, each sent as soon as it is built so
+    /// Redis stores one chunk while the next is prepared. Ids are kept when given, else assigned.
+    public func enqueue(batch specs: [JobSpec]) async throws -> [String] {
+        if specs.isEmpty { return [] }
+        let now = Array(String(nowMs).utf8)
+        let nowDate = clock()
+        try await registerQueues(Set(specs.map(\.queue)))
+        let sha = try await client.load(Scripts.enqueue)
+        var ids: [String] = []
+        ids.reserveCapacity(specs.count)
+        // Per queue, and per "ids were given" (those need an existence check): the args being built.
+        var building: [ChunkKey: [[UInt8]]] = [:]
+        var sent: [(PendingReplies, [[UInt8]])] = []
+
+        func send(_ key: ChunkKey) {
+            guard let args = building.removeValue(forKey: key), !args.isEmpty else { return }
+            let q = keys.queue(key.queue)
+            let command = [Array("EVALSHA".utf8), Array(sha.utf8), [0x33], Array(q.pending.utf8), Array(q.scheduled.utf8),
+                           Array(q.marker.utf8), Array(q.jobPrefix.utf8), now, key.check ? [0x31] : [0x30]] + args
+            sent.append((client.submit([command]), command))
+        }
+
+        for spec in specs {
+            let id = spec.id ?? JobID.make(now: nowDate)
+            ids.append(id)
+            var stored = spec
+            stored.id = nil  // the id is the key
+            let key = ChunkKey(queue: spec.queue, check: spec.id != nil)
+            let runAt: [UInt8] = spec.runAt.map { Array(String(Int($0 * 1000)).utf8) } ?? [0x30]
+            var args = building.removeValue(forKey: key) ?? []
+            args.append(Array(id.utf8))
+            args.append(stored.jsonBytes())
+            args.append(runAt)
+            building[key] = args
+            if args.count >= 500 * 3 { send(key) }
+        }
+        for key in Array(building.keys) { send(key) }
+
+        for (pending, command) in sent {
+            var reply = try await pending.replies()[0]
+            if case .error(let msg) = reply, msg.hasPrefix("NOSCRIPT") {
+                // The script cache was flushed under us: nothing of this call ran, so run it again.
+                client.forgetScript(Scripts.enqueue)
+                let fresh = try await client.load(Scripts.enqueue)
+                var again = command
+                again[1] = Array(fresh.utf8)
+                reply = try await client.submit([again]).replies()[0]
+            }
+            try reply.orThrow()
+        }
+        return ids
+    }
+
+    private struct ChunkKey: Hashable {
+        var queue: String
+        var check: Bool
+    }
+
+    func registerQueues(_ names: Set<String>) async throws {
+        let fresh = names.filter { knownQueues.insert($0) }
+        if fresh.isEmpty { return }
+        try await client.send(["SADD", keys.queues] + fresh.sorted()).orThrow()
+    }
+
+    public func queues() async throws -> [String] {
+        try await client.call("SMEMBERS", keys.queues).texts.sorted()
+    }
+}

@@ -1,0 +1,84 @@
+import AgentCore
+import Foundation
+
+extension RedisJobQueue {
+    /// Depths, oldest pending age and the last hour's rates: two round trips whatever the queue holds.
+    public func stats(queue: String) async throws -> QueueStats {
+        let q = keys.queue(queue)
+        let now = nowMs
+        let minute = now / 60_000
+        let minutes = (0..<60).map { minute - 59 + $0 }
+        let r = try await client.pipeline([
+            ["LLEN", q.pending], ["LLEN", q.active], ["ZCARD", q.scheduled], ["ZCARD", q.retry], ["ZCARD", q.failed],
+            ["ZCARD", q.succeeded], ["ZCARD", q.cancelled], ["EXISTS", q.paused], ["ZCOUNT", q.lease, "-inf", now],
+            ["LINDEX", q.pending, -1],
+            ["MGET"] + minutes.map { q.processed(minute: $0) },
+            ["MGET"] + minutes.map { q.failedCount(minute: $0) },
+        ])
+        for reply in r { try reply.orThrow() }
+        var stats = QueueStats(
+            queue: queue, paused: r[7].int == 1, pending: r[0].int ?? 0, active: r[1].int ?? 0, scheduled: r[2].int ?? 0,
+            retrying: r[3].int ?? 0, failed: r[4].int ?? 0, succeeded: r[5].int ?? 0, cancelled: r[6].int ?? 0,
+            orphaned: r[8].int ?? 0,
+            processedPerMinute: (r[10].array ?? []).map { $0.int ?? 0 },
+            failedPerMinute: (r[11].array ?? []).map { $0.int ?? 0 })
+        if let oldest = r[9].text,
+           let times = try await client.send(["HMGET", q.job(oldest), "enqueued_at", "created_at"]).array,
+           let enqueued = times.lazy.compactMap(\.double).first {
+            stats.oldestPendingAge = max(0, Double(now) - enqueued) / 1000
+        }
+        return stats
+    }
+
+    /// One page of a state's jobs, newest first: one range read and one pipelined HMGET.
+    public func list(queue: String, state: JobState, offset: Int, limit: Int) async throws -> [JobSummary] {
+        let q = keys.queue(queue)
+        let stop = offset + max(0, limit) - 1
+        guard limit > 0 else { return [] }
+        let ids: [String]
+        switch state {
+        case .pending, .active:
+            // pending: LPUSH puts the newest at the head. active: claims LMOVE to the head.
+            ids = try await client.call("LRANGE", state == .pending ? q.pending : q.active, offset, stop).texts
+        default:
+            guard let set = q.set(for: state.rawValue) else { return [] }
+            ids = try await client.call("ZREVRANGE", set, offset, stop).texts
+        }
+        if ids.isEmpty { return [] }
+        let fields = ["state", "attempts", "max_attempts", "worker", "error", "created_at", "updated_at", "spec"]
+        let replies = try await client.pipeline(ids.map { ["HMGET", q.job($0)] + fields })
+        return zip(ids, replies).map { id, reply in
+            let v = reply.array ?? []
+            func text(_ i: Int) -> String? { i < v.count ? v[i].text.flatMap { $0.isEmpty ? nil : $0 } : nil }
+            let digest = SpecDigest(json: text(7))
+            // A job untouched since enqueue has no updated_at yet: its creation time stands in.
+            return JobSummary(
+                id: id, queue: queue, state: text(0).flatMap(JobState.init(rawValue:)), tools: digest.tools.joined(separator: ","),
+                attempts: text(1).flatMap { Int($0) } ?? 0,
+                maxAttempts: text(2).flatMap { Int($0) } ?? digest.maxAttempts ?? 0, worker: text(3),
+                lastError: text(4), createdAt: text(5).flatMap { Double($0) }.map { Date(ms: $0) },
+                updatedAt: (text(6) ?? text(5)).flatMap { Double($0) }.map { Date(ms: $0) }, tenant: digest.tenant)
+        }
+    }
+
+    public func job(id: String) async throws -> JobRecord? {
+        guard let queue = try await locate(id) else { return nil }
+        let q = keys.queue(queue)
+        let r = try await client.pipeline([["HGETALL", q.job(id)], ["LRANGE", q.history(id), 0, -1]])
+        let flat = try r[0].orThrow().texts
+        var h: [String: String] = [:]
+        for i in stride(from: 0, to: flat.count - 1, by: 2) { h[flat[i]] = flat[i + 1] }
+        guard let state = h["state"].flatMap(JobState.init(rawValue:)) else { return nil }
+        func date(_ k: String) -> Date? { h[k].flatMap { Double($0) }.map { Date(ms: $0) } }
+        func int(_ k: String) -> Int { h[k].flatMap { Int($0) } ?? 0 }
+        let decoder = JSONDecoder()
+        let history = try r[1].orThrow().texts.compactMap { try? decoder.decode(JobEvent.self, from: Data($0.utf8)) }
+        return JobRecord(
+            id: id, queue: queue, state: state, specJSON: h["spec"] ?? "", attempts: int("attempts"),
+            maxAttempts: h["max_attempts"].flatMap { Int($0) } ?? SpecDigest(json: h["spec"]).maxAttempts ?? 0, orphaned: int("orphaned"), createdAt: date("created_at"),
+            updatedAt: date("updated_at") ?? date("created_at"), finishedAt: date("finished_at"), runAt: date("run_at"),
+            leaseUntil: date("lease_until"), worker: h["worker"].flatMap { $0.isEmpty ? nil : $0 },
+            lastError: h["error"], result: h["result"].flatMap { $0.isEmpty ? nil : $0 },
+            cancelRequested: h["cancel_requested"] != nil, history: history)
+    }
+}

@@ -1,0 +1,52 @@
+import AgentCore
+import Foundation
+
+/// `JobQueue` on Redis. One instance holds one connection: give each blocking consumer its own
+/// (`RedisJobQueue(config:)` is cheap), and share one for everything else.
+public final class RedisJobQueue: JobQueue, Sendable {
+    public let client: RedisClient
+    public let keys: Keys
+    public let retry: RetryPolicy
+    public let retention: RetentionPolicy
+    /// Jobs orphaned this many times go to failed instead of running again.
+    public let maxOrphans: Int
+    public let outputMaxEntries: Int
+    let clock: @Sendable () -> Date
+    let knownQueues = KnownQueues()
+
+    /// Per-minute counters live two hours, so the last hour is always complete.
+    static let counterTTLms = 2 * 3600 * 1000
+
+    public init(client: RedisClient, prefix: String = "swissagent:", retry: RetryPolicy = RetryPolicy(),
+                retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.keys = Keys(prefix: prefix)
+        self.retry = retry
+        self.retention = retention
+        self.maxOrphans = maxOrphans
+        self.outputMaxEntries = outputMaxEntries
+        self.clock = clock
+    }
+
+    /// A queue with the same settings on a connection of its own (for a blocking consumer).
+    public func withNewConnection(label: String = "redis") -> RedisJobQueue {
+        RedisJobQueue(client: RedisClient(client.config, label: label), prefix: keys.prefix, retry: retry, retention: retention,
+                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, clock: clock)
+    }
+
+    var nowMs: Int { Int(clock().timeIntervalSince1970 * 1000) }
+}
+
+/// Queue names this process has already registered, to skip a redundant SADD per enqueue.
+/// `@unchecked Sendable`: all access holds `lock`.
+final class KnownQueues: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: Set<String> = []
+
+    func insert(_ name: String) -> Bool { lock.withLock { names.insert(name).inserted } }
+}
+
+extension Date {
+    init(ms: Double) { self.init(timeIntervalSince1970: ms / 1000) }
+}

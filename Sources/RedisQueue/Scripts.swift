@@ -1,0 +1,332 @@
+/// Every multi-key state change is one of these Lua scripts, so each transition is atomic.
+/// Each lists its KEYS and ARGV. Keys of a job are built inside a script only from `jobPrefix`
+/// (`prefix{queue}:job:`), which carries the queue's hash tag, so they share the queue's slot.
+/// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
+/// Bump `version` when a script changes meaning.
+enum Scripts {
+    static let version = 1
+
+    /// Shared helpers: append to a job's history (capped) and bump a per-minute counter.
+    private static let prelude = """
+        local function hist(key, t)
+          if redis.call('RPUSH', key, cjson.encode(t)) > 200 then redis.call('LTRIM', key, -200, -1) end
+        end
+        local function bump(key, ttl)
+          if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+        end
+
+        """
+
+    private static func script(_ name: String, _ body: String) -> RedisScript {
+        RedisScript(name: name, source: "-- swissagent v\(version) \(name)\n" + prelude + body)
+    }
+
+    /// KEYS: pending, scheduled, marker
+    /// ARGV: jobPrefix, now, check (1 = the ids came from the caller: skip any that exists),
+    ///       then 3 per job: id, spec, run_at (ms; 0 = now)
+    /// Returns per job 1 when stored, 0 when a job with that id already exists (enqueue is idempotent by id).
+    /// One call stores a whole chunk: ids go to pending in a single LPUSH. Everything else about a job
+    /// (max attempts, tools, tenant) is read from its spec when needed, which keeps this, the hot path, short.
+    static let enqueue = script("enqueue", """
+        local now = ARGV[2]
+        local check = ARGV[3] == '1'
+        local out, ready = {}, {}
+        for i = 4, #ARGV, 3 do
+          local id = ARGV[i]
+          local jk = ARGV[1] .. id
+          if check and redis.call('EXISTS', jk) == 1 then
+            out[#out + 1] = 0
+          else
+            local runAt = ARGV[i + 2]
+            if runAt ~= '0' and tonumber(runAt) > tonumber(now) then
+              redis.call('HSET', jk, 'spec', ARGV[i + 1], 'state', 'scheduled', 'created_at', now, 'run_at', runAt)
+              redis.call('ZADD', KEYS[2], runAt, id)
+            else
+              redis.call('HSET', jk, 'spec', ARGV[i + 1], 'state', 'pending', 'created_at', now)
+              ready[#ready + 1] = id
+            end
+            out[#out + 1] = 1
+          end
+        end
+        for i = 1, #ready, 1000 do
+          redis.call('LPUSH', KEYS[1], unpack(ready, i, math.min(i + 999, #ready)))
+        end
+        if #ready > 0 then redis.call('ZADD', KEYS[3], 0, '1') end
+        return out
+        """)
+
+    /// claim_next(pending, active, lease, paused, marker, failed, now, lease_until, worker, jobPrefix, garbage_id)
+    /// takes the oldest pending job: nil, or {id, spec, claim, attempt, enqueued_at}. An entry of the pending
+    /// list that is not a job of this queue goes to failed as "invalid job payload" and the next one is tried.
+    /// Shared by `claim` and `complete` (which hands the consumer its next job in the same round trip).
+    private static let claimFunction = """
+        local function claim_next(pending, active, lease, paused, marker, failed, now, leaseUntil, worker, jobPrefix, garbageId)
+          if redis.call('EXISTS', paused) == 1 then return nil end
+          for i = 1, 20 do
+            local id = redis.call('LMOVE', pending, active, 'RIGHT', 'LEFT')
+            if not id then return nil end
+            local jk = jobPrefix .. id
+            local f = redis.call('HMGET', jk, 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
+            if f[1] and f[2] == 'pending' then
+              local claim = redis.call('HINCRBY', jk, 'claims', 1)
+              local attempt = (tonumber(f[5]) or 0) + 1
+              redis.call('HSET', jk, 'state', 'active', 'attempts', attempt, 'worker', worker, 'claimed_at', now,
+                'updated_at', now, 'lease_until', leaseUntil)
+              redis.call('ZADD', lease, leaseUntil, id)
+              hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
+              if redis.call('LLEN', pending) > 0 then redis.call('ZADD', marker, 0, '1') end
+              return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
+            end
+            redis.call('LREM', active, 1, id)
+            if not f[2] then
+              local gid = garbageId .. '-' .. i
+              local why = 'invalid job payload: not a job id of this queue: ' .. string.sub(id, 1, 200)
+              redis.call('HSET', jobPrefix .. gid, 'spec', id, 'state', 'failed', 'max_attempts', 0, 'created_at', now,
+                'updated_at', now, 'finished_at', now, 'error', why, 'tools', '')
+              hist(jobPrefix .. gid .. ':history', {at = now, event = 'failed', error = why})
+              redis.call('ZADD', failed, now, gid)
+            end
+          end
+          redis.call('ZADD', marker, 0, '1')
+          return nil
+        end
+
+        """
+
+    /// KEYS: pending, active, lease, paused, marker, failed
+    /// ARGV: now, lease_until, worker, jobPrefix, garbage_id
+    /// Returns nil, or {id, spec, claim, attempt, enqueued_at}.
+    static let claim = script("claim", claimFunction + """
+        return claim_next(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+        """)
+
+    /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed
+    /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
+    ///       same call: lease_until (0 = don't), jobPrefix, garbage_id
+    /// Returns {outcome, next job or nil}; outcome is succeeded | duplicate | stale | missing.
+    static let complete = script("complete", claimFunction + """
+        local function finish()
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims')
+        if not f[1] then return 'missing' end
+        local now = tonumber(ARGV[3])
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] then
+          local outcome = 'stale'
+          if f[1] == 'succeeded' and f[2] == ARGV[2] then outcome = 'duplicate' end
+          hist(KEYS[2], {at = now, event = 'ack_ignored', worker = ARGV[6],
+            note = outcome .. ' success report for claim ' .. ARGV[2] .. ' while ' .. f[1] .. ' (claim ' .. tostring(f[2]) .. ')'})
+          return outcome
+        end
+        redis.call('LREM', KEYS[3], 1, ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[4], 'finished_at', now, 'updated_at', now)
+        redis.call('ZADD', KEYS[5], now, ARGV[1])
+        bump(KEYS[6], tonumber(ARGV[5]))
+        hist(KEYS[2], {at = now, event = 'succeeded', worker = ARGV[6]})
+        return 'succeeded'
+        end
+        local outcome = finish()
+        if ARGV[7] == '0' then return {outcome} end
+        return {outcome, claim_next(KEYS[7], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[10], tonumber(ARGV[3]), ARGV[7],
+          ARGV[6], ARGV[8], ARGV[9])}
+        """)
+
+    /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter
+    /// ARGV: id, claim, now, error, kind (retryable|permanent|cancelled), retry_at, counter ttl ms, worker
+    /// Returns retrying | failed | cancelled | duplicate | stale | missing.
+    static let fail = script("fail", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'attempts', 'max_attempts', 'spec')
+        if not f[1] then return 'missing' end
+        local now = tonumber(ARGV[3])
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] then
+          local outcome = 'stale'
+          if f[2] == ARGV[2] then outcome = 'duplicate' end
+          hist(KEYS[2], {at = now, event = 'ack_ignored', worker = ARGV[8], error = ARGV[4],
+            note = outcome .. ' failure report for claim ' .. ARGV[2] .. ' while ' .. f[1] .. ' (claim ' .. tostring(f[2]) .. ')'})
+          return outcome
+        end
+        redis.call('LREM', KEYS[3], 1, ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('HDEL', KEYS[1], 'lease_until')
+        redis.call('HSET', KEYS[1], 'error', ARGV[4], 'updated_at', now)
+        bump(KEYS[8], tonumber(ARGV[7]))
+        local attempt = tonumber(f[3])
+        if ARGV[5] == 'cancelled' then
+          redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', now)
+          redis.call('HDEL', KEYS[1], 'cancel_requested')
+          redis.call('ZADD', KEYS[7], now, ARGV[1])
+          hist(KEYS[2], {at = now, event = 'cancelled', attempt = attempt, worker = ARGV[8], error = ARGV[4]})
+          return 'cancelled'
+        end
+        bump(KEYS[9], tonumber(ARGV[7]))
+        local maxAttempts = tonumber(f[4])
+        if not maxAttempts then
+          local ok, spec = pcall(cjson.decode, f[5] or '')
+          maxAttempts = ok and type(spec) == 'table' and tonumber(spec['max_attempts']) or 1
+        end
+        if ARGV[5] == 'retryable' and attempt < maxAttempts then
+          redis.call('HSET', KEYS[1], 'state', 'retrying', 'run_at', ARGV[6])
+          redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
+          hist(KEYS[2], {at = now, event = 'retry_scheduled', attempt = attempt, worker = ARGV[8], error = ARGV[4],
+            note = 'next attempt at ' .. ARGV[6]})
+          return 'retrying'
+        end
+        redis.call('HSET', KEYS[1], 'state', 'failed', 'finished_at', now)
+        redis.call('ZADD', KEYS[6], now, ARGV[1])
+        local note = 'attempts used up'
+        if ARGV[5] == 'permanent' then note = 'not retryable' end
+        hist(KEYS[2], {at = now, event = 'failed', attempt = attempt, worker = ARGV[8], error = ARGV[4], note = note})
+        return 'failed'
+        """)
+
+    /// KEYS: lease
+    /// ARGV: lease_until, jobPrefix, worker, then id, claim pairs
+    /// Returns one of ok | cancel | lost per pair.
+    static let renew = script("renew", """
+        local out = {}
+        for i = 4, #ARGV, 2 do
+          local id = ARGV[i]
+          local f = redis.call('HMGET', ARGV[2] .. id, 'state', 'claims', 'cancel_requested')
+          if f[1] ~= 'active' or f[2] ~= ARGV[i + 1] then
+            table.insert(out, 'lost')
+          else
+            redis.call('ZADD', KEYS[1], 'XX', ARGV[1], id)
+            redis.call('HSET', ARGV[2] .. id, 'lease_until', ARGV[1])
+            if f[3] then table.insert(out, 'cancel') else table.insert(out, 'ok') end
+          end
+        end
+        return out
+        """)
+
+    /// KEYS: lease, active, pending, failed, marker
+    /// ARGV: now, jobPrefix, max_orphans, limit
+    /// Returns how many jobs whose lease ran out were taken back (to the front of pending, or to
+    /// failed once a job has been orphaned max_orphans times: a job that keeps killing its worker).
+    static let reap = script("reap", """
+        local now = tonumber(ARGV[1])
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+        for _, id in ipairs(ids) do
+          redis.call('ZREM', KEYS[1], id)
+          redis.call('LREM', KEYS[2], 1, id)
+          local jk = ARGV[2] .. id
+          local f = redis.call('HMGET', jk, 'state', 'worker', 'attempts')
+          if f[1] == 'active' then
+            local n = redis.call('HINCRBY', jk, 'orphaned', 1)
+            local attempt = tonumber(f[3])
+            redis.call('HDEL', jk, 'lease_until')
+            if n >= tonumber(ARGV[3]) then
+              local why = 'lease expired ' .. n .. ' times: its worker stopped renewing it (killed or stuck)'
+              redis.call('HSET', jk, 'state', 'failed', 'error', why, 'finished_at', now, 'updated_at', now)
+              redis.call('ZADD', KEYS[4], now, id)
+              hist(jk .. ':history', {at = now, event = 'failed', attempt = attempt, worker = f[2], error = why})
+            else
+              redis.call('HSET', jk, 'state', 'pending', 'enqueued_at', now, 'updated_at', now)
+              redis.call('RPUSH', KEYS[3], id)
+              hist(jk .. ':history', {at = now, event = 'orphaned', attempt = attempt, worker = f[2],
+                note = 'lease expired; returned to pending'})
+            end
+          end
+        end
+        if #ids > 0 then redis.call('ZADD', KEYS[5], 0, '1') end
+        return #ids
+        """)
+
+    /// KEYS: retry, scheduled, pending, marker
+    /// ARGV: now, jobPrefix, limit
+    /// Returns how many due jobs moved to pending.
+    static let promote = script("promote", """
+        local now = tonumber(ARGV[1])
+        local n = 0
+        for k = 1, 2 do
+          local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+          for _, id in ipairs(ids) do
+            redis.call('ZREM', KEYS[k], id)
+            local jk = ARGV[2] .. id
+            if redis.call('EXISTS', jk) == 1 then
+              redis.call('HSET', jk, 'state', 'pending', 'enqueued_at', now, 'updated_at', now)
+              redis.call('LPUSH', KEYS[3], id)
+              hist(jk .. ':history', {at = now, event = 'promoted'})
+              n = n + 1
+            end
+          end
+        end
+        if n > 0 then redis.call('ZADD', KEYS[4], 0, '1') end
+        return n
+        """)
+
+    /// KEYS: job, history, pending, marker, failed, cancelled, succeeded, retry, scheduled
+    /// ARGV: id, now, note
+    /// Returns requeued | missing | the state that cannot be requeued (pending, active).
+    /// A requeued job gets a fresh set of attempts; its history keeps the old ones.
+    static let requeue = script("requeue", """
+        local state = redis.call('HGET', KEYS[1], 'state')
+        if not state then return 'missing' end
+        if state == 'pending' or state == 'active' then return state end
+        local now = tonumber(ARGV[2])
+        for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
+        redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'enqueued_at', now, 'updated_at', now)
+        redis.call('HDEL', KEYS[1], 'finished_at', 'run_at', 'cancel_requested')
+        redis.call('LPUSH', KEYS[3], ARGV[1])
+        redis.call('ZADD', KEYS[4], 0, '1')
+        hist(KEYS[2], {at = now, event = 'requeued', note = 'from ' .. state .. ARGV[3]})
+        return 'requeued'
+        """)
+
+    /// KEYS: job, history, pending, retry, scheduled, cancelled
+    /// ARGV: id, now, channel, queue
+    /// Returns cancelled | requested (active: its worker is told) | missing | finished:<state>.
+    static let cancel = script("cancel", """
+        local state = redis.call('HGET', KEYS[1], 'state')
+        if not state then return 'missing' end
+        local now = tonumber(ARGV[2])
+        if state == 'active' then
+          redis.call('HSET', KEYS[1], 'cancel_requested', now)
+          hist(KEYS[2], {at = now, event = 'cancel_requested'})
+          redis.call('PUBLISH', ARGV[3], 'cancel ' .. ARGV[4] .. ' ' .. ARGV[1])
+          return 'requested'
+        end
+        if state ~= 'pending' and state ~= 'retrying' and state ~= 'scheduled' then return 'finished:' .. state end
+        redis.call('LREM', KEYS[3], 0, ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('ZREM', KEYS[5], ARGV[1])
+        redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', now, 'updated_at', now)
+        redis.call('ZADD', KEYS[6], now, ARGV[1])
+        hist(KEYS[2], {at = now, event = 'cancelled', note = 'was ' .. state})
+        return 'cancelled'
+        """)
+
+    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled
+    /// ARGV: id
+    /// Returns deleted | active (refused: cancel it first) | missing.
+    static let delete = script("delete", """
+        local state = redis.call('HGET', KEYS[1], 'state')
+        if not state then return 'missing' end
+        if state == 'active' then return 'active' end
+        redis.call('LREM', KEYS[4], 0, ARGV[1])
+        for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        return 'deleted'
+        """)
+
+    /// KEYS: succeeded, failed, cancelled
+    /// ARGV: now, jobPrefix, succeeded retention ms, failed retention ms, failed max count, limit
+    /// Returns how many finished jobs were dropped (their hashes, histories and output too).
+    static let trim = script("trim", """
+        local now = tonumber(ARGV[1])
+        local limit = tonumber(ARGV[6])
+        local n = 0
+        local function drop(set, ids)
+          for _, id in ipairs(ids) do
+            redis.call('ZREM', set, id)
+            local jk = ARGV[2] .. id
+            redis.call('DEL', jk, jk .. ':history', jk .. ':output')
+            n = n + 1
+          end
+        end
+        drop(KEYS[1], redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, limit))
+        drop(KEYS[3], redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, limit))
+        drop(KEYS[2], redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]), 'LIMIT', 0, limit))
+        local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+        if over > 0 then drop(KEYS[2], redis.call('ZRANGE', KEYS[2], 0, math.min(over, limit) - 1)) end
+        return n
+        """)
+}

@@ -1,0 +1,70 @@
+import AgentCore
+import Foundation
+
+enum Format {
+    /// "42s", "3m05s", "2h10m", "4d3h".
+    static func duration(_ seconds: Double?) -> String {
+        guard let s = seconds, s.isFinite else { return "-" }
+        if s < 1 { return String(format: "%.0fms", s * 1000) }
+        let t = Int(s)
+        if t < 60 { return "\(t)s" }
+        if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
+        if t < 86400 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }
+        return "\(t / 86400)d\((t % 86400) / 3600)h"
+    }
+
+    static func age(_ date: Date?, now: Date = Date()) -> String {
+        guard let date else { return "-" }
+        return duration(max(0, now.timeIntervalSince(date)))
+    }
+
+    static func timestamp(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
+    /// Left-aligned columns separated by two spaces; the last column is not padded.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = Array(repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func oneLine(_ s: String?, max: Int = 60) -> String {
+        guard let s, !s.isEmpty else { return "-" }
+        let flat = s.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > max ? String(flat.prefix(max - 1)) + "…" : flat
+    }
+
+    /// Jobs per minute over the last 60 s, from per-minute buckets (the current one partly elapsed).
+    static func perMinute(_ buckets: [Int], now: Date = Date()) -> Int {
+        guard let current = buckets.last else { return 0 }
+        let previous = buckets.count > 1 ? buckets[buckets.count - 2] : 0
+        let elapsed = now.timeIntervalSince1970.truncatingRemainder(dividingBy: 60) / 60
+        return current + Int((Double(previous) * (1 - elapsed)).rounded())
+    }
+
+    static func json(_ value: JSONValue) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? enc.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+}
+
+extension JSONValue {
+    init(_ s: String?) { self = s.map { .string($0) } ?? .null }
+    init(_ n: Int) { self = .number(Double(n)) }
+    init(_ d: Date?) { self = d.map { .string(Format.timestamp($0)) } ?? .null }
+}
+
+/// Writes to stderr without the Glibc global (not concurrency-safe in Swift 6).
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

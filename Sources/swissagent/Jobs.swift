@@ -1,0 +1,11 @@
+import AgentCore
+import ArgumentParser
+
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, inspect, requeue, cancel and delete jobs.",
+        subcommands: [JobsList.self, JobsShow.self, JobsRequeue.self, JobsCancel.self, JobsDelete.self],
+        defaultSubcommand: JobsList.self)
+}
+
+extension JobState: ExpressibleByArgument {}

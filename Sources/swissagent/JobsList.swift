@@ -1,0 +1,64 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import RedisQueue
+
+struct JobsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Only this state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var state: JobState?
+
+    @Option(help: "Only this queue.")
+    var queue: String?
+
+    @Option(help: "At most this many jobs.")
+    var limit = 50
+
+    @Option(help: "Skip this many jobs of each state first (paging).")
+    var offset = 0
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be positive") }
+        guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
+    }
+
+    func run() async throws {
+        let jobQueue = try global.makeQueue()
+        let queues = if let queue { [queue] } else { try await jobQueue.queues() }
+        let states = state.map { [$0] } ?? [.active, .pending, .retrying, .scheduled, .failed, .succeeded, .cancelled]
+        var rows: [JobSummary] = []
+        outer: for s in states {
+            for q in queues {
+                rows += try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
+                if rows.count >= limit { break outer }
+            }
+        }
+        if json {
+            print(Format.json(.array(rows.map(Self.json))))
+            return
+        }
+        if rows.isEmpty { print("no jobs"); return }
+        print(Format.table(
+            ["ID", "QUEUE", "STATE", "TOOLS", "ATTEMPTS", "AGE", "WORKER/ERROR"],
+            rows.map { r in
+                [r.id, r.queue, r.state?.rawValue ?? "?", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
+                 Format.age(r.createdAt), r.state == .active ? (r.worker ?? "-") : Format.oneLine(r.lastError)]
+            }))
+    }
+
+    static func json(_ r: JobSummary) -> JSONValue {
+        .object([
+            "id": .string(r.id), "queue": .string(r.queue), "state": JSONValue(r.state?.rawValue),
+            "tools": .array(r.tools.split(separator: ",").map { .string(String($0)) }),
+            "attempts": JSONValue(r.attempts), "max_attempts": JSONValue(r.maxAttempts), "worker": JSONValue(r.worker),
+            "error": JSONValue(r.lastError), "created_at": JSONValue(r.createdAt), "updated_at": JSONValue(r.updatedAt),
+            "tenant": JSONValue(r.tenant),
+        ])
+    }
+}

@@ -1,0 +1,63 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import RedisQueue
+
+struct JobsRequeue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requeue",
+        abstract: "Put finished jobs back on their queue with fresh attempts (their history is kept).",
+        discussion: "Either name job ids, or --all-failed (optionally narrowed by --queue and --match). "
+            + "A bulk requeue shows the count and asks first on a terminal; --yes skips the question, --dry-run only counts.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Job ids to requeue.")
+    var ids: [String] = []
+
+    @Flag(help: "Requeue every failed job (of --queue, or of every queue).")
+    var allFailed = false
+
+    @Option(help: "With --all-failed: only this queue.")
+    var queue: String?
+
+    @Option(help: "With --all-failed: only jobs whose error, tools or metadata contain TEXT (case-insensitive).")
+    var match: String?
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    @Flag(help: "Only print how many jobs would be requeued.")
+    var dryRun = false
+
+    func validate() throws {
+        if allFailed == !ids.isEmpty { throw ValidationError("name job ids or pass --all-failed (not both)") }
+        if !allFailed && (queue != nil || match != nil) { throw ValidationError("--queue and --match go with --all-failed") }
+    }
+
+    func run() async throws {
+        let jobQueue = try global.makeQueue()
+        if allFailed {
+            let filter = JobFilter(text: match)
+            let count = try await jobQueue.countFailed(queue: queue, filter: filter)
+            let what = "\(count) failed job\(count == 1 ? "" : "s")" + (queue.map { " in \($0)" } ?? "") + (match.map { " matching \"\($0)\"" } ?? "")
+            if dryRun || count == 0 { print("would requeue \(what)"); return }
+            if !yes && isatty(0) == 1 {
+                FileHandle.standardError.write(Data("Requeue \(what)? [y/N] ".utf8))
+                guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { throw CLIError("nothing requeued") }
+            }
+            let n = try await jobQueue.requeueFailed(queue: queue, filter: filter)
+            print("requeued \(n) job\(n == 1 ? "" : "s")")
+            return
+        }
+        var failures = 0
+        for id in ids {
+            switch try await jobQueue.requeue(id: id) {
+            case .requeued: print("requeued \(id)")
+            case .notFound: printError("\(id): no such job"); failures += 1
+            case .notRequeueable(let s): printError("\(id): is \(s.rawValue), not requeued"); failures += 1
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,66 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import RedisQueue
+
+struct JobsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one job: spec, state, attempts and history.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The job id.")
+    var id: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        guard let job = try await global.makeQueue().job(id: id) else { throw CLIError("no job with id \(id)") }
+        if json {
+            print(Format.json(Self.json(job)))
+            return
+        }
+        var lines: [(String, String)] = [
+            ("id", job.id), ("queue", job.queue), ("state", job.state.rawValue + (job.cancelRequested ? " (cancel requested)" : "")),
+            ("attempts", "\(job.attempts)/\(job.maxAttempts)"), ("created", Format.timestamp(job.createdAt)),
+            ("updated", Format.timestamp(job.updatedAt)),
+        ]
+        if job.orphaned > 0 { lines.append(("orphaned", "\(job.orphaned) time(s): a worker died or stalled holding it")) }
+        if let d = job.finishedAt { lines.append(("finished", Format.timestamp(d))) }
+        if let d = job.runAt, job.state == .retrying || job.state == .scheduled { lines.append(("runs at", Format.timestamp(d))) }
+        if let w = job.worker, job.state == .active { lines.append(("worker", w)) }
+        if let d = job.leaseUntil { lines.append(("lease until", Format.timestamp(d))) }
+        if let e = job.lastError { lines.append(("error", e)) }
+        if let r = job.result { lines.append(("result", r)) }
+        for (k, v) in lines { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
+        print("\nspec:")
+        print((try? JSONValue.parse(Data(job.specJSON.utf8))).map(Format.json) ?? job.specJSON)
+        print("\nhistory:")
+        for e in job.history {
+            var line = "  \(Format.timestamp(Date(timeIntervalSince1970: e.at / 1000)))  \(e.event)"
+            if let a = e.attempt { line += " attempt \(a)" }
+            if let w = e.worker, !w.isEmpty { line += " by \(w)" }
+            if let n = e.note { line += " (\(n))" }
+            if let err = e.error { line += ": \(err)" }
+            print(line)
+        }
+    }
+
+    static func json(_ job: JobRecord) -> JSONValue {
+        .object([
+            "id": .string(job.id), "queue": .string(job.queue), "state": .string(job.state.rawValue),
+            "attempts": JSONValue(job.attempts), "max_attempts": JSONValue(job.maxAttempts), "orphaned": JSONValue(job.orphaned),
+            "created_at": JSONValue(job.createdAt), "updated_at": JSONValue(job.updatedAt), "finished_at": JSONValue(job.finishedAt),
+            "run_at": JSONValue(job.runAt), "lease_until": JSONValue(job.leaseUntil), "worker": JSONValue(job.worker),
+            "error": JSONValue(job.lastError), "result": JSONValue(job.result), "cancel_requested": .bool(job.cancelRequested),
+            "spec": (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .string(job.specJSON),
+            "history": .array(job.history.map { e in
+                .object([
+                    "at": JSONValue(Date(timeIntervalSince1970: e.at / 1000)), "event": .string(e.event),
+                    "attempt": e.attempt.map(JSONValue.init) ?? .null, "worker": JSONValue(e.worker), "error": JSONValue(e.error),
+                    "note": JSONValue(e.note),
+                ])
+            }),
+        ])
+    }
+}

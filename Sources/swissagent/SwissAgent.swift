@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct SwissAgent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swissagent",
+        abstract: "Run AI-agent jobs from a Redis queue in sandboxes, and operate the queue.",
+        version: "0.1.0",
+        subcommands: [Submit.self, Jobs.self, Queues.self, Bench.self, Demo.self]
+    )
+}

@@ -1,0 +1,80 @@
+import AgentCore
+import Foundation
+import Testing
+
+@Suite struct JobSpecParserTests {
+    let parser = JobSpecParser()
+
+    func error(_ json: String) -> String? {
+        do { _ = try parser.parse(Data(json.utf8)); return nil } catch { return error.description }
+    }
+
+    @Test func minimalJobGetsDefaults() throws {
+        let spec = try parser.parse(Data(#"{"steps":[{"tool":"shell","input":{"command":"echo hello"}}]}"#.utf8))
+        #expect(spec.queue == "default")
+        #expect(spec.maxAttempts == 3)
+        #expect(spec.steps == [StepSpec(tool: "shell", input: ["command": "echo hello"])])
+    }
+
+    @Test func everyFieldRoundTrips() throws {
+        let json = #"""
+        {"id":"job-1","queue":"q1","tenant":"acme","task":"t","sandbox":"local","residency":"local-only","timeout_s":30,
+         "max_attempts":5,"env":{"A":"1"},"metadata":{"customer":"c42","n":3},"run_at":1700000000,
+         "steps":[{"tool":"code","input":{"language":"python","source":"print(1)"},"timeout_s":2,"network":true,
+                   "limits":{"memory_mb":64,"output_bytes":1000,"cpu_s":1,"processes":8}}]}
+        """#
+        let spec = try parser.parse(Data(json.utf8))
+        let again = try parser.parse(spec.encoded())
+        #expect(again == spec)
+        #expect(spec.steps[0].limits?.memoryMB == 64)
+        #expect(spec.metadata["n"] == .number(3))
+        #expect(spec.sandbox == .local)
+    }
+
+    @Test func malformedJSONSaysWhere() {
+        #expect(error(#"{"steps": [}"#)?.hasPrefix("not valid JSON") == true)
+        #expect(error("") != nil)
+    }
+
+    @Test func wrongShapesNameTheField() {
+        #expect(error("[1]") == "expected a JSON object, got an array")
+        #expect(error(#"{"steps":"echo"}"#) == "steps: expected an array, got a string")
+        #expect(error(#"{"steps":[]}"#) == #"steps: a job needs "steps" (a non-empty array) or a "task""#)
+        #expect(error(#"{"steps":[{"tool":"shell","input":{"command":1}}]}"#) == "steps[0].input.command: expected a string, got a number")
+        #expect(error(#"{"steps":[{"tool":"shell","input":{}}]}"#) == "steps[0].input.command: missing (the shell tool needs it)")
+        #expect(error(#"{"steps":[{"input":{}}]}"#) == "steps[0].tool: missing")
+        #expect(error(#"{"max_attempts":0,"task":"x"}"#) == "max_attempts: expected a positive number, got 0.0")
+        #expect(error(#"{"max_attempts":"3","task":"x"}"#) == "max_attempts: expected a number, got a string")
+        #expect(error(#"{"env":{"A":1},"task":"x"}"#) == "env.A: expected a string, got a number")
+        #expect(error(#"{"sandbox":"cloud","task":"x"}"#) == #"sandbox: expected one of local, e2b, auto, got "cloud""#)
+        #expect(error(#"{"queue":"a b","task":"x"}"#)?.hasPrefix("queue: expected 1-128 letters") == true)
+        #expect(error(#"{"queue":"{x}","task":"x"}"#)?.hasPrefix("queue:") == true)
+    }
+
+    @Test func unknownFieldsAndToolsAreRefused() {
+        #expect(error(#"{"task":"x","colour":"red"}"#)?.hasPrefix("colour: unknown field") == true)
+        #expect(error(#"{"steps":[{"tool":"browser","input":{}}]}"#)
+            == #"steps[0].tool: unknown tool "browser" (known: code, read_file, shell, write_file)"#)
+    }
+
+    @Test func oversizedJobIsRefused() {
+        let big = String(repeating: "x", count: JobSpecParser.defaultMaxBytes)
+        let e = error(#"{"steps":[{"tool":"shell","input":{"command":"\#(big)"}}]}"#)
+        #expect(e?.contains("over the 1048576-byte limit") == true)
+        #expect(throws: JobSpecError.self) { try JobSpecParser(maxBytes: 10).parse(Data(#"{"task":"a long task"}"#.utf8)) }
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func directSpecBytesMatchTheGenericWriter() throws {
+        let json = #"""
+        {"id":"j","queue":"q","tenant":"t","task":"x","sandbox":"e2b","residency":"local-only","timeout_s":1.5,"max_attempts":2,
+         "env":{"B":"2","A":"1"},"metadata":{"z":[1,true,null],"a":{"k":"v\n\"q\""}},"run_at":1700000000.25,
+         "steps":[{"tool":"shell","input":{"command":"echo \u0001"},"timeout_s":3,"network":false,"limits":{"memory_mb":1}}]}
+        """#
+        let spec = try JobSpecParser().parse(Data(json.utf8))
+        #expect(spec.jsonBytes() == JSONWriter.write(spec.jsonValue))
+        #expect(try JobSpecParser().parse(spec.encoded()) == spec)
+        #expect(String(decoding: JSONWriter.write(.string("a\u{1}\"/")), as: UTF8.self) == #""a\u0001\"/""#)
+    }
+}

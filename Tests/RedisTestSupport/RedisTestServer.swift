@@ -1,0 +1,101 @@
+import Foundation
+import RedisQueue
+
+/// A real redis-server for tests, on a random loopback port (and a unix socket), killed when the
+/// test process goes away (a watchdog shell loop watches our pid, so even a crashed run leaves none behind).
+public final class RedisTestServer: Sendable {
+    public let port: Int
+    public let dir: String
+    public let extraArgs: [String]
+
+    public var url: String { "redis://127.0.0.1:\(port)" }
+    public var socketPath: String { dir + "/redis.sock" }
+    private var pidFile: String { dir + "/redis.pid" }
+
+    /// One server shared by the whole run; every test keeps to its own key prefix.
+    /// `SWISSAGENT_TEST_REDIS_URL` names an already running server instead.
+    public static let shared: Result<RedisTestServer, any Error> = Result { try RedisTestServer.start() }
+
+    public static var sharedURL: String {
+        get throws {
+            if let url = ProcessInfo.processInfo.environment["SWISSAGENT_TEST_REDIS_URL"], !url.isEmpty { return url }
+            return try shared.get().url
+        }
+    }
+
+    private init(port: Int, dir: String, extraArgs: [String]) {
+        self.port = port
+        self.dir = dir
+        self.extraArgs = extraArgs
+    }
+
+    public static func start(extraArgs: [String] = []) throws -> RedisTestServer {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swissagent-redis-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for _ in 0..<5 {
+            let server = RedisTestServer(port: Int.random(in: 20_000...45_000), dir: dir, extraArgs: extraArgs)
+            if try server.launch() { return server }
+        }
+        throw TestServerError("could not start redis-server (is it installed? apt-get install -y redis-server)")
+    }
+
+    /// Starts (or restarts) the server on its port; false when the port was taken.
+    @discardableResult
+    public func launch() throws -> Bool {
+        guard let bin = Self.which("redis-server") else {
+            throw TestServerError("redis-server not found on PATH: apt-get install -y redis-server")
+        }
+        let args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+                    "--unixsocket", socketPath, "--unixsocketperm", "700", "--pidfile", pidFile, "--daemonize", "no",
+                    "--loglevel", "warning"] + extraArgs
+        let quoted = ([bin] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let watchdog = "\(quoted) >\(dir)/redis.log 2>&1 & r=$!; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill -9 $r 2>/dev/null"
+        try? FileManager.default.removeItem(atPath: pidFile)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", watchdog]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if !p.isRunning { return false }
+            if FileManager.default.fileExists(atPath: pidFile), canConnect() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    /// SIGKILL, like a crashed or OOM-killed Redis.
+    public func kill9() {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        kill(pid, SIGKILL)
+        while kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.01) }
+        try? FileManager.default.removeItem(atPath: pidFile)
+    }
+
+    private func canConnect() -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.which("redis-cli") ?? "/usr/bin/redis-cli")
+        p.arguments = ["-p", String(port), "PING"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password
+    }
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return (path.split(separator: ":") + ["/usr/bin", "/usr/sbin"]).map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+public struct TestServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
