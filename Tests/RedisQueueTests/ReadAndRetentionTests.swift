@@ -69,9 +69,11 @@ import Testing
             let now = Date().timeIntervalSince1970
             let w = WorkerInfo(id: "host-1:42", host: "host-1", pid: 42, startedAt: now, heartbeatAt: now, queues: ["default"],
                                concurrency: 4, currentJobs: ["j1"])
-            try await q.heartbeat(w, ttl: 1)
+            try await q.heartbeat(w, ttl: 30)
             #expect(try await q.workers() == [w])
-            try await Task.sleep(for: .milliseconds(1500))
+            // Heartbeats stop: the record expires by itself.
+            try await q.heartbeat(w, ttl: 0.2)
+            try await Task.sleep(for: .milliseconds(800))
             #expect(try await q.workers().isEmpty)
             try await q.heartbeat(w, ttl: 10)
             try await q.removeWorker(id: w.id)
