@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "swissagent", targets: ["swissagent"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
         .library(name: "RedisQueue", targets: ["RedisQueue"]),
+        .library(name: "Sandboxes", targets: ["Sandboxes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,10 +22,11 @@ let package = Package(
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
+        .target(name: "Sandboxes", dependencies: ["AgentCore"]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "RedisQueue",
+                "AgentCore", "RedisQueue", "Sandboxes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

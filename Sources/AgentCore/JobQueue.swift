@@ -15,6 +15,11 @@ public protocol JobQueue: Sendable {
     func complete(_ token: ClaimToken, result: String?, next: ClaimRequest?) async throws -> (AckOutcome, ClaimedJob?)
     func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome
 
+    /// Gives an unfinished job back to the front of pending without using up an attempt (shutdown).
+    func release(_ token: ClaimToken, reason: String) async throws -> Bool
+    /// Records the job's step timeline and where it ran, while the claim is current.
+    func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?) async throws
+
     /// Returns active jobs whose lease ran out to pending. Safe to run from every worker at once.
     func reapExpiredLeases(queue: String) async throws -> Int
     /// Moves due retries and scheduled jobs to pending.

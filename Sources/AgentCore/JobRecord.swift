@@ -38,6 +38,10 @@ public struct JobRecord: Sendable, Equatable {
     public var result: String?
     public var cancelRequested: Bool
     public var history: [JobEvent]
+    /// The last attempt's step timeline.
+    public var steps: [StepRecord] = []
+    /// Where the last attempt ran ("local", "e2b:<sandbox id>").
+    public var sandbox: String?
 
     public init(id: String, queue: String, state: JobState, specJSON: String, attempts: Int = 0, maxAttempts: Int = 0,
                 orphaned: Int = 0, createdAt: Date? = nil, updatedAt: Date? = nil, finishedAt: Date? = nil, runAt: Date? = nil,

@@ -81,6 +81,22 @@ extension RedisJobQueue {
         return AckOutcome(rawValue: reply.text ?? "") ?? .missing
     }
 
+    public func release(_ token: ClaimToken, reason: String) async throws -> Bool {
+        let q = keys.queue(token.queue)
+        let reply = try await client.eval(
+            Scripts.release, keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.pending, q.marker],
+            args: [token.id, token.claim, nowMs, reason])
+        return reply.text == "released"
+    }
+
+    public func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var args: [any RedisArgument] = [token.claim, "steps", Array(try encoder.encode(steps))]
+        if let sandbox { args += ["sandbox", sandbox] }
+        _ = try await client.eval(Scripts.record, keys: [keys.queue(token.queue).job(token.id)], args: args)
+    }
+
     public func reapExpiredLeases(queue: String) async throws -> Int {
         let q = keys.queue(queue)
         let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker],

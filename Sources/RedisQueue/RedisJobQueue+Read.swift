@@ -73,12 +73,15 @@ extension RedisJobQueue {
         func int(_ k: String) -> Int { h[k].flatMap { Int($0) } ?? 0 }
         let decoder = JSONDecoder()
         let history = try r[1].orThrow().texts.compactMap { try? decoder.decode(JobEvent.self, from: Data($0.utf8)) }
-        return JobRecord(
+        var record = JobRecord(
             id: id, queue: queue, state: state, specJSON: h["spec"] ?? "", attempts: int("attempts"),
             maxAttempts: h["max_attempts"].flatMap { Int($0) } ?? SpecDigest(json: h["spec"]).maxAttempts ?? 0, orphaned: int("orphaned"), createdAt: date("created_at"),
             updatedAt: date("updated_at") ?? date("created_at"), finishedAt: date("finished_at"), runAt: date("run_at"),
             leaseUntil: date("lease_until"), worker: h["worker"].flatMap { $0.isEmpty ? nil : $0 },
             lastError: h["error"], result: h["result"].flatMap { $0.isEmpty ? nil : $0 },
             cancelRequested: h["cancel_requested"] != nil, history: history)
+        record.steps = h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []
+        record.sandbox = h["sandbox"]
+        return record
     }
 }

@@ -178,6 +178,34 @@ enum Scripts {
         return 'failed'
         """)
 
+    /// KEYS: job, history, active, lease, pending, marker
+    /// ARGV: id, claim, now, note
+    /// Returns released | stale. Gives a job back unfinished (its worker is shutting down): it goes to
+    /// the front of pending and the attempt does not count.
+    static let release = script("release", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'attempts')
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] then return 'stale' end
+        local now = tonumber(ARGV[3])
+        redis.call('LREM', KEYS[3], 1, ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', math.max(0, (tonumber(f[3]) or 1) - 1),
+          'enqueued_at', now, 'updated_at', now)
+        redis.call('HDEL', KEYS[1], 'lease_until')
+        redis.call('RPUSH', KEYS[5], ARGV[1])
+        redis.call('ZADD', KEYS[6], 0, '1')
+        hist(KEYS[2], {at = now, event = 'released', note = ARGV[4]})
+        return 'released'
+        """)
+
+    /// KEYS: job
+    /// ARGV: claim, then field, value pairs
+    /// Returns 1 when written, 0 when the claim is no longer current (a late writer changes nothing).
+    static let record = script("record", """
+        if redis.call('HGET', KEYS[1], 'claims') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+        return 1
+        """)
+
     /// KEYS: lease
     /// ARGV: lease_until, jobPrefix, worker, then id, claim pairs
     /// Returns one of ok | cancel | lost per pair.

@@ -1,0 +1,52 @@
+/// Everything a tool needs to run one step.
+public struct ToolContext: Sendable {
+    public var session: any SandboxSession
+    public var step: StepSpec
+    /// 0-based position in the plan.
+    public var index: Int
+    public var limits: ResourceLimits
+    /// The step asked for network access and the worker's policy allows it.
+    public var network: Bool
+    public var output: OutputHandler
+
+    public init(session: any SandboxSession, step: StepSpec, index: Int, limits: ResourceLimits, network: Bool,
+                output: @escaping OutputHandler) {
+        self.session = session
+        self.step = step
+        self.index = index
+        self.limits = limits
+        self.network = network
+        self.output = output
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let v = step.input[key]?.stringValue else {
+            throw JobFailure("step \(index + 1): input.\(key) must be a string", kind: .permanent)
+        }
+        return v
+    }
+
+    func exec(_ argv: [String], stdin: String? = nil) async throws -> ExecResult {
+        try await session.exec(ExecRequest(argv: argv, stdin: stdin.map { Data($0.utf8) }, network: network, limits: limits),
+                               output: output)
+    }
+}
+
+/// A tool a step can call. Bad input throws a permanent `JobFailure`; the command's own exit status
+/// comes back in the result.
+public protocol Tool: Sendable {
+    var name: String { get }
+    func run(_ context: ToolContext) async throws -> ExecResult
+}
+
+/// Workspace-relative paths only: no absolute paths, no `..`.
+func workspacePath(_ path: String, step: Int) throws -> String {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+    guard !path.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
+        throw JobFailure("step \(step + 1): path \"\(path)\" must stay inside the job's workspace (relative, no \"..\")",
+                         kind: .permanent)
+    }
+    return parts.joined(separator: "/")
+}
+
+import Foundation

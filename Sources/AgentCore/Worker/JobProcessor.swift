@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+
+/// What became of one job.
+public struct JobOutcome: Sendable {
+    public var ack: AckOutcome?
+    public var error: String?
+    public var seconds: Double
+    /// The job the acknowledgement claimed next, when the consumer asked for one.
+    public var next: ClaimedJob?
+}
+
+/// Chooses the sandbox a job runs in.
+public protocol SandboxRouting: Sendable {
+    func provider(for job: JobSpec) throws -> any SandboxProvider
+}
+
+/// Every job runs in the one provider given.
+public struct SingleSandbox: SandboxRouting {
+    public let provider: any SandboxProvider
+    public init(_ provider: any SandboxProvider) { self.provider = provider }
+    public func provider(for job: JobSpec) throws -> any SandboxProvider { provider }
+}
+
+/// claim -> plan -> supervise -> acknowledge, for one job.
+public struct JobProcessor: Sendable {
+    public var planner: any Planner
+    public var supervisor: Supervisor
+    public var sandboxes: any SandboxRouting
+    public var logger: Logger
+
+    public init(planner: any Planner = StepsPlanner(), supervisor: Supervisor, sandboxes: any SandboxRouting, logger: Logger) {
+        self.planner = planner
+        self.supervisor = supervisor
+        self.sandboxes = sandboxes
+        self.logger = logger
+    }
+
+    /// Runs the job and acknowledges it on `queue`. With `next`, a success also claims the next job.
+    public func process(_ job: ClaimedJob, queue: any JobQueue, control: JobControl, next: ClaimRequest?) async -> JobOutcome {
+        let start = ContinuousClock.now
+        var log = logger
+        log[metadataKey: "job"] = "\(job.id)"
+        log[metadataKey: "queue"] = "\(job.queue)"
+        log.info("job claimed", metadata: ["attempt": "\(job.attempt)"])
+
+        let result = await run(job, queue: queue, control: control)
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        do {
+            switch result {
+            case .success(let summary):
+                let (ack, claimed) = try await queue.complete(job.token, result: summary, next: next)
+                log.info("job succeeded", metadata: ["seconds": "\(String(format: "%.3f", seconds))", "ack": "\(ack.rawValue)"])
+                return JobOutcome(ack: ack, seconds: seconds, next: claimed)
+            case .failure(let failure):
+                if let reason = control.stopReason {
+                    switch reason {
+                    case .leaseLost:
+                        log.warning("job abandoned: its lease was lost and another worker has it")
+                        return JobOutcome(ack: nil, error: "lease lost", seconds: seconds)
+                    case .shutdown:
+                        _ = try await queue.release(job.token, reason: "worker shut down before the job finished")
+                        log.warning("job returned to pending: worker shutting down")
+                        return JobOutcome(ack: nil, error: "released", seconds: seconds)
+                    case .cancelRequested:
+                        let ack = try await queue.fail(job.token, error: "cancelled by request", kind: .cancelled)
+                        log.info("job cancelled")
+                        return JobOutcome(ack: ack, error: "cancelled", seconds: seconds)
+                    }
+                }
+                let ack = try await queue.fail(job.token, error: failure.description, kind: failure.kind)
+                log.error("job \(ack == .retrying ? "failed, will retry" : "failed")", metadata: ["error": "\(failure.description)"])
+                return JobOutcome(ack: ack, error: failure.description, seconds: seconds)
+            }
+        } catch {
+            // The acknowledgement itself failed (Redis away): the lease runs out and the job runs again.
+            log.error("cannot acknowledge job: \(error)")
+            return JobOutcome(ack: nil, error: "\(error)", seconds: seconds)
+        }
+    }
+
+    private func run(_ job: ClaimedJob, queue: any JobQueue, control: JobControl) async -> Result<String, JobFailure> {
+        let spec: JobSpec
+        do {
+            spec = try JobSpecParser().parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
+        } catch {
+            return .failure(JobFailure("invalid job payload: \(error)", kind: .permanent))
+        }
+        let work = Task { () -> Result<String, JobFailure> in
+            var session: (any SandboxSession)?
+            var observer: QueueObserver?
+            do {
+                let steps = try await planner.plan(spec)
+                let provider = try sandboxes.provider(for: spec)
+                let opened = try await provider.open(jobID: job.id, env: spec.env)
+                session = opened
+                let obs = QueueObserver(queue: queue, token: job.token, sandbox: opened.label)
+                observer = obs
+                obs.start()
+                try await supervisor.run(spec, steps: steps, in: opened, observer: obs)
+                await obs.finish()
+                await opened.close()
+                return .success("\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded")
+            } catch {
+                await observer?.finish()
+                await session?.close()
+                if let failure = error as? JobFailure { return .failure(failure) }
+                if let sandbox = error as? SandboxError {
+                    return .failure(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))
+                }
+                if error is CancellationError { return .failure(JobFailure("cancelled", kind: .cancelled)) }
+                return .failure(JobFailure("\(error)", kind: .retryable))
+            }
+        }
+        control.attach { work.cancel() }
+        return await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Sends a running job's output and step records to its queue. Output is batched (every 100 ms, or
+/// at 256 events) so a chatty command costs a few round trips per second, not one per line.
+public final class QueueObserver: JobObserver, @unchecked Sendable {
+    // `@unchecked Sendable`: `pending` and `closed` are only touched while holding `lock`.
+    private let lock = NSLock()
+    private var pending: [OutputEvent] = []
+    private var closed = false
+    private let queue: any JobQueue
+    private let token: ClaimToken
+    private let sandbox: String?
+    private var flusher: Task<Void, Never>?
+
+    public init(queue: any JobQueue, token: ClaimToken, sandbox: String?) {
+        self.queue = queue
+        self.token = token
+        self.sandbox = sandbox
+    }
+
+    public func start() {
+        flusher = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                await self?.flush()
+            }
+        }
+    }
+
+    public func output(step: Int, stream: OutputEvent.Stream, text: String) {
+        lock.withLock {
+            if closed { return }
+            // Coalesce with the previous chunk of the same step and stream while it is small.
+            if let last = pending.last, last.step == step, last.stream == stream, last.text.utf8.count < 16_384 {
+                pending[pending.count - 1].text += text
+            } else {
+                pending.append(OutputEvent(step: step, stream: stream, text: text))
+            }
+        }
+    }
+
+    public func steps(_ records: [StepRecord]) async {
+        await flush()
+        try? await queue.record(token, steps: records, sandbox: sandbox)
+    }
+
+    /// Sends what is buffered. A failed send keeps the events for the next try.
+    public func flush() async {
+        let batch: [OutputEvent] = lock.withLock {
+            defer { pending = [] }
+            return pending
+        }
+        if batch.isEmpty { return }
+        do {
+            try await queue.appendOutput(token, events: batch)
+        } catch {
+            lock.withLock { pending = batch + pending }
+        }
+    }
+
+    /// Stops batching and sends the rest.
+    public func finish() async {
+        flusher?.cancel()
+        await flush()
+        lock.withLock { closed = true }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Receives what happens while a job runs: output as it is produced, step records as they change.
+public protocol JobObserver: Sendable {
+    func output(step: Int, stream: OutputEvent.Stream, text: String)
+    func steps(_ records: [StepRecord]) async
+}
+
+/// Runs a plan step by step in one sandbox session, within per-step and whole-job time limits.
+public struct Supervisor: Sendable {
+    public var router: ToolRouter
+    /// Limits for a step that asks for none; a step's own limits replace these.
+    public var limits: ResourceLimits
+    /// Whether steps may ask for the network.
+    public var allowNetwork: Bool
+
+    public init(router: ToolRouter = ToolRouter(), limits: ResourceLimits = ResourceLimits(), allowNetwork: Bool = false) {
+        self.router = router
+        self.limits = limits
+        self.allowNetwork = allowNetwork
+    }
+
+    /// Runs every step; throws `JobFailure` when a step fails (later steps are skipped), and
+    /// `CancellationError` when the task is cancelled (the running command is killed).
+    public func run(_ job: JobSpec, steps: [StepSpec], in session: any SandboxSession, observer: any JobObserver) async throws {
+        var records = steps.map { StepRecord(tool: $0.tool) }
+        let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
+        for (i, step) in steps.enumerated() {
+            records[i].status = .running
+            records[i].startedAt = Date().timeIntervalSince1970
+            await observer.steps(records)
+            do {
+                let result = try await runStep(step, index: i, job: job, deadline: deadline, session: session, observer: observer)
+                records[i].seconds = result.seconds
+                records[i].exitCode = result.exitCode
+                records[i].outputBytes = result.outputBytes
+                records[i].status = .succeeded
+            } catch let failure as StepFailure {
+                records[i].seconds = failure.result?.seconds
+                records[i].exitCode = failure.result?.exitCode
+                records[i].outputBytes = failure.result?.outputBytes ?? 0
+                records[i].status = .failed
+                records[i].error = failure.failure.description
+                for j in (i + 1)..<steps.count { records[j].status = .skipped }
+                await observer.steps(records)
+                throw failure.failure
+            } catch {
+                records[i].status = error is CancellationError ? .cancelled : .failed
+                records[i].error = error is CancellationError ? "cancelled" : "\(error)"
+                for j in (i + 1)..<steps.count { records[j].status = .skipped }
+                await observer.steps(records)
+                throw error
+            }
+        }
+        await observer.steps(records)
+    }
+
+    private struct StepFailure: Error {
+        var failure: JobFailure
+        var result: ExecResult?
+    }
+
+    private func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
+                         session: any SandboxSession, observer: any JobObserver) async throws -> ExecResult {
+        let n = i + 1
+        do {
+            let tool = try router.tool(step.tool, step: i)
+            if step.network == true && !allowNetwork {
+                throw JobFailure("step \(n) asks for network access, which this worker does not allow", kind: .permanent)
+            }
+            var stepLimits = limits.applying(step.limits, timeout: step.timeoutSeconds)
+            var jobBound = false
+            if let deadline {
+                let left = ContinuousClock.now.duration(to: deadline)
+                let leftSeconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+                if leftSeconds <= 0 {
+                    throw JobFailure("job exceeded its \(Self.seconds(job.timeoutSeconds ?? 0)) s time limit", kind: .retryable)
+                }
+                if leftSeconds < stepLimits.wallSeconds { stepLimits.wallSeconds = leftSeconds; jobBound = true }
+            }
+            let context = ToolContext(session: session, step: step, index: i, limits: stepLimits, network: step.network == true,
+                                      output: { stream, text in observer.output(step: i, stream: stream, text: text) })
+            let result = try await tool.run(context)
+            if Task.isCancelled { throw CancellationError() }
+            if let limit = result.limit {
+                if limit == .time && jobBound {
+                    throw StepFailure(failure: JobFailure("job exceeded its \(Self.seconds(job.timeoutSeconds ?? 0)) s time limit",
+                                                          kind: .retryable), result: result)
+                }
+                // A time limit may be bad luck; memory, CPU, processes and output are the job's own doing.
+                throw StepFailure(failure: JobFailure("step \(n) \(limit.describe(stepLimits))",
+                                                      kind: limit == .time ? .retryable : .permanent), result: result)
+            }
+            if result.exitCode != 0 {
+                let how = result.signal.map { "was killed by signal \($0)" } ?? "exited with status \(result.exitCode)"
+                throw StepFailure(failure: JobFailure("step \(n) (\(step.tool)) \(how)", kind: .retryable), result: result)
+            }
+            return result
+        } catch let failure as JobFailure {
+            throw StepFailure(failure: failure, result: nil)
+        } catch let error as SandboxError {
+            throw StepFailure(failure: JobFailure("step \(n): \(error.description)", kind: error.retryable ? .retryable : .permanent),
+                              result: nil)
+        }
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s) }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+
+/// Takes jobs from queues and runs them, `concurrency` at a time. Each slot has its own queue
+/// connection (claims block on it); renewals, heartbeats and maintenance share another.
+public final class Worker: Sendable {
+    public let config: WorkerConfig
+    let processor: JobProcessor
+    let shared: any JobQueue
+    let makeSlotQueue: @Sendable (Int) -> any JobQueue
+    let logger: Logger
+    let state = WorkerState()
+
+    public init(config: WorkerConfig, processor: JobProcessor, queue: any JobQueue,
+                slotQueue: @escaping @Sendable (Int) -> any JobQueue, logger: Logger) {
+        self.config = config
+        self.processor = processor
+        self.shared = queue
+        self.makeSlotQueue = slotQueue
+        self.logger = logger
+    }
+
+    /// Runs until `shutdown()` and every job has finished (or been given back).
+    public func run() async {
+        logger.info("worker started", metadata: ["worker": "\(config.id)", "queues": "\(config.queues.joined(separator: ","))",
+                                                 "concurrency": "\(config.concurrency)"])
+        let background = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.renewLoop() }
+                group.addTask { await self.heartbeatLoop() }
+                group.addTask { await self.maintenanceLoop() }
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for slot in 0..<config.concurrency {
+                group.addTask { await self.slotLoop(slot) }
+            }
+        }
+        background.cancel()
+        await background.value
+        try? await shared.removeWorker(id: config.id)
+        logger.info("worker stopped", metadata: ["worker": "\(config.id)"])
+    }
+
+    /// Stops taking jobs. Running jobs get `grace` seconds to finish; then they are stopped and go
+    /// back to pending, so none is lost.
+    public func shutdown(immediately: Bool = false) {
+        if immediately {
+            logger.warning("worker stopping now: running jobs go back to pending")
+            for control in state.running { control.stop(.shutdown) }
+        }
+        guard state.beginStopping() else { return }
+        logger.info("worker shutting down", metadata: ["grace_s": "\(config.grace)", "running": "\(state.running.count)"])
+        let grace = config.grace
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(grace * 1000)))
+            for control in self.state.running { control.stop(.shutdown) }
+        }
+    }
+
+    public var isStopping: Bool { state.stopping }
+
+    private func slotLoop(_ slot: Int) async {
+        let queue = makeSlotQueue(slot)
+        let request = ClaimRequest(worker: config.id, lease: config.lease)
+        var backoff = Backoff()
+        var next: ClaimedJob?
+        while true {
+            if next == nil {
+                if state.stopping { break }
+                do {
+                    next = try await queue.claim(queues: config.queues, worker: config.id, lease: config.lease, wait: config.claimWait)
+                    backoff.reset()
+                } catch {
+                    let wait = backoff.next()
+                    logger.error("cannot claim: \(error); retrying in \(String(format: "%.1f", wait)) s")
+                    try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                    continue
+                }
+            }
+            guard let job = next else { continue }
+            next = nil
+            if state.stopping {
+                _ = try? await queue.release(job.token, reason: "worker shut down before starting the job")
+                break
+            }
+            let control = JobControl(token: job.token)
+            state.add(control)
+            let outcome = await processor.process(job, queue: queue, control: control, next: state.stopping ? nil : request)
+            state.remove(control)
+            next = outcome.next
+        }
+    }
+
+    private func renewLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int(config.renewInterval * 1000)))
+            let running = state.running
+            if running.isEmpty { continue }
+            do {
+                let statuses = try await shared.renew(running.map(\.token), worker: config.id, lease: config.lease)
+                for control in running {
+                    switch statuses[control.token] {
+                    case .cancelRequested: control.stop(.cancelRequested)
+                    case .lost: control.stop(.leaseLost)
+                    default: break
+                    }
+                }
+            } catch {
+                logger.error("cannot renew leases: \(error)")
+            }
+        }
+    }
+
+    private func heartbeatLoop() async {
+        let started = Date().timeIntervalSince1970
+        while !Task.isCancelled {
+            let info = WorkerInfo(id: config.id, host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+                                  startedAt: started, heartbeatAt: Date().timeIntervalSince1970, queues: config.queues,
+                                  concurrency: config.concurrency, currentJobs: state.running.map(\.token.id))
+            try? await shared.heartbeat(info, ttl: config.heartbeatInterval * 3)
+            try? await Task.sleep(for: .milliseconds(Int(config.heartbeatInterval * 1000)))
+        }
+    }
+
+    /// Every worker runs the reaper and the promoter; their scripts make that safe.
+    private func maintenanceLoop() async {
+        var lastTrim = ContinuousClock.now - .seconds(3600)
+        while !Task.isCancelled {
+            for queue in config.queues {
+                do {
+                    let reaped = try await shared.reapExpiredLeases(queue: queue)
+                    if reaped > 0 { logger.warning("returned \(reaped) orphaned job(s) to pending", metadata: ["queue": "\(queue)"]) }
+                    _ = try await shared.promoteDue(queue: queue)
+                    if ContinuousClock.now - lastTrim > .seconds(60) { _ = try await shared.trim(queue: queue) }
+                } catch {
+                    logger.error("maintenance of \(queue) failed: \(error)")
+                }
+            }
+            if ContinuousClock.now - lastTrim > .seconds(60) { lastTrim = ContinuousClock.now }
+            try? await Task.sleep(for: .milliseconds(Int(config.maintenanceInterval * 1000)))
+        }
+    }
+}
+
+/// The worker's mutable state. `@unchecked Sendable`: every field is only touched while holding `lock`.
+final class WorkerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var controls: [ObjectIdentifier: JobControl] = [:]
+    private var isStopping = false
+
+    var stopping: Bool { lock.withLock { isStopping } }
+    var running: [JobControl] { lock.withLock { Array(controls.values) } }
+
+    /// True for the first caller only.
+    func beginStopping() -> Bool {
+        lock.withLock {
+            if isStopping { return false }
+            isStopping = true
+            return true
+        }
+    }
+
+    func add(_ c: JobControl) { lock.withLock { controls[ObjectIdentifier(c)] = c } }
+    func remove(_ c: JobControl) { lock.withLock { _ = controls.removeValue(forKey: ObjectIdentifier(c)) } }
+}
+
+/// 100 ms doubling to 5 s, with jitter: how loops wait out a Redis outage.
+struct Backoff {
+    private var current = 0.0
+
+    mutating func next() -> Double {
+        current = min(max(current * 2, 0.1), 5)
+        return current * Double.random(in: 0.75...1)
+    }
+
+    mutating func reset() { current = 0 }
+}

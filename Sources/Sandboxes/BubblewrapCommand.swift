@@ -1,0 +1,56 @@
+import AgentCore
+import Foundation
+
+/// Builds the command line that runs one command in a sandbox:
+/// `prlimit <limits> -- [setpriv <drop to uid>] -- bwrap <namespaces, mounts, env> -- <command>`.
+/// Pure, so the exact isolation can be read and tested.
+struct BubblewrapCommand {
+    var bwrap: String
+    var prlimit: String
+    var setpriv: String?
+    var uid: Int?
+    var workspace: String
+    var env: [String: String]
+    var network: Bool
+    var limits: ResourceLimits
+
+    /// Host paths that exist, read once: merged-/usr systems have /bin etc. as symlinks.
+    static let rootLinks: [(path: String, target: String?)] = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"].compactMap { p in
+        let fm = FileManager.default
+        if let dest = try? fm.destinationOfSymbolicLink(atPath: p) { return (p, dest) }
+        var isDir: ObjCBool = false
+        return fm.fileExists(atPath: p, isDirectory: &isDir) && isDir.boolValue ? (p, nil) : nil
+    }
+
+    /// The few files of /etc programs need; never the whole of it.
+    static let etc = ["/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ssl",
+                      "/etc/ca-certificates", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
+                      "/etc/hosts", "/etc/resolv.conf", "/etc/mime.types"]
+
+    func argv(_ command: [String]) -> [String] {
+        var a = [prlimit]
+        if let cpu = limits.cpuSeconds { a.append("--cpu=\(cpu):\(cpu + 1)") }  // SIGXCPU at the soft limit
+        if let mem = limits.memoryMB { a.append("--as=\(mem << 20)") }
+        if let n = limits.processes { a.append("--nproc=\(n)") }
+        if let f = limits.fileSizeMB { a.append("--fsize=\(f << 20)") }
+        a.append("--core=0")
+        a.append("--")
+        if let setpriv, let uid {
+            a += [setpriv, "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--"]
+        }
+        a += [bwrap, "--unshare-all"]
+        if network { a.append("--share-net") }
+        a += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv",
+              "--ro-bind", "/usr", "/usr"]
+        for link in Self.rootLinks {
+            if let target = link.target { a += ["--symlink", target, link.path] } else { a += ["--ro-bind", link.path, link.path] }
+        }
+        for path in Self.etc { a += ["--ro-bind-try", path, path] }
+        a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", workspace, "/workspace", "--chdir", "/workspace"]
+        let base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8", "TMPDIR": "/tmp"]
+        for (k, v) in base.merging(env, uniquingKeysWith: { _, job in job }).sorted(by: { $0.key < $1.key }) {
+            a += ["--setenv", k, v]
+        }
+        return a + ["--"] + command
+    }
+}

@@ -1,0 +1,145 @@
+import AgentCore
+import Foundation
+
+/// The default sandbox: bubblewrap on this machine, no account needed. Each job gets a private
+/// workspace; every command runs with a read-only system, its own pid, network, IPC and UTS
+/// namespaces, a scrubbed environment and rlimits, as an unprivileged uid when the worker is root.
+public struct LocalSandboxProvider: SandboxProvider {
+    public let name = "local"
+    public let config: LocalSandboxConfig
+    let tools: HostTools
+    let uids: UIDPool
+
+    /// Refuses to build when bubblewrap (or prlimit) is missing or cannot create a sandbox here.
+    public init(config: LocalSandboxConfig = LocalSandboxConfig()) throws {
+        guard let bwrap = HostTools.which("bwrap") else {
+            throw SandboxError("bubblewrap (bwrap) is not installed, and the local sandbox needs it: apt-get install -y bubblewrap",
+                               retryable: false)
+        }
+        guard let prlimit = HostTools.which("prlimit") else {
+            throw SandboxError("prlimit is not installed: apt-get install -y util-linux", retryable: false)
+        }
+        let root = getuid() == 0
+        let setpriv = root ? HostTools.which("setpriv") : nil
+        if root && setpriv == nil { throw SandboxError("setpriv is not installed: apt-get install -y util-linux", retryable: false) }
+        tools = HostTools(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv)
+        self.config = config
+        uids = UIDPool(base: config.uidBase, size: 64, enabled: root)
+        try FileManager.default.createDirectory(atPath: config.workspaceRoot, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o711])
+    }
+
+    public func open(jobID: String, env: [String: String]) async throws -> any SandboxSession {
+        let uid = uids.take()
+        let dir = config.workspaceRoot + "/" + jobID.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } + "-"
+            + JobID.make().suffix(8)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+            if let uid { try FileManager.default.setAttributes([.ownerAccountID: uid, .groupOwnerAccountID: uid], ofItemAtPath: dir) }
+        } catch {
+            if let uid { uids.give(uid) }
+            throw SandboxError("cannot make the job's workspace \(dir): \(error)", retryable: true)
+        }
+        return LocalSandboxSession(tools: tools, uid: uid, uids: uids, workspace: dir, env: env, allowNetwork: config.allowNetwork)
+    }
+
+    /// Runs `true` in a sandbox: proves bubblewrap works on this machine before a worker takes jobs.
+    public func selfTest() async throws {
+        let session = try await open(jobID: "selftest", env: [:])
+        defer { Task { await session.close() } }
+        let collected = Collected()
+        let result = try await session.exec(ExecRequest(argv: ["/bin/true"], limits: ResourceLimits(wallSeconds: 20))) { _, text in
+            collected.append(text)
+        }
+        guard result.exitCode == 0 else {
+            throw SandboxError("bubblewrap cannot create a sandbox on this machine (exit \(result.exitCode)): "
+                               + collected.text.trimmingCharacters(in: .whitespacesAndNewlines), retryable: false)
+        }
+    }
+}
+
+final class LocalSandboxSession: SandboxSession {
+    let label = "local"
+    let tools: HostTools
+    let uid: Int?
+    let uids: UIDPool
+    let workspace: String
+    let env: [String: String]
+    let allowNetwork: Bool
+
+    init(tools: HostTools, uid: Int?, uids: UIDPool, workspace: String, env: [String: String], allowNetwork: Bool) {
+        self.tools = tools
+        self.uid = uid
+        self.uids = uids
+        self.workspace = workspace
+        self.env = env
+        self.allowNetwork = allowNetwork
+    }
+
+    func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
+        let command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
+                                        workspace: workspace, env: env, network: request.network && allowNetwork,
+                                        limits: request.limits)
+        return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, output: output)
+            .run(stdin: request.stdin)
+    }
+
+    func interpreter(_ language: String) -> [String]? {
+        let candidates: [String] = switch language {
+        case "python": ["/usr/bin/python3", "/usr/local/bin/python3"]
+        case "node": ["/usr/bin/node", "/usr/local/bin/node", "/usr/bin/nodejs"]
+        case "bash": ["/usr/bin/bash", "/bin/bash"]
+        default: []
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
+    }
+
+    func close() async {
+        try? FileManager.default.removeItem(atPath: workspace)
+        if let uid { uids.give(uid) }
+    }
+}
+
+struct HostTools: Sendable {
+    var bwrap: String
+    var prlimit: String
+    var setpriv: String?
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return (path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/bin", "/sbin"])
+            .map { $0 + "/" + name }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// Unprivileged uids for concurrent jobs, so one job's process limit is not shared with another's.
+/// `@unchecked Sendable`: `free` is only touched while holding `lock`.
+final class UIDPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [Int]
+    private let base: Int
+    private let enabled: Bool
+
+    init(base: Int, size: Int, enabled: Bool) {
+        self.base = base
+        self.enabled = enabled
+        free = (0..<size).reversed().map { base + $0 }
+    }
+
+    func take() -> Int? {
+        guard enabled else { return nil }
+        return lock.withLock { free.popLast() ?? base }
+    }
+
+    func give(_ uid: Int) { lock.withLock { if !free.contains(uid) { free.append(uid) } } }
+}
+
+/// Text gathered from output callbacks. `@unchecked Sendable`: `parts` is only touched while holding `lock`.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [String] = []
+    func append(_ s: String) { lock.withLock { parts.append(s) } }
+    var text: String { lock.withLock { parts.joined() } }
+}

@@ -1,0 +1,24 @@
+import AgentCore
+import Foundation
+
+/// How the local (bubblewrap) sandbox runs commands.
+public struct LocalSandboxConfig: Sendable {
+    /// Where job workspaces are made; each job gets a private directory under it.
+    public var workspaceRoot: String
+    /// Whether a step may have network access when it asks (`"network": true`).
+    public var allowNetwork: Bool
+    /// When the worker runs as root, sandboxed commands run as an unprivileged uid from this base,
+    /// one per concurrent job, so process and memory limits bind (they do not bind root).
+    public var uidBase: Int
+
+    public static var defaultWorkspaceRoot: String {
+        ProcessInfo.processInfo.environment["SWISSAGENT_WORKSPACES"] ?? (NSTemporaryDirectory() + "swissagent-workspaces")
+    }
+
+    public init(workspaceRoot: String = LocalSandboxConfig.defaultWorkspaceRoot, allowNetwork: Bool = false,
+                uidBase: Int = 200_000 + Int(getpid() % 2000) * 64) {
+        self.workspaceRoot = workspaceRoot
+        self.allowNetwork = allowNetwork
+        self.uidBase = uidBase
+    }
+}

@@ -1,0 +1,141 @@
+import AgentCore
+import Foundation
+
+/// Runs one sandboxed command: streams its output, enforces the wall-clock and output limits from
+/// outside, and kills the whole tree (bubblewrap's pid namespace dies with it) on a limit or on cancel.
+final class SandboxProcess: @unchecked Sendable {
+    // `@unchecked Sendable`: `limitHit`, `outputBytes` and `stderrTail` are only touched while holding `lock`;
+    // `process` is set up before any other thread sees this object.
+    private let lock = NSLock()
+    private let process = Process()
+    private let limits: ResourceLimits
+    private let output: OutputHandler
+    private var limitHit: LimitKind?
+    private var outputBytes = 0
+    private var stderrTail: [UInt8] = []
+
+    init(argv: [String], limits: ResourceLimits, output: @escaping OutputHandler) {
+        self.limits = limits
+        self.output = output
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        process.environment = [:]  // nothing of the worker's environment reaches the sandbox
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+    }
+
+    func run(stdin: Data?) async throws -> ExecResult {
+        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = inPipe
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        let start = ContinuousClock.now
+        do {
+            try process.run()
+        } catch {
+            throw SandboxError("cannot start the sandbox: \(error)", retryable: false)
+        }
+        let pid = process.processIdentifier
+        let readers = DispatchGroup()
+        read(outPipe.fileHandleForReading, stream: .stdout, group: readers)
+        read(errPipe.fileHandleForReading, stream: .stderr, group: readers)
+        Thread.detachNewThread {
+            if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: stdin) }
+            try? inPipe.fileHandleForWriting.close()
+        }
+        let deadline = DispatchWorkItem { [weak self] in self?.kill(pid, because: .time) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds, execute: deadline)
+
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread {
+                    exited.wait()
+                    readers.wait()
+                    cont.resume()
+                }
+            }
+        } onCancel: {
+            Foundation.kill(pid, SIGKILL)
+        }
+        deadline.cancel()
+        let elapsed = ContinuousClock.now - start
+        if Task.isCancelled { throw CancellationError() }
+
+        let signaled = process.terminationReason == .uncaughtSignal
+        let status = process.terminationStatus
+        return lock.withLock {
+            var limit = limitHit
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            // bwrap reports a command killed by signal n as exit status 128 + n. RLIMIT_CPU sends SIGXCPU
+            // at the soft limit and SIGKILL a second later; nothing else here kills with those.
+            let killedBy = signaled ? status : (status > 128 ? status - 128 : 0)
+            if limit == nil, let cpu = limits.cpuSeconds, killedBy == SIGXCPU || (killedBy == SIGKILL && seconds >= Double(cpu)) {
+                limit = .cpu
+            }
+            if limit == nil, status != 0, Self.looksLikeForkFailure(stderrTail) { limit = .processes }
+            if limit == nil, status != 0, Self.looksLikeMemory(stderrTail) { limit = .memory }
+            return ExecResult(exitCode: signaled ? 128 + status : status, signal: signaled ? status : nil,
+                              seconds: seconds,
+                              outputBytes: outputBytes, limit: limit)
+        }
+    }
+
+    private func read(_ handle: FileHandle, stream: OutputEvent.Stream, group: DispatchGroup) {
+        group.enter()
+        Thread.detachNewThread { [self] in
+            var chunker = UTF8Chunker()
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                let allowed = accept(Array(data), stream: stream)
+                if !allowed.isEmpty { output(stream, chunker.text(allowed)) }
+            }
+            let rest = chunker.flush()
+            if !rest.isEmpty { output(stream, rest) }
+            group.leave()
+        }
+    }
+
+    /// Counts output against the limit; returns the part that may be forwarded.
+    private func accept(_ bytes: [UInt8], stream: OutputEvent.Stream) -> [UInt8] {
+        let (allowed, over, forkFailing) = lock.withLock { () -> ([UInt8], Bool, Bool) in
+            if limitHit != nil { return ([], false, false) }
+            let room = max(0, limits.outputBytes - outputBytes)
+            let allowed = bytes.count <= room ? bytes : Array(bytes.prefix(room))
+            outputBytes += allowed.count
+            var forkFailing = false
+            if stream == .stderr {
+                stderrTail = Array((stderrTail + allowed).suffix(4096))
+                forkFailing = Self.looksLikeForkFailure(allowed)
+            }
+            return (allowed, bytes.count > room, forkFailing)
+        }
+        if over { kill(process.processIdentifier, because: .output) }
+        // A fork bomb spins on failing forks until its time runs out: stop it at its process limit.
+        if forkFailing && limits.processes != nil { kill(process.processIdentifier, because: .processes) }
+        return allowed
+    }
+
+    private func kill(_ pid: Int32, because limit: LimitKind) {
+        let first = lock.withLock { () -> Bool in
+            if limitHit != nil { return false }
+            limitHit = limit
+            return true
+        }
+        if first { Foundation.kill(pid, SIGKILL) }
+    }
+
+    static func looksLikeForkFailure(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.contains("fork: retry") || text.contains("Cannot fork") || text.contains("can't fork") { return true }
+        // Python: "os.fork()" ... "BlockingIOError: [Errno 11] Resource temporarily unavailable"
+        return text.contains("fork") && text.contains("Resource temporarily unavailable")
+    }
+
+    static func looksLikeMemory(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return ["MemoryError", "Cannot allocate memory", "out of memory", "bad_alloc", "heap out of memory", "memory exhausted"]
+            .contains { text.contains($0) }
+    }
+}
