@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "RedisTestSupport"]),
     ]
 )

@@ -46,7 +46,10 @@ struct BubblewrapCommand {
             if let target = link.target { a += ["--symlink", target, link.path] } else { a += ["--ro-bind", link.path, link.path] }
         }
         for path in Self.etc { a += ["--ro-bind-try", path, path] }
-        a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", workspace, "/workspace", "--chdir", "/workspace"]
+        // The root bwrap builds is a tmpfs; once everything is mounted, make it read-only too, so the
+        // only writable places are the workspace and a private /tmp.
+        a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", workspace, "/workspace", "--remount-ro", "/",
+              "--chdir", "/workspace"]
         let base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8", "TMPDIR": "/tmp"]
         for (k, v) in base.merging(env, uniquingKeysWith: { _, job in job }).sorted(by: { $0.key < $1.key }) {
             a += ["--setenv", k, v]

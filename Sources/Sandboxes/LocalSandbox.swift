@@ -12,7 +12,10 @@ public struct LocalSandboxProvider: SandboxProvider {
 
     /// Refuses to build when bubblewrap (or prlimit) is missing or cannot create a sandbox here.
     public init(config: LocalSandboxConfig = LocalSandboxConfig()) throws {
-        guard let bwrap = HostTools.which("bwrap") else {
+        // SWISSAGENT_BWRAP names a bwrap outside PATH (or, in tests, one that is not there).
+        let bwrapPath = ProcessInfo.processInfo.environment["SWISSAGENT_BWRAP"].map { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+            ?? HostTools.which("bwrap")
+        guard let bwrap = bwrapPath else {
             throw SandboxError("bubblewrap (bwrap) is not installed, and the local sandbox needs it: apt-get install -y bubblewrap",
                                retryable: false)
         }
@@ -41,7 +44,8 @@ public struct LocalSandboxProvider: SandboxProvider {
             if let uid { uids.give(uid) }
             throw SandboxError("cannot make the job's workspace \(dir): \(error)", retryable: true)
         }
-        return LocalSandboxSession(tools: tools, uid: uid, uids: uids, workspace: dir, env: env, allowNetwork: config.allowNetwork)
+        return LocalSandboxSession(tools: tools, uid: uid, uids: uids, workspace: dir, env: env, allowNetwork: config.allowNetwork,
+                                   interpreters: config.interpreters)
     }
 
     /// Runs `true` in a sandbox: proves bubblewrap works on this machine before a worker takes jobs.
@@ -67,8 +71,11 @@ final class LocalSandboxSession: SandboxSession {
     let workspace: String
     let env: [String: String]
     let allowNetwork: Bool
+    let interpreters: [String: [String]]
 
-    init(tools: HostTools, uid: Int?, uids: UIDPool, workspace: String, env: [String: String], allowNetwork: Bool) {
+    init(tools: HostTools, uid: Int?, uids: UIDPool, workspace: String, env: [String: String], allowNetwork: Bool,
+         interpreters: [String: [String]]) {
+        self.interpreters = interpreters
         self.tools = tools
         self.uid = uid
         self.uids = uids
@@ -86,13 +93,7 @@ final class LocalSandboxSession: SandboxSession {
     }
 
     func interpreter(_ language: String) -> [String]? {
-        let candidates: [String] = switch language {
-        case "python": ["/usr/bin/python3", "/usr/local/bin/python3"]
-        case "node": ["/usr/bin/node", "/usr/local/bin/node", "/usr/bin/nodejs"]
-        case "bash": ["/usr/bin/bash", "/bin/bash"]
-        default: []
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
+        (interpreters[language] ?? []).first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
     }
 
     func close() async {

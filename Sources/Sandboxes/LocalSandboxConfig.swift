@@ -10,15 +10,25 @@ public struct LocalSandboxConfig: Sendable {
     /// When the worker runs as root, sandboxed commands run as an unprivileged uid from this base,
     /// one per concurrent job, so process and memory limits bind (they do not bind root).
     public var uidBase: Int
+    /// Where to look for each `code` language's interpreter (paths inside the sandbox, which sees /usr).
+    public var interpreters: [String: [String]]
+
+    public static let defaultInterpreters = [
+        "python": ["/usr/bin/python3", "/usr/local/bin/python3"],
+        "node": ["/usr/bin/node", "/usr/local/bin/node", "/usr/bin/nodejs"],
+        "bash": ["/usr/bin/bash", "/bin/bash"],
+    ]
 
     public static var defaultWorkspaceRoot: String {
         ProcessInfo.processInfo.environment["SWISSAGENT_WORKSPACES"] ?? (NSTemporaryDirectory() + "swissagent-workspaces")
     }
 
     public init(workspaceRoot: String = LocalSandboxConfig.defaultWorkspaceRoot, allowNetwork: Bool = false,
-                uidBase: Int = 200_000 + Int(getpid() % 2000) * 64) {
+                uidBase: Int = 200_000 + Int(getpid() % 2000) * 64,
+                interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters) {
         self.workspaceRoot = workspaceRoot
         self.allowNetwork = allowNetwork
         self.uidBase = uidBase
+        self.interpreters = interpreters
     }
 }

@@ -83,7 +83,7 @@ public struct JobProcessor: Sendable {
     private func run(_ job: ClaimedJob, queue: any JobQueue, control: JobControl) async -> Result<String, JobFailure> {
         let spec: JobSpec
         do {
-            spec = try JobSpecParser().parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
+            spec = try JobSpecParser(knownTools: Set(supervisor.router.names)).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
         } catch {
             return .failure(JobFailure("invalid job payload: \(error)", kind: .permanent))
         }

@@ -1,0 +1,158 @@
+import AgentCore
+import Foundation
+import RedisQueue
+import RedisTestSupport
+import Testing
+
+/// A `swissagent worker` process, as deployed.
+final class WorkerProcess: @unchecked Sendable {
+    // `@unchecked Sendable`: `process` is set in init and only read afterwards.
+    let process = Process()
+    let log: String
+
+    init(_ cli: CLI, _ args: [String], env: [String: String] = [:]) throws {
+        log = NSTemporaryDirectory() + "swissagent-worker-\(JobID.make()).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = try CLI.binary
+        process.arguments = ["worker"] + args
+        var e = ProcessInfo.processInfo.environment
+        e["REDIS_URL"] = cli.redisURL
+        e["SWISSAGENT_PREFIX"] = cli.prefix
+        for (k, v) in env { e[k] = v }
+        process.environment = e
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Waits for the process to end; nil if it is still running after `seconds`.
+    func exitStatus(within seconds: Double) async -> Int32? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+}
+
+@Suite(.serialized) struct WorkerProcessTests {
+    func waitFor(_ queue: RedisJobQueue, _ id: String, _ states: Set<JobState>, seconds: Double = 30) async throws -> JobRecord? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if let job = try await queue.job(id: id), states.contains(job.state) { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await queue.job(id: id)
+    }
+
+    func shellJob(_ command: String) -> JobSpec { JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(command)])]) }
+
+    @Test func aJobWhoseWorkerIsKilledIsFinishedByAnother() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let id = try await queue.enqueue(shellJob("echo begin; sleep 2; echo end"))
+        let first = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
+        let running = try #require(try await waitFor(queue, id, [.active]))
+        #expect(running.state == .active)
+        try await Task.sleep(for: .milliseconds(500))
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 5)
+        let second = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
+        let done = try #require(try await waitFor(queue, id, [.succeeded, .failed], seconds: 30))
+        #expect(done.state == .succeeded, "\(second.output)")
+        #expect(done.orphaned == 1)
+        #expect(done.history.map(\.event).contains("orphaned"))
+        second.signal(SIGTERM)
+        #expect(await second.exitStatus(within: 10) == 0)
+        try await cli.cleanup()
+    }
+
+    @Test func noneOf200JobsIsLostWhileWorkersAreKilledAtRandom() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let ids = try await queue.enqueue(batch: (0..<200).map { shellJob("sleep 0.1; echo job \($0)") })
+        let args = ["--concurrency", "4", "--lease", "1", "--grace", "1"]
+        var workers = try (0..<3).map { _ in try WorkerProcess(cli, args) }
+        let start = ContinuousClock.now
+        var kills = 0
+        while ContinuousClock.now - start < .seconds(50) {
+            let stats = try await queue.stats(queue: "default")
+            if stats.succeeded == 200 { break }
+            if kills < 12 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 300...700)))
+                let victim = Int.random(in: 0..<workers.count)
+                workers[victim].signal(SIGKILL)
+                _ = await workers[victim].exitStatus(within: 5)
+                workers[victim] = try WorkerProcess(cli, args)
+                kills += 1
+            } else {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        for w in workers { w.signal(SIGTERM) }
+        for w in workers { _ = await w.exitStatus(within: 10) }
+        let stats = try await queue.stats(queue: "default")
+        #expect(stats.succeeded == 200)
+        #expect(stats.pending == 0 && stats.active == 0 && stats.failed == 0 && stats.retrying == 0)
+        var orphaned = 0
+        for id in ids {
+            let job = try #require(try await queue.job(id: id))
+            #expect(job.state == .succeeded)
+            orphaned += job.orphaned
+        }
+        #expect(kills > 0)
+        #expect(orphaned > 0, "the kills should have hit running jobs")
+        #expect(ContinuousClock.now - start < .seconds(60))
+        try await cli.cleanup()
+    }
+
+    @Test func sigtermLetsRunningJobsFinish() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let id = try await queue.enqueue(shellJob("sleep 1; echo finished"))
+        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--grace", "10"])
+        _ = try await waitFor(queue, id, [.active])
+        worker.signal(SIGTERM)
+        #expect(await worker.exitStatus(within: 15) == 0)
+        #expect(try await queue.job(id: id)?.state == .succeeded)
+        #expect(worker.output.contains("worker shutting down"))
+        try await cli.cleanup()
+    }
+
+    @Test func sigtermPastTheGracePeriodReturnsJobsToPending() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let id = try await queue.enqueue(shellJob("sleep 60"))
+        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--grace", "0.5"])
+        _ = try await waitFor(queue, id, [.active])
+        try await Task.sleep(for: .milliseconds(300))
+        worker.signal(SIGTERM)
+        #expect(await worker.exitStatus(within: 10) == 0)
+        let job = try #require(try await queue.job(id: id))
+        #expect(job.state == .pending)
+        #expect(job.history.last?.event == "released")
+        try await cli.cleanup()
+    }
+
+    @Test func aWorkerWithoutBubblewrapRefusesToStart() async throws {
+        let cli = try CLI()
+        let worker = try WorkerProcess(cli, [], env: ["SWISSAGENT_BWRAP": "/nonexistent/bwrap"])
+        #expect(await worker.exitStatus(within: 10) == 1)
+        #expect(worker.output.contains("bubblewrap (bwrap) is not installed, and the local sandbox needs it: apt-get install -y bubblewrap"))
+    }
+
+    @Test func runExecutesAJobLocallyWithoutRedis() throws {
+        let cli = try CLI(redisURL: "redis://127.0.0.1:1")
+        let ok = try cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"echo hi"}},{"tool":"code","input":{"language":"python","source":"print(6*7)"}}]}"#)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout == "hi\n42\n")
+        #expect(ok.stderr.contains("── step 1/2: shell echo hi"))
+        #expect(ok.stderr.contains("── succeeded: 2 steps in"))
+        let bad = try cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"exit 4"}}]}"#)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("step 1 (shell) exited with status 4"))
+    }
+}
