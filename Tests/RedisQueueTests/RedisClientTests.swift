@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func blockingCallsDoNotStarveOtherWork() async throws {
-        // Eight clients each block for 1.5 s in BLPOP; a ninth must still answer at once. If blocking
+        // Eight clients each block for 4 s in BLPOP; a ninth must still answer at once. If blocking
         // calls held Swift's cooperative threads (2 on this machine), the PING would wait behind them.
         let url = try RedisTestServer.sharedURL
         let key = "swissagent-test:block:\(UUID().uuidString)"
@@ -139,7 +139,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    _ = try await RedisClient(url: url).send(["BLPOP", key, "1.5"], timeout: 5)
+                    _ = try await RedisClient(url: url).send(["BLPOP", key, "4"], timeout: 10)
                     order.append("blpop")
                 }
             }
