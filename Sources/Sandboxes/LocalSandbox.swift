@@ -26,8 +26,9 @@ public struct LocalSandboxProvider: SandboxProvider {
         let setpriv = root ? HostTools.which("setpriv") : nil
         if root && setpriv == nil { throw SandboxError("setpriv is not installed: apt-get install -y util-linux", retryable: false) }
         tools = HostTools(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv)
+        Self.capOpenFiles()
         self.config = config
-        uids = UIDPool(base: config.uidBase, size: 64, enabled: root)
+        uids = UIDPool(base: config.uidBase, size: 256, enabled: root)
         try FileManager.default.createDirectory(atPath: config.workspaceRoot, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o711])
     }
@@ -46,6 +47,16 @@ public struct LocalSandboxProvider: SandboxProvider {
         }
         return LocalSandboxSession(tools: tools, uid: uid, uids: uids, workspace: dir, env: env, allowNetwork: config.allowNetwork,
                                    interpreters: config.interpreters)
+    }
+
+    /// Foundation's Process closes every descriptor up to the soft RLIMIT_NOFILE in the child before
+    /// exec: at a limit of a million that costs milliseconds per command. A worker needs far fewer, so
+    /// the soft limit (which sandboxes inherit too) comes down to 4096; the hard limit is untouched.
+    static func capOpenFiles() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur > 4096 else { return }
+        limit.rlim_cur = 4096
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// Runs `true` in a sandbox: proves bubblewrap works on this machine before a worker takes jobs.
@@ -116,6 +127,8 @@ struct HostTools: Sendable {
 }
 
 /// Unprivileged uids for concurrent jobs, so one job's process limit is not shared with another's.
+/// Handed out in rotation: bubblewrap leaves a zombie per command for init to reap, and zombies count
+/// against a uid's process limit, so a uid rests while 255 others are used.
 /// `@unchecked Sendable`: `free` is only touched while holding `lock`.
 final class UIDPool: @unchecked Sendable {
     private let lock = NSLock()
@@ -126,12 +139,12 @@ final class UIDPool: @unchecked Sendable {
     init(base: Int, size: Int, enabled: Bool) {
         self.base = base
         self.enabled = enabled
-        free = (0..<size).reversed().map { base + $0 }
+        free = (0..<size).map { base + $0 }
     }
 
     func take() -> Int? {
         guard enabled else { return nil }
-        return lock.withLock { free.popLast() ?? base }
+        return lock.withLock { free.isEmpty ? base : free.removeFirst() }
     }
 
     func give(_ uid: Int) { lock.withLock { if !free.contains(uid) { free.append(uid) } } }

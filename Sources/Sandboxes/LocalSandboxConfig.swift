@@ -24,7 +24,7 @@ public struct LocalSandboxConfig: Sendable {
     }
 
     public init(workspaceRoot: String = LocalSandboxConfig.defaultWorkspaceRoot, allowNetwork: Bool = false,
-                uidBase: Int = 200_000 + Int(getpid() % 2000) * 64,
+                uidBase: Int = 200_000 + Int(getpid() % 2000) * 256,
                 interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters) {
         self.workspaceRoot = workspaceRoot
         self.allowNetwork = allowNetwork

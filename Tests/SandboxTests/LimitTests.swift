@@ -5,7 +5,7 @@ import Testing
 
 /// Every limit stops its runaway, says which limit it was, and leaves no process behind.
 @Suite(.serialized) struct LimitTests {
-    let config = LocalSandboxConfig(uidBase: 310_000 + Int(getpid() % 1000) * 64)
+    let config = LocalSandboxConfig(uidBase: 700_000 + Int(getpid() % 1000) * 256)
 
     func expectNothingLeft() async throws {
         // The pid namespace dies with bwrap; give the kernel a moment to finish tearing it down.

@@ -62,6 +62,6 @@ func sandboxProcesses(uidBase: Int) -> [String] {
     return text.split(separator: "\n").map(String.init).filter { line in
         let parts = line.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, let uid = Int(parts[0]) else { return false }
-        return uid >= uidBase && uid < uidBase + 64 && !parts[1].hasPrefix("Z")  // zombies await init's reaping, they hold nothing
+        return uid >= uidBase && uid < uidBase + 256 && !parts[1].hasPrefix("Z")  // zombies await init's reaping, they hold nothing
     }
 }
