@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore"]),
+        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "RedisQueue", "Sandboxes",
+                "AgentCore", "RedisQueue", "Sandboxes", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "RedisTestSupport"]),
     ]
 )

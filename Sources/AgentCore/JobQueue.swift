@@ -9,6 +9,8 @@ public protocol JobQueue: Sendable {
 
     /// Takes the oldest pending job of the first queue that has one, waiting up to `wait` seconds.
     func claim(queues: [String], worker: String, lease: Double, wait: Double) async throws -> ClaimedJob?
+    /// Takes one given pending job (not the oldest); nil when it is not pending.
+    func claim(id: String, worker: String, lease: Double) async throws -> ClaimedJob?
     func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus]
     /// Marks the job succeeded; with `next`, claims the consumer's next job from the same queue in the
     /// same atomic step (one round trip per job for a busy consumer).

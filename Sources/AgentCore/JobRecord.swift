@@ -86,6 +86,18 @@ public struct JobSummary: Sendable, Equatable {
     public var createdAt: Date?
     public var updatedAt: Date?
     public var tenant: String?
+    public var claimedAt: Date?
+    public var leaseUntil: Date?
+    public var finishedAt: Date?
+    public var runAt: Date?
+    /// The running (or last) step, 1-based, and the plan's length, when known.
+    public var step: (current: Int, of: Int)?
+    public var orphaned = 0
+
+    public static func == (a: JobSummary, b: JobSummary) -> Bool {
+        a.id == b.id && a.state == b.state && a.attempts == b.attempts && a.lastError == b.lastError && a.updatedAt == b.updatedAt
+            && a.step?.current == b.step?.current && a.leaseUntil == b.leaseUntil
+    }
 
     public init(id: String, queue: String, state: JobState?, tools: String, attempts: Int, maxAttempts: Int, worker: String?,
                 lastError: String?, createdAt: Date?, updatedAt: Date?, tenant: String?) {

@@ -101,17 +101,29 @@ public enum DeleteOutcome: Sendable, Equatable {
 /// metadata (`key=value`) contain `text` (case-insensitive).
 public struct JobFilter: Sendable, Equatable {
     public var text: String?
+    /// Treat `text` as a regular expression (case-insensitive) rather than a substring.
+    public var regex: Bool
 
-    public init(text: String? = nil) { self.text = text }
+    public init(text: String? = nil, regex: Bool = false) {
+        self.text = text
+        self.regex = regex
+    }
 
-    public func matches(error: String?, specJSON: String?) -> Bool {
+    public func matches(error: String?, specJSON: String?, id: String? = nil) -> Bool {
         guard let text, !text.isEmpty else { return true }
-        let needle = text.lowercased()
-        if let error, error.lowercased().contains(needle) { return true }
+        let test: (String) -> Bool
+        if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
+            test = { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+        } else {
+            let needle = text.lowercased()
+            test = { $0.lowercased().contains(needle) }
+        }
+        if let id, test(id) { return true }
+        if let error, test(error) { return true }
         let digest = SpecDigest(json: specJSON)
-        if digest.tools.contains(where: { $0.lowercased().contains(needle) }) { return true }
-        if let tenant = digest.tenant, tenant.lowercased().contains(needle) { return true }
-        for (k, v) in digest.metadata where "\(k)=\(v.displayText)".lowercased().contains(needle) { return true }
+        if digest.tools.contains(where: test) { return true }
+        if let tenant = digest.tenant, test(tenant) { return true }
+        for (k, v) in digest.metadata where test("\(k)=\(v.displayText)") { return true }
         return false
     }
 }

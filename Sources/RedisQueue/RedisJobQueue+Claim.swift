@@ -31,6 +31,15 @@ extension RedisJobQueue {
         return Self.decodeClaim(reply, queue: queue, now: now)
     }
 
+    public func claim(id: String, worker: String, lease: Double) async throws -> ClaimedJob? {
+        guard let queue = try await locate(id) else { return nil }
+        let q = keys.queue(queue)
+        let now = nowMs
+        let reply = try await client.eval(Scripts.claimID, keys: [q.job(id), q.pending, q.active, q.lease],
+                                          args: [id, now, now + Int(lease * 1000), worker])
+        return Self.decodeClaim(reply, queue: queue, now: now)
+    }
+
     static func decodeClaim(_ reply: RedisReply, queue: String, now: Int) -> ClaimedJob? {
         guard let f = reply.array, f.count == 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
               let attempt = f[3].int else { return nil }

@@ -45,19 +45,31 @@ extension RedisJobQueue {
             ids = try await client.call("ZREVRANGE", set, offset, stop).texts
         }
         if ids.isEmpty { return [] }
-        let fields = ["state", "attempts", "max_attempts", "worker", "error", "created_at", "updated_at", "spec"]
+        let fields = ["state", "attempts", "max_attempts", "worker", "error", "created_at", "updated_at", "spec", "claimed_at",
+                      "lease_until", "finished_at", "run_at", "steps", "orphaned"]
         let replies = try await client.pipeline(ids.map { ["HMGET", q.job($0)] + fields })
         return zip(ids, replies).map { id, reply in
             let v = reply.array ?? []
             func text(_ i: Int) -> String? { i < v.count ? v[i].text.flatMap { $0.isEmpty ? nil : $0 } : nil }
             let digest = SpecDigest(json: text(7))
+            func date(_ i: Int) -> Date? { text(i).flatMap { Double($0) }.map { Date(ms: $0) } }
             // A job untouched since enqueue has no updated_at yet: its creation time stands in.
-            return JobSummary(
+            var summary = JobSummary(
                 id: id, queue: queue, state: text(0).flatMap(JobState.init(rawValue:)), tools: digest.tools.joined(separator: ","),
                 attempts: text(1).flatMap { Int($0) } ?? 0,
                 maxAttempts: text(2).flatMap { Int($0) } ?? digest.maxAttempts ?? 0, worker: text(3),
                 lastError: text(4), createdAt: text(5).flatMap { Double($0) }.map { Date(ms: $0) },
                 updatedAt: (text(6) ?? text(5)).flatMap { Double($0) }.map { Date(ms: $0) }, tenant: digest.tenant)
+            summary.claimedAt = date(8)
+            summary.leaseUntil = date(9)
+            summary.finishedAt = date(10)
+            summary.runAt = date(11)
+            summary.orphaned = text(13).flatMap { Int($0) } ?? 0
+            if let steps = text(12).flatMap({ try? JSONDecoder().decode([StepRecord].self, from: Data($0.utf8)) }), !steps.isEmpty {
+                let current = steps.lastIndex { $0.status != .pending && $0.status != .skipped } ?? 0
+                summary.step = (current + 1, steps.count)
+            }
+            return summary
         }
     }
 

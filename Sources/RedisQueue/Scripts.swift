@@ -60,6 +60,15 @@ enum Scripts {
     /// list that is not a job of this queue goes to failed as "invalid job payload" and the next one is tried.
     /// Shared by `claim` and `complete` (which hands the consumer its next job in the same round trip).
     private static let claimFunction = """
+        local function activate(jk, id, f, lease, now, leaseUntil, worker)
+          local claim = redis.call('HINCRBY', jk, 'claims', 1)
+          local attempt = (tonumber(f[5]) or 0) + 1
+          redis.call('HSET', jk, 'state', 'active', 'attempts', attempt, 'worker', worker, 'claimed_at', now,
+            'updated_at', now, 'lease_until', leaseUntil)
+          redis.call('ZADD', lease, leaseUntil, id)
+          hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
+          return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
+        end
         local function claim_next(pending, active, lease, paused, marker, failed, now, leaseUntil, worker, jobPrefix, garbageId)
           if redis.call('EXISTS', paused) == 1 then return nil end
           for i = 1, 20 do
@@ -68,14 +77,8 @@ enum Scripts {
             local jk = jobPrefix .. id
             local f = redis.call('HMGET', jk, 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
             if f[1] and f[2] == 'pending' then
-              local claim = redis.call('HINCRBY', jk, 'claims', 1)
-              local attempt = (tonumber(f[5]) or 0) + 1
-              redis.call('HSET', jk, 'state', 'active', 'attempts', attempt, 'worker', worker, 'claimed_at', now,
-                'updated_at', now, 'lease_until', leaseUntil)
-              redis.call('ZADD', lease, leaseUntil, id)
-              hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
               if redis.call('LLEN', pending) > 0 then redis.call('ZADD', marker, 0, '1') end
-              return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
+              return activate(jk, id, f, lease, now, leaseUntil, worker)
             end
             redis.call('LREM', active, 1, id)
             if not f[2] then
@@ -98,6 +101,17 @@ enum Scripts {
     /// Returns nil, or {id, spec, claim, attempt, enqueued_at}.
     static let claim = script("claim", claimFunction + """
         return claim_next(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+        """)
+
+    /// KEYS: job, pending, active, lease
+    /// ARGV: id, now, lease_until, worker
+    /// Returns nil (the job is not pending), or {id, spec, claim, attempt, enqueued_at}: takes one
+    /// given job out of pending, wherever it stands (the console's "run it here").
+    static let claimID = script("claim_id", claimFunction + """
+        local f = redis.call('HMGET', KEYS[1], 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
+        if f[2] ~= 'pending' or redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then return nil end
+        redis.call('LPUSH', KEYS[3], ARGV[1])
+        return activate(KEYS[1], ARGV[1], f, KEYS[4], tonumber(ARGV[2]), ARGV[3], ARGV[4])
         """)
 
     /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed
@@ -166,8 +180,7 @@ enum Scripts {
         if ARGV[5] == 'retryable' and attempt < maxAttempts then
           redis.call('HSET', KEYS[1], 'state', 'retrying', 'run_at', ARGV[6])
           redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
-          hist(KEYS[2], {at = now, event = 'retry_scheduled', attempt = attempt, worker = ARGV[8], error = ARGV[4],
-            note = 'next attempt at ' .. ARGV[6]})
+          hist(KEYS[2], {at = now, event = 'retry_scheduled', attempt = attempt, worker = ARGV[8], error = ARGV[4]})
           return 'retrying'
         end
         redis.call('HSET', KEYS[1], 'state', 'failed', 'finished_at', now)

@@ -1,0 +1,148 @@
+import AgentCore
+import Foundation
+import Logging
+import RedisQueue
+import Sandboxes
+
+/// Carries out console actions against the queue; each returns the line the person sees.
+public struct ActionRunner: Sendable {
+    let queue: RedisJobQueue
+    let local: LocalRunner?
+
+    public init(queue: RedisJobQueue, local: LocalRunner?) {
+        self.queue = queue
+        self.local = local
+    }
+
+    /// What an action did: the line to show, and maybe a screen to go to.
+    public struct Outcome: Sendable {
+        public var message: String
+        public var error: Bool
+        public var goTo: Screen?
+    }
+
+    public func run(_ action: ConsoleAction) async -> Outcome {
+        do {
+            if case .runLocally(let id) = action {
+                guard let local else { return Outcome(message: "running jobs here needs bubblewrap: apt-get install -y bubblewrap", error: true) }
+                let (message, target) = try await local.start(id)
+                return Outcome(message: message, error: target == nil, goTo: target.map { .output(id: $0) })
+            }
+            return Outcome(message: try await perform(action), error: false)
+        } catch {
+            return Outcome(message: "failed: \(error)", error: true)
+        }
+    }
+
+    func perform(_ action: ConsoleAction) async throws -> String {
+        switch action {
+        case .requeue(let ids):
+            var done = 0, skipped: [String] = []
+            for id in ids {
+                switch try await queue.requeue(id: id) {
+                case .requeued: done += 1
+                case .notRequeueable(let s): skipped.append("\(id) is \(s.rawValue)")
+                case .notFound: skipped.append("\(id) is gone")
+                }
+            }
+            return "requeued \(done) job\(done == 1 ? "" : "s")" + (skipped.isEmpty ? "" : "; not: " + skipped.prefix(3).joined(separator: ", "))
+        case .requeueMatching(let q, let filter):
+            let n = try await queue.requeueFailed(queue: q, filter: JobFilter(text: filter.isEmpty ? nil : filter, regex: true))
+            return "requeued \(n) failed job\(n == 1 ? "" : "s")"
+        case .cancel(let id):
+            switch try await queue.cancel(id: id) {
+            case .cancelled: return "cancelled \(id)"
+            case .requested: return "cancel requested: the worker running \(id) will stop it"
+            case .alreadyFinished(let s): return "\(id) is already \(s.rawValue)"
+            case .notFound: return "\(id) is gone"
+            }
+        case .delete(let ids):
+            var done = 0, running = 0
+            for id in ids {
+                switch try await queue.delete(id: id) {
+                case .deleted: done += 1
+                case .active: running += 1
+                case .notFound: break
+                }
+            }
+            return "deleted \(done) job\(done == 1 ? "" : "s")" + (running > 0 ? "; \(running) running (cancel them first)" : "")
+        case .pause(let q):
+            try await queue.setPaused(queue: q, true)
+            return "paused \(q)"
+        case .resume(let q):
+            try await queue.setPaused(queue: q, false)
+            return "resumed \(q)"
+        case .submit(let path):
+            guard let data = FileManager.default.contents(atPath: (path as NSString).expandingTildeInPath) else {
+                return "cannot read \(path)"
+            }
+            let value = try JSONValue.parse(data)
+            let specs = try (value.arrayValue ?? [value]).map { try JobSpecParser().parse($0) }
+            let ids = try await queue.enqueue(batch: specs)
+            return "submitted \(ids.count) job\(ids.count == 1 ? "" : "s"): \(ids.prefix(3).joined(separator: ", "))"
+        case .runLocally:
+            return "runs through run(_:)"
+        case .editAndRequeue:
+            return "edit runs in the terminal"  // the app suspends the screen for the editor
+        }
+    }
+
+    /// Queues an edited copy of a job; the original keeps its place and history.
+    public func queueEdited(original id: String, specText: String) async throws -> String {
+        var spec = try JobSpecParser().parse(Data(specText.utf8))
+        spec.id = nil
+        spec.metadata["edited_from"] = .string(id)
+        let newID = try await queue.enqueue(spec)
+        return "queued the edited copy as \(newID) (the original \(id) is unchanged)"
+    }
+}
+
+/// Runs jobs inside the console process with the same worker library and the local sandbox, so a
+/// developer can watch one run step by step.
+public final class LocalRunner: Sendable {
+    let queue: RedisJobQueue
+    let processor: JobProcessor
+    let worker: String
+    let lease: Double = 30
+
+    public init(queue: RedisJobQueue, provider: LocalSandboxProvider) {
+        self.queue = queue
+        var logger = Logger(label: "swissagent.console.local")
+        logger.logLevel = .critical
+        processor = JobProcessor(supervisor: Supervisor(), sandboxes: SingleSandbox(provider), logger: logger)
+        worker = "console@" + ProcessInfo.processInfo.hostName + ":" + String(ProcessInfo.processInfo.processIdentifier)
+    }
+
+    /// Claims the job (a pending one), or a copy of it (anything else), and runs it in the background.
+    /// Returns the message and the id of the job that runs.
+    public func start(_ id: String) async throws -> (String, String?) {
+        var target = id
+        var claimed = try await queue.claim(id: id, worker: worker, lease: lease)
+        if claimed == nil {
+            guard let record = try await queue.job(id: id) else { return ("\(id) is gone", nil) }
+            guard record.state != .active else { return ("\(id) is running on \(record.worker ?? "a worker")", nil) }
+            var spec = try JobSpecParser().parse(Data(record.specJSON.utf8))
+            spec.id = nil
+            spec.metadata["copied_from"] = .string(id)
+            target = try await queue.enqueue(spec)
+            claimed = try await queue.claim(id: target, worker: worker, lease: lease)
+        }
+        guard let job = claimed else { return ("could not take \(target): another worker took it first", nil) }
+        let control = JobControl(token: job.token)
+        let processor = processor, queue = queue, lease = lease, worker = worker
+        Task.detached {
+            let renew = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(lease / 3))
+                    if let status = try? await queue.renew([job.token], worker: worker, lease: lease)[job.token] {
+                        if status == .cancelRequested { control.stop(.cancelRequested) }
+                        if status == .lost { control.stop(.leaseLost) }
+                    }
+                }
+            }
+            _ = await processor.process(job, queue: queue, control: control, next: nil)
+            renew.cancel()
+        }
+        return (target == id ? "running \(id) here" : "running \(target) here, a copy of \(id)", target)
+    }
+}

@@ -1,0 +1,167 @@
+import AgentCore
+import Foundation
+import RedisQueue
+
+/// The console's loop: keys -> state -> request what the screen needs -> draw the newest data.
+/// It runs on a thread of its own (curses calls all happen there); Redis is read by `DataSource` on
+/// background tasks, so a slow or absent Redis never freezes the screen.
+public final class ConsoleApp: @unchecked Sendable {
+    // `@unchecked Sendable`: `state` and `terminal` are only touched on the UI thread; `outcomes` holds `lock`.
+    private var state: ConsoleState
+    private let source: DataSource
+    private let runner: ActionRunner
+    private let lock = NSLock()
+    private var outcomes: [ActionRunner.Outcome] = []
+    private var quitRequested = false
+
+    public init(source: DataSource, runner: ActionRunner, readOnly: Bool) {
+        self.source = source
+        self.runner = runner
+        state = ConsoleState(readOnly: readOnly)
+    }
+
+    /// Asks the loop to end (SIGTERM).
+    public func quit() { lock.withLock { quitRequested = true } }
+
+    /// Runs the loop on a dedicated thread until the person quits.
+    public func run(makeTerminal: @escaping @Sendable () throws -> any Terminal) async throws {
+        let poller = Task { await source.run() }
+        defer { poller.cancel() }
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    let terminal = try makeTerminal()
+                    self.loop(terminal)
+                    terminal.close()
+                    cont.resume()
+                } catch {
+                    cont.resume(throwing: error)
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    private func loop(_ terminal: any Terminal) {
+        var drawnVersion = -1
+        var drawnState = ""
+        var size = (terminal.width, terminal.height)
+        while true {
+            if lock.withLock({ quitRequested }) { return }
+            var dirty = false
+            let (data, _) = source.snapshot
+            if let key = terminal.readKey(timeoutMs: 30) {
+                let (result, action) = Keymap.handle(key, &state, data, height: terminal.height)
+                if result.contains(.quit) { return }
+                if let action { perform(action, terminal: terminal) }
+                if result.contains(.refetch) { source.poke() }
+                dirty = true
+            }
+            for outcome in lock.withLock({ () -> [ActionRunner.Outcome] in defer { outcomes = [] }; return outcomes }) {
+                state.message = (outcome.message, outcome.error)
+                if let screen = outcome.goTo { state.go(screen) }
+                state.marks = []
+                source.poke()
+                dirty = true
+            }
+            source.want(DataRequest(screen: state.screen, selection: state.selection, filter: state.filter))
+            let (fresh, version) = source.snapshot
+            let now = (terminal.width, terminal.height)
+            let key = "\(state.screen)|\(state.selection)|\(state.scroll)|\(state.filter)|\(state.command ?? "-")|\(state.editingFilter)"
+                + "|\(state.confirm?.question ?? "")|\(state.message?.text ?? "")|\(state.marks.count)|\(state.follow)\(state.wrap)\(state.timestamps)"
+            if dirty || version != drawnVersion || now != size || key != drawnState {
+                size = now
+                drawnVersion = version
+                drawnState = key
+                terminal.draw(Render.screen(state, fresh, width: now.0, height: now.1))
+            }
+        }
+    }
+
+    private func perform(_ action: ConsoleAction, terminal: any Terminal) {
+        if case .editAndRequeue(let id) = action {
+            edit(id, terminal: terminal)
+            return
+        }
+        if state.readOnly {
+            state.message = ("read-only: actions are disabled", true)
+            return
+        }
+        state.message = ("working…", false)
+        let runner = runner
+        Task {
+            let outcome = await runner.run(action)
+            self.lock.withLock { self.outcomes.append(outcome) }
+        }
+    }
+
+    /// Opens the job's spec in $EDITOR (the screen is handed over meanwhile), validates what comes
+    /// back and queues it as a new job; nothing is queued when it does not validate.
+    private func edit(_ id: String, terminal: any Terminal) {
+        guard let job = source.snapshot.0.detail.flatMap({ $0.id == id ? $0 : nil }) ?? fetch(id) else {
+            state.message = ("cannot load \(id)", true)
+            return
+        }
+        let path = NSTemporaryDirectory() + "swissagent-\(id).json"
+        let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(DetailView.prettyJSON) ?? job.specJSON
+        guard (try? (pretty + "\n").write(toFile: path, atomically: true, encoding: .utf8)) != nil else {
+            state.message = ("cannot write \(path)", true)
+            return
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let editor = ProcessInfo.processInfo.environment["VISUAL"] ?? ProcessInfo.processInfo.environment["EDITOR"] ?? "vi"
+        terminal.suspend()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\(editor) \"$0\"", path]
+        var status: Int32 = -1
+        if (try? p.run()) != nil {
+            p.waitUntilExit()
+            status = p.terminationStatus
+        }
+        terminal.resume()
+        guard status == 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            state.message = ("editor exited with status \(status): nothing queued", true)
+            return
+        }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines) == pretty.trimmingCharacters(in: .whitespacesAndNewlines) {
+            state.message = ("no changes: nothing queued", false)
+            return
+        }
+        do {
+            _ = try JobSpecParser().parse(Data(text.utf8))
+        } catch {
+            state.message = ("not queued: \(error)", true)
+            return
+        }
+        let runner = runner
+        Task {
+            let outcome: ActionRunner.Outcome
+            do {
+                outcome = .init(message: try await runner.queueEdited(original: id, specText: text), error: false)
+            } catch {
+                outcome = .init(message: "not queued: \(error)", error: true)
+            }
+            self.lock.withLock { self.outcomes.append(outcome) }
+        }
+    }
+
+    /// A blocking read for the editor path only (the loop is paused anyway).
+    private func fetch(_ id: String) -> JobRecord? {
+        let box = ResultBox()
+        let queue = runner.queue
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.job = try? await queue.job(id: id)
+            done.signal()
+        }
+        done.wait()
+        return box.job
+    }
+}
+
+/// `@unchecked Sendable`: written once by a task before the semaphore it waits on is signalled.
+private final class ResultBox: @unchecked Sendable {
+    var job: JobRecord?
+}

@@ -1,0 +1,253 @@
+import AgentCore
+import Foundation
+import RedisQueue
+
+/// What the screen needs from Redis now; the UI thread sets it, the poller reads it.
+public struct DataRequest: Sendable, Equatable {
+    public var screen: Screen = .queues
+    public var selection = 0
+    public var filter = ""
+    public var pageSize = 200
+}
+
+/// Reads Redis on background tasks and publishes `ConsoleData` snapshots. The UI never waits on it:
+/// it draws whatever snapshot is newest. When Redis is away, the last data stays, with the reason.
+/// `@unchecked Sendable`: `request`, `data`, `version` and `wake` are only touched while holding `lock`.
+public final class DataSource: @unchecked Sendable {
+    private let lock = NSLock()
+    private var request = DataRequest()
+    private var data = ConsoleData()
+    private var version = 0
+    private var wake = false
+    let queue: RedisJobQueue
+    let outputQueue: RedisJobQueue
+    let clock: @Sendable () -> Date
+    /// Seconds between refreshes of the queue numbers.
+    public var interval: Double = 1
+    /// How many of the newest jobs a filter searches.
+    public var filterScanLimit = 10_000
+
+    public init(queue: RedisJobQueue, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.queue = queue
+        outputQueue = queue.withNewConnection(label: "console-output")
+        self.clock = clock
+        lock.withLock { data.redisAddress = queue.client.config.address }
+    }
+
+    public var snapshot: (ConsoleData, Int) { lock.withLock { (data, version) } }
+
+    public func want(_ r: DataRequest) {
+        lock.withLock {
+            if r != request { request = r; wake = true }
+        }
+    }
+
+    /// Fetch now rather than at the next tick.
+    public func poke() { lock.withLock { wake = true } }
+
+    private func publish(_ change: (inout ConsoleData) -> Void) {
+        lock.withLock {
+            change(&data)
+            data.now = clock()
+            version += 1
+        }
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        async let output: Void = outputLoop()
+        await pollLoop()
+        await output
+    }
+
+    private func pollLoop() async {
+        var backoff = 0.0
+        while !Task.isCancelled {
+            let r = lock.withLock { () -> DataRequest in wake = false; return request }
+            do {
+                try await refresh(r)
+                backoff = 0
+                publish { $0.redis = .up }
+            } catch {
+                backoff = min(max(backoff * 2, 1), 10)
+                let reason = (error as? RedisError).map(Self.reason) ?? "\(error)"
+                let retry = clock().addingTimeInterval(backoff)
+                publish { $0.redis = .down(reason: reason, retryAt: retry) }
+                await sleep(backoff, wakeOnRequest: false)
+                continue
+            }
+            await sleep(interval, wakeOnRequest: true)
+        }
+    }
+
+    static func reason(_ e: RedisError) -> String {
+        switch e {
+        case .unreachable(_, let why), .connectionLost(_, let why): why
+        default: e.description
+        }
+    }
+
+    /// Sleeps in short steps so a new request (the person moved) is served at once; also ticks the
+    /// clock so countdowns on screen move.
+    private func sleep(_ seconds: Double, wakeOnRequest: Bool) async {
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < end && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(25))
+            if wakeOnRequest && lock.withLock({ wake }) { return }
+            if !wakeOnRequest { publish { _ in } }
+        }
+    }
+
+    private func refresh(_ r: DataRequest) async throws {
+        let names = try await queue.queues()
+        var stats: [QueueStats] = []
+        for name in names { stats.append(try await queue.stats(queue: name)) }
+        let workers = try await queue.workers()
+        publish { d in
+            d.queues = stats
+            d.workers = workers
+        }
+        switch r.screen {
+        case .jobs(let q, let state): try await loadList(r, queues: q.map { [$0] } ?? names, state: state, stats: stats)
+        case .groups(let q): try await loadGroups(q.map { [$0] } ?? names)
+        case .detail(let id):
+            let job = try await queue.job(id: id)
+            publish { $0.detail = job }
+        default: break
+        }
+    }
+
+    /// A window of `pageSize` rows around the selection; with a filter, the matches among the newest jobs.
+    private func loadList(_ r: DataRequest, queues: [String], state: JobState, stats: [QueueStats]) async throws {
+        let key = "\(queues)|\(state)|\(r.filter)"
+        if !r.filter.isEmpty {
+            let filter = JobFilter(text: r.filter, regex: true)
+            var matches: [JobSummary] = []
+            var scanned = 0
+            for q in queues {
+                var offset = 0
+                while scanned < filterScanLimit {
+                    let page = try await queue.list(queue: q, state: state, offset: offset, limit: 500)
+                    if page.isEmpty { break }
+                    scanned += page.count
+                    offset += page.count
+                    // The list holds no spec; the id, error, tools and tenant are what a filter sees here.
+                    matches += page.filter { filter.matches(error: $0.lastError, specJSON: nil, id: $0.id)
+                        || filter.matches(error: $0.tools, specJSON: nil) || filter.matches(error: $0.tenant, specJSON: nil) }
+                }
+            }
+            let window = Array(matches.dropFirst(max(0, r.selection - r.pageSize / 2)).prefix(r.pageSize))
+            let offset = max(0, min(r.selection - r.pageSize / 2, matches.count))
+            publish { d in
+                d.list = window
+                d.listOffset = offset
+                d.listTotal = matches.count
+                d.filterScanned = scanned
+                d.filterMatchIDs = matches.map(\.id)
+                d.listKey = key
+            }
+            return
+        }
+        // Across queues, rows are each queue's jobs in turn; one queue pages straight from Redis.
+        let counts = queues.map { q in stats.first { $0.queue == q }?.count(state) ?? 0 }
+        let total = counts.reduce(0, +)
+        let start = max(0, min(r.selection - r.pageSize / 2, max(0, total - r.pageSize)))
+        var rows: [JobSummary] = []
+        var skip = start
+        for (q, n) in zip(queues, counts) {
+            if rows.count >= r.pageSize { break }
+            if skip >= n { skip -= n; continue }
+            rows += try await queue.list(queue: q, state: state, offset: skip, limit: r.pageSize - rows.count)
+            skip = 0
+        }
+        publish { d in
+            d.list = rows
+            d.listOffset = start
+            d.listTotal = total
+            d.filterScanned = nil
+            d.filterMatchIDs = []
+            d.listKey = key
+        }
+    }
+
+    private func loadGroups(_ queues: [String]) async throws {
+        var groups: [String: ErrorGroup] = [:]
+        for q in queues {
+            var offset = 0
+            while offset < filterScanLimit {
+                let page = try await queue.list(queue: q, state: .failed, offset: offset, limit: 500)
+                if page.isEmpty { break }
+                offset += page.count
+                for job in page {
+                    let sig = ErrorSignature.of(job.lastError)
+                    groups[sig, default: ErrorGroup(signature: sig, count: 0, example: job.lastError ?? "", ids: [], queues: [])].count += 1
+                    groups[sig]?.ids.append(job.id)
+                    groups[sig]?.queues.insert(q)
+                }
+            }
+        }
+        let sorted = groups.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.signature < $1.signature }
+        publish { $0.groups = sorted }
+    }
+
+    /// Follows output: one job's stream (blocking read, so lines show as they come), or every active job's.
+    private func outputLoop() async {
+        var target: String?? = .none
+        var offsets: [String: String] = [:]
+        while !Task.isCancelled {
+            let screen = lock.withLock { request.screen }
+            guard case .output(let id) = screen else {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            if target != .some(id) {
+                target = .some(id)
+                offsets = [:]
+                publish { $0.output = []; $0.outputKey = id ?? "*" }
+            }
+            do {
+                let ids: [String]
+                if let id { ids = [id] } else { ids = lock.withLock { data.activeJobIDs } }
+                if ids.isEmpty {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                var lines: [OutputLine] = []
+                for jobID in ids.prefix(50) {
+                    let events = try await outputQueue.readOutput(id: jobID, after: offsets[jobID] ?? "", limit: 1000,
+                                                                  wait: ids.count == 1 ? 0.25 : 0)
+                    if let last = events.last { offsets[jobID] = last.offset }
+                    lines += Self.split(events, jobID: jobID, now: clock())
+                }
+                if !lines.isEmpty {
+                    publish { d in
+                        d.output += lines
+                        if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
+                    }
+                } else if ids.count > 1 {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            } catch {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// Chunks of output into lines; a chunk's trailing partial line stays a line of its own.
+    static func split(_ events: [OutputEvent], jobID: String, now: Date) -> [OutputLine] {
+        var out: [OutputLine] = []
+        for e in events {
+            var text = e.text
+            if text.hasSuffix("\n") { text.removeLast() }
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                out.append(OutputLine(jobID: jobID, step: e.step, stream: e.stream, text: String(line), at: now))
+            }
+        }
+        return out
+    }
+}
+
+extension ConsoleData {
+    /// Active jobs to tail: those the list shows, else those workers report holding.
+    var activeJobIDs: [String] { workers.flatMap(\.currentJobs) }
+}

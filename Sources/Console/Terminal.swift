@@ -1,0 +1,14 @@
+/// Where the console draws and reads keys. `CursesTerminal` is the real one; tests can drive the
+/// app through tmux instead.
+public protocol Terminal: AnyObject {
+    var width: Int { get }
+    var height: Int { get }
+    /// Draws the canvas, touching only rows that changed since the last draw.
+    func draw(_ canvas: Canvas)
+    /// The next key, or nil after `timeoutMs`.
+    func readKey(timeoutMs: Int) -> Key?
+    /// Gives the screen back to the shell (for $EDITOR), and takes it again.
+    func suspend()
+    func resume()
+    func close()
+}

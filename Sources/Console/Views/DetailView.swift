@@ -1,0 +1,86 @@
+import AgentCore
+import Foundation
+
+/// One job: its fields, its plan as a step timeline, every attempt with its error, and its spec.
+enum DetailView {
+    static func lines(_ job: JobRecord, now: Date) -> [(String, Role)] {
+        var out: [(String, Role)] = []
+        func field(_ k: String, _ v: String, _ role: Role = .text) { out.append(("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0) + v, role)) }
+        field("state", job.state.rawValue + (job.cancelRequested ? " (cancel requested)" : ""), Role.state(job.state.rawValue))
+        field("queue", job.queue)
+        field("attempts", "\(job.attempts)/\(job.maxAttempts)" + (job.orphaned > 0 ? " · orphaned \(job.orphaned)×" : ""),
+              job.orphaned > 0 ? .warn : .text)
+        field("created", job.createdAt.map { "\(Fmt.age($0, now)) ago" } ?? "-")
+        if let w = job.worker, job.state == .active { field("worker", w) }
+        if let lease = job.leaseUntil, job.state == .active { field("lease", "\(Fmt.duration(lease.timeIntervalSince(now))) left") }
+        if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", Fmt.duration(run.timeIntervalSince(now))) }
+        field("sandbox", job.sandbox ?? "-")
+        if let e = job.lastError { field("error", Fmt.oneLine(e), .stateFailed) }
+        out.append(("", .text))
+        out.append(("PLAN", .header))
+        let spec = job.spec
+        if job.steps.isEmpty {
+            for (i, step) in (spec?.steps ?? []).enumerated() { out.append(("  \(i + 1) ○ \(step.tool)  \(summary(step))", .dim)) }
+        }
+        for (i, s) in job.steps.enumerated() {
+            let mark: String, role: Role
+            switch s.status {
+            case .succeeded: (mark, role) = ("✓", .stateSucceeded)
+            case .failed: (mark, role) = ("✗", .stateFailed)
+            case .running: (mark, role) = ("▶", .stateActive)
+            case .cancelled: (mark, role) = ("⊘", .stateCancelled)
+            case .skipped: (mark, role) = ("-", .dim)
+            case .pending: (mark, role) = ("○", .dim)
+            }
+            var line = "  \(i + 1) \(mark) \(s.tool.padding(toLength: 10, withPad: " ", startingAt: 0))"
+            line += " " + (s.status == .running ? Fmt.age(s.startedAt.map { Date(timeIntervalSince1970: $0) }, now) : Fmt.duration(s.seconds))
+            if let code = s.exitCode { line += "  exit \(code)" }
+            line += "  \(s.outputBytes) B"
+            if let step = spec?.steps[safe: i] { line += "  " + summary(step) }
+            out.append((line, role))
+            if let e = s.error { out.append(("      " + Fmt.oneLine(e), .stateFailed)) }
+        }
+        out.append(("", .text))
+        out.append(("HISTORY", .header))
+        for e in job.history {
+            var line = "  " + Fmt.clock(Date(timeIntervalSince1970: e.at / 1000)) + "  " + e.event
+            if let a = e.attempt { line += " #\(a)" }
+            if let w = e.worker, !w.isEmpty { line += " by \(w)" }
+            if let n = e.note { line += " (\(n))" }
+            if let err = e.error { line += ": " + Fmt.oneLine(err) }
+            let role: Role = e.error != nil ? .stateFailed : e.event == "orphaned" || e.event == "ack_ignored" ? .warn : .text
+            out.append((line, role))
+        }
+        out.append(("", .text))
+        out.append(("SPEC", .header))
+        let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(prettyJSON) ?? job.specJSON
+        for l in pretty.split(separator: "\n", omittingEmptySubsequences: false) { out.append(("  " + l, .dim)) }
+        return out
+    }
+
+    static func summary(_ step: StepSpec) -> String {
+        Fmt.oneLine(step.input["command"]?.stringValue ?? step.input["path"]?.stringValue ?? step.input["language"]?.stringValue ?? "")
+    }
+
+    static func prettyJSON(_ v: JSONValue) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? enc.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? v.jsonString()
+    }
+
+    static func render(_ c: inout Canvas, _ r: Rect, _ state: ConsoleState, _ data: ConsoleData) {
+        guard let job = data.detail else {
+            c.put(1, r.y, data.redis == .up ? "Loading… (or no such job)" : "Waiting for Redis…", .dim)
+            return
+        }
+        let all = lines(job, now: data.now)
+        let top = max(0, min(state.scroll, all.count - r.height))
+        for (i, (text, role)) in all.dropFirst(top).prefix(r.height).enumerated() {
+            c.putTruncated(r.x, r.y + i, text, role, maxWidth: r.width)
+        }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { i >= 0 && i < count ? self[i] : nil }
+}

@@ -1,0 +1,87 @@
+import AgentCore
+import Foundation
+
+/// A page of jobs of one state, with the columns that state needs.
+enum JobsView {
+    static func table(_ s: JobState) -> Table {
+        let id = Table.Column(title: "ID", width: 22), queue = Table.Column(title: "QUEUE", width: 10)
+        switch s {
+        case .active:
+            return Table(columns: [id, queue, .init(title: "STEP", width: 5), .init(title: "RUNNING", width: 8, right: true),
+                                   .init(title: "LEASE", width: 6, right: true), .init(title: "TOOLS", width: 12)], rest: "WORKER")
+        case .failed:
+            return Table(columns: [id, queue, .init(title: "TRIES", width: 5, right: true), .init(title: "FAILED", width: 7, right: true)],
+                         rest: "ERROR")
+        case .retrying:
+            return Table(columns: [id, queue, .init(title: "TRIES", width: 5, right: true), .init(title: "NEXT IN", width: 7, right: true)],
+                         rest: "LAST ERROR")
+        case .succeeded, .cancelled:
+            return Table(columns: [id, queue, .init(title: "TOOK", width: 7, right: true), .init(title: "ENDED", width: 7, right: true)],
+                         rest: "TOOLS")
+        case .scheduled:
+            return Table(columns: [id, queue, .init(title: "RUNS IN", width: 8, right: true)], rest: "TOOLS")
+        case .pending:
+            return Table(columns: [id, queue, .init(title: "WAITING", width: 8, right: true), .init(title: "TENANT", width: 10)],
+                         rest: "TOOLS")
+        }
+    }
+
+    static func render(_ c: inout Canvas, _ r: Rect, _ state: ConsoleState, _ data: ConsoleData, queue: String?, state jobState: JobState) {
+        let t = table(jobState)
+        t.header(&c, r, y: r.y)
+        let rows = max(1, r.height - 1)
+        if data.listTotal == 0 {
+            let what = state.filter.isEmpty ? "No \(jobState.rawValue) jobs." : "No \(jobState.rawValue) job matches /\(state.filter)."
+            c.put(1, r.y + 1, what, .dim)
+            return
+        }
+        let first = max(0, min(state.selection - rows / 2, data.listTotal - rows))
+        for i in first..<min(data.listTotal, first + rows) {
+            let y = r.y + 1 + i - first
+            guard let job = data.row(i) else {
+                c.put(1, y, "…", .dim)
+                continue
+            }
+            let marked = state.marks.contains(job.id)
+            t.row(&c, r, y: y, cells(job, jobState, data.now, marked: marked), rest: rest(job, jobState))
+            if i == state.selection { c.restyle(y, .selection) }
+        }
+        if let scanned = data.filterScanned {
+            c.put(1, r.y + r.height - 1, "/\(state.filter): \(data.listTotal) match(es) among the newest \(scanned)", .dim)
+        } else if data.listTotal > rows {
+            let pos = " \(state.selection + 1)/\(Fmt.count(data.listTotal)) "
+            c.put(r.width - pos.count, r.y, pos, .header)
+        }
+    }
+
+    static func cells(_ j: JobSummary, _ s: JobState, _ now: Date, marked: Bool) -> [(String, Role)] {
+        let id = ((marked ? "● " : "") + j.id, marked ? Role.mark : .text)
+        let queue = (j.queue, Role.text)
+        switch s {
+        case .active:
+            let lease = j.leaseUntil.map { $0.timeIntervalSince(now) }
+            return [id, queue, (j.step.map { "\($0.current)/\($0.of)" } ?? "-", .text), (Fmt.age(j.claimedAt, now), .text),
+                    (lease.map { $0 < 0 ? "lost" : Fmt.duration($0) } ?? "-", (lease ?? 1) < 0 ? .error : .text), (j.tools, .dim)]
+        case .failed:
+            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (Fmt.age(j.finishedAt ?? j.updatedAt, now), .text)]
+        case .retrying:
+            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (Fmt.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
+        case .succeeded, .cancelled:
+            let took = j.finishedAt.flatMap { f in j.claimedAt.map { f.timeIntervalSince($0) } }
+            return [id, queue, (Fmt.duration(took), .text), (Fmt.age(j.finishedAt ?? j.updatedAt, now), .text)]
+        case .scheduled:
+            return [id, queue, (Fmt.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
+        case .pending:
+            return [id, queue, (Fmt.age(j.updatedAt ?? j.createdAt, now), .text), (j.tenant ?? "-", .dim)]
+        }
+    }
+
+    static func rest(_ j: JobSummary, _ s: JobState) -> (String, Role) {
+        switch s {
+        case .active: (j.worker ?? "-", .dim)
+        case .failed: (Fmt.oneLine(j.lastError), .stateFailed)
+        case .retrying: (Fmt.oneLine(j.lastError), .stateRetrying)
+        default: (j.tools, .dim)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import AgentCore
+import Console
+import Foundation
+
+/// Fixed data at a fixed time, so renders are the same on every run.
+enum Fixtures {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func ago(_ s: Double) -> Date { now.addingTimeInterval(-s) }
+
+    static var data: ConsoleData {
+        var d = ConsoleData()
+        d.now = now
+        d.redis = .up
+        d.redisAddress = "127.0.0.1:6379"
+        var hourly = Array(repeating: 0, count: 60)
+        for i in 40..<60 { hourly[i] = (i * 7) % 23 }
+        d.queues = [
+            QueueStats(queue: "default", pending: 1_000_000, active: 3, retrying: 12, failed: 10_000, succeeded: 52_311, orphaned: 1,
+                       oldestPendingAge: 754, processedPerMinute: hourly, failedPerMinute: Array(repeating: 1, count: 60)),
+            QueueStats(queue: "reports", paused: true, pending: 4, scheduled: 2, processedPerMinute: Array(repeating: 0, count: 60),
+                       failedPerMinute: Array(repeating: 0, count: 60)),
+        ]
+        d.workers = [
+            WorkerInfo(id: "node-a:4242:9f3c", host: "node-a", pid: 4242, startedAt: ago(7200).timeIntervalSince1970,
+                       heartbeatAt: ago(2).timeIntervalSince1970, queues: ["default", "reports"], concurrency: 4,
+                       currentJobs: ["01a2000000000000aaaa", "01a2000000000000bbbb"]),
+            WorkerInfo(id: "node-b:17:0d1e", host: "node-b", pid: 17, startedAt: ago(60).timeIntervalSince1970,
+                       heartbeatAt: ago(21).timeIntervalSince1970, queues: ["default"], concurrency: 8, currentJobs: []),
+        ]
+        return d
+    }
+
+    static func failedJobs() -> [JobSummary] {
+        (0..<30).map { i in
+            var j = JobSummary(id: String(format: "01a20000000000%06d", i), queue: "default", state: .failed, tools: "shell",
+                               attempts: 3, maxAttempts: 3, worker: nil,
+                               lastError: i % 3 == 0 ? "step 2 exceeded its 10 s time limit" : "step 1 (shell) exited with status \(i % 5)",
+                               createdAt: ago(3600), updatedAt: ago(Double(60 * i)), tenant: "acme")
+            j.finishedAt = ago(Double(60 * i + 5))
+            return j
+        }
+    }
+
+    static func activeJobs() -> [JobSummary] {
+        (0..<3).map { i in
+            var j = JobSummary(id: String(format: "01a20000000000%06d", 100 + i), queue: "default", state: .active,
+                               tools: "write_file,shell", attempts: 1, maxAttempts: 3, worker: "node-a:4242:9f3c", lastError: nil,
+                               createdAt: ago(100), updatedAt: ago(30), tenant: nil)
+            j.claimedAt = ago(Double(30 + i * 10))
+            j.leaseUntil = now.addingTimeInterval(Double(20 - i * 15))
+            j.step = (i + 1, 3)
+            return j
+        }
+    }
+
+    static var job: JobRecord {
+        var r = JobRecord(
+            id: "01a20000000000000042", queue: "default", state: .failed,
+            specJSON: #"{"max_attempts":2,"queue":"default","steps":[{"input":{"path":"a.txt","content":"x"},"tool":"write_file"},{"input":{"command":"cat a.txt; exit 3"},"tool":"shell"}]}"#,
+            attempts: 2, maxAttempts: 2, orphaned: 1, createdAt: ago(300), updatedAt: ago(10), finishedAt: ago(10),
+            lastError: "step 2 (shell) exited with status 3",
+            history: [
+                JobEvent(at: ago(290).timeIntervalSince1970 * 1000, event: "claimed", attempt: 1, worker: "node-b:17:0d1e"),
+                JobEvent(at: ago(250).timeIntervalSince1970 * 1000, event: "orphaned", attempt: 1, worker: "node-b:17:0d1e",
+                         note: "lease expired; returned to pending"),
+                JobEvent(at: ago(20).timeIntervalSince1970 * 1000, event: "claimed", attempt: 2, worker: "node-a:4242:9f3c"),
+                JobEvent(at: ago(10).timeIntervalSince1970 * 1000, event: "failed", attempt: 2, worker: "node-a:4242:9f3c",
+                         error: "step 2 (shell) exited with status 3", note: "attempts used up"),
+            ])
+        r.steps = [StepRecord(tool: "write_file", status: .succeeded, seconds: 0.012, exitCode: 0, outputBytes: 0),
+                   StepRecord(tool: "shell", status: .failed, seconds: 0.031, exitCode: 3, outputBytes: 2,
+                              error: "step 2 (shell) exited with status 3")]
+        r.sandbox = "local"
+        return r
+    }
+
+    static var output: [OutputLine] {
+        ["01a20000000000000100", "01a20000000000000101"].flatMap { id in
+            (1...6).map { n in OutputLine(jobID: id, step: n % 2, stream: n == 4 ? .stderr : .stdout, text: "line \(n) of \(id.suffix(3))",
+                                          at: ago(Double(10 - n))) }
+        }
+    }
+}

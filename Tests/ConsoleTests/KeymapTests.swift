@@ -1,0 +1,153 @@
+import AgentCore
+import Console
+import Foundation
+import Testing
+
+@Suite struct KeymapTests {
+    func press(_ keys: [Key], _ s: inout ConsoleState, _ d: ConsoleData) -> [ConsoleAction] {
+        var actions: [ConsoleAction] = []
+        for k in keys {
+            let (_, a) = Keymap.handle(k, &s, d, height: 24)
+            if let a { actions.append(a) }
+        }
+        return actions
+    }
+
+    var failedData: ConsoleData {
+        var d = Fixtures.data
+        d.list = Fixtures.failedJobs()
+        d.listTotal = 30
+        return d
+    }
+
+    @Test func navigatesLikeK9s() {
+        var s = ConsoleState()
+        let d = failedData
+        _ = press([.char("f")], &s, d)
+        #expect(s.screen == .jobs(queue: "default", state: .failed))
+        _ = press([.char("j"), .char("j"), .down, .char("k")], &s, d)
+        #expect(s.selection == 2)
+        _ = press([.char("G")], &s, d)
+        #expect(s.selection == 29)
+        _ = press([.char("g"), .pageDown], &s, d)
+        #expect(s.selection == Render.listRows(height: 24))
+        _ = press([.char("l")], &s, d)
+        #expect(s.screen == .jobs(queue: "default", state: .succeeded))
+        _ = press([.char("h"), .enter], &s, d)
+        #expect(s.screen == .detail(id: Fixtures.failedJobs()[0].id))
+        _ = press([.escape, .escape], &s, d)
+        #expect(s.screen == .queues)
+        let (result, _) = Keymap.handle(.char("q"), &s, d, height: 24)
+        #expect(result.contains(.quit))
+    }
+
+    @Test func actionsAskFirstAndCarryTheMarkedJobs() {
+        var s = ConsoleState()
+        s.screen = .jobs(queue: "default", state: .failed)
+        let d = failedData
+        #expect(press([.char(" "), .char(" "), .char("r")], &s, d).isEmpty)
+        #expect(s.confirm?.question == "Requeue the 2 marked jobs?")
+        let actions = press([.char("y")], &s, d)
+        #expect(actions == [.requeue(ids: [Fixtures.failedJobs()[0].id, Fixtures.failedJobs()[1].id])])
+        _ = press([.char("c")], &s, d)
+        #expect(press([.char("n")], &s, d).isEmpty)
+        #expect(s.confirm == nil && s.message?.text == "cancelled")
+    }
+
+    @Test func requeueAllMatchingTheFilterStatesTheCount() {
+        var s = ConsoleState()
+        s.screen = .jobs(queue: "default", state: .failed)
+        var d = failedData
+        _ = press([.char("/"), .char("t"), .char("i"), .char("m"), .char("e"), .enter], &s, d)
+        #expect(s.filter == "time")
+        d.filterMatchIDs = ["a", "b", "c"]
+        _ = press([.char("R")], &s, d)
+        #expect(s.confirm?.question == "Requeue the 3 failed jobs matching /time/?")
+        #expect(press([.char("y")], &s, d) == [.requeue(ids: ["a", "b", "c"])])
+    }
+
+    @Test func readOnlyRefusesEveryAction() {
+        var s = ConsoleState(readOnly: true)
+        s.screen = .jobs(queue: "default", state: .failed)
+        let d = failedData
+        for key in [Key.char("r"), .char("R"), .char("c"), .char("d"), .char("x"), .char("E")] {
+            #expect(press([key], &s, d).isEmpty)
+            #expect(s.confirm == nil)
+            #expect(s.message?.text == "read-only: actions are disabled")
+        }
+        #expect(!Keymap.hints(for: s).contains { $0.0 == "r" })
+    }
+
+    @Test func commandLine() {
+        var s = ConsoleState()
+        let d = Fixtures.data
+        _ = press([.char(":")] + "job 01abc".map { .char($0) } + [.enter], &s, d)
+        #expect(s.screen == .detail(id: "01abc"))
+        _ = press([.char(":")] + "failed".map { .char($0) } + [.enter], &s, d)
+        #expect(s.screen == .jobs(queue: nil, state: .failed))
+        _ = press([.char(":")] + "nonsense".map { .char($0) } + [.enter], &s, d)
+        #expect(s.message?.error == true)
+        let (r, _) = Keymap.handle(.char(":"), &s, d, height: 24)
+        #expect(r.contains(.redraw))
+        _ = press("q".map { .char($0) }, &s, d)
+        let (quit, _) = Keymap.handle(.enter, &s, d, height: 24)
+        #expect(quit.contains(.quit))
+    }
+
+    @Test func groupsOpenTheirJobsAsARegexFilter() {
+        var s = ConsoleState()
+        s.screen = .groups(queue: nil)
+        var d = Fixtures.data
+        d.groups = [ErrorGroup(signature: "step # (shell) exited with status #", count: 2, example: "", ids: ["x", "y"], queues: [])]
+        _ = press([.enter], &s, d)
+        #expect(s.screen == .jobs(queue: nil, state: .failed))
+        let filter = JobFilter(text: s.filter, regex: true)
+        #expect(filter.matches(error: "step 12 (shell) exited with status 3", specJSON: nil))
+        #expect(!filter.matches(error: "step 2 exceeded its 10 s time limit", specJSON: nil))
+    }
+}
+
+@Suite struct ThemeAndTextTests {
+    @Test func themesOverrideDefaultsAndWarnOnUnknownKeys() {
+        let t = Theme.parse("state.failed = bright-red on black bold\nno.such.role = red\nselection = purple\n", name: "t")
+        #expect(t[.stateFailed] == Style(fg: .index(9), bg: .index(0), bold: true))
+        #expect(t[.stateSucceeded] == Theme.builtin[.stateSucceeded])
+        #expect(t.warnings.count == 2)
+        #expect(t.warnings[0].contains("unknown key \"no.such.role\""))
+    }
+
+    @Test func coloursDegradeToWhatTheTerminalHas() {
+        #expect(TermColor.rgb(255, 0, 0).resolved(colors: 256) == 196)
+        #expect(TermColor.rgb(128, 128, 128).resolved(colors: 256) == 244)
+        #expect(TermColor.rgb(250, 10, 10).resolved(colors: 8) == 1)
+        #expect(TermColor.index(9).resolved(colors: 8) == 1)
+        #expect(TermColor.default.resolved(colors: 256) == -1)
+    }
+
+    @Test func everyShippedThemeLoadsCleanly() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("themes").path
+        for name in Theme.themeNames {
+            let t = try Theme.load(name, searchPaths: [dir])
+            #expect(t.warnings.isEmpty, "\(name): \(t.warnings)")
+        }
+        #expect(try !Theme.load("mono", searchPaths: [dir]).color)
+    }
+
+    @Test func wideCharactersTakeTwoColumns() {
+        var c = Canvas(width: 8, height: 1)
+        c.put(0, 0, "日本x")
+        #expect(c.line(0) == "日本x")
+        #expect("日本x".terminalWidth == 5)
+        var d = Canvas(width: 6, height: 1)
+        d.putTruncated(0, 0, "abcdefghij", maxWidth: 6)
+        #expect(d.line(0) == "abcde…")
+    }
+
+    @Test func errorSignaturesGroupLikeFailures() {
+        #expect(ErrorSignature.of("step 2 exceeded its 10 s time limit") == ErrorSignature.of("step 3 exceeded its 30 s time limit"))
+        #expect(ErrorSignature.of("job 01a21b3017a91b2ca036 not found") == "job <id> not found")
+        #expect(ErrorSignature.of("unknown tool \"browser\"") == "unknown tool \"…\"")
+        #expect(ErrorSignature.of(nil) == "(no error)")
+    }
+}

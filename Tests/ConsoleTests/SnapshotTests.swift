@@ -1,0 +1,93 @@
+import AgentCore
+import Console
+import Foundation
+import Testing
+
+/// Every screen rendered from fixed data at 80x24 and at 40x10, compared with the text files in
+/// Snapshots/. RECORD_SNAPSHOTS=1 writes them afresh (then read the diff before committing).
+@Suite struct SnapshotTests {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    func check(_ name: String, _ state: ConsoleState, _ data: ConsoleData, sizes: [(Int, Int)] = [(80, 24), (40, 10)]) throws {
+        for (w, h) in sizes {
+            let text = Render.screen(state, data, width: w, height: h).text + "\n"
+            let file = Self.dir.appendingPathComponent("\(name)-\(w)x\(h).txt")
+            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            #expect(text == expected, "\(name) at \(w)x\(h) differs from \(file.path):\n\(text)")
+        }
+    }
+
+    @Test func queues() throws {
+        try check("queues", ConsoleState(), Fixtures.data)
+    }
+
+    @Test func failedJobs() throws {
+        var d = Fixtures.data
+        d.list = Fixtures.failedJobs()
+        d.listTotal = 10_000
+        var s = ConsoleState()
+        s.screen = .jobs(queue: "default", state: .failed)
+        s.selection = 2
+        s.marks = ["01a20000000000000003"]
+        try check("jobs-failed", s, d)
+    }
+
+    @Test func activeJobs() throws {
+        var d = Fixtures.data
+        d.list = Fixtures.activeJobs()
+        d.listTotal = 3
+        var s = ConsoleState()
+        s.screen = .jobs(queue: nil, state: .active)
+        try check("jobs-active", s, d)
+    }
+
+    @Test func detail() throws {
+        var d = Fixtures.data
+        d.detail = Fixtures.job
+        var s = ConsoleState()
+        s.screen = .detail(id: Fixtures.job.id)
+        try check("detail", s, d)
+    }
+
+    @Test func mergedOutput() throws {
+        var d = Fixtures.data
+        d.output = Fixtures.output
+        var s = ConsoleState()
+        s.screen = .output(id: nil)
+        s.timestamps = true
+        try check("output-merged", s, d)
+    }
+
+    @Test func workers() throws {
+        var s = ConsoleState()
+        s.screen = .workers
+        try check("workers", s, Fixtures.data)
+    }
+
+    @Test func help() throws {
+        var s = ConsoleState(readOnly: true)
+        s.screen = .help
+        try check("help-readonly", s, Fixtures.data, sizes: [(80, 24)])
+    }
+
+    @Test func redisDownBannerAndConfirmation() throws {
+        var d = Fixtures.data
+        d.redis = .down(reason: "connection refused", retryAt: Fixtures.now.addingTimeInterval(3))
+        var s = ConsoleState()
+        s.confirm = Confirmation(question: "Requeue all 10000 failed jobs of default?", action: .requeueMatching(queue: "default", filter: ""))
+        try check("redis-down-confirm", s, d)
+    }
+
+    @Test func errorGroups() throws {
+        var d = Fixtures.data
+        d.groups = [ErrorGroup(signature: "step # (shell) exited with status #", count: 20, example: "", ids: [], queues: ["default"]),
+                    ErrorGroup(signature: "step # exceeded its # s time limit", count: 10, example: "", ids: [], queues: ["default", "reports"])]
+        var s = ConsoleState()
+        s.screen = .groups(queue: nil)
+        try check("groups", s, d, sizes: [(80, 24)])
+    }
+}
