@@ -1,0 +1,126 @@
+import AgentCore
+import Foundation
+import RedisQueue
+import RedisTestSupport
+import Testing
+
+/// The real binary in tmux, against a real Redis and a real worker.
+@Suite(.serialized) struct ConsoleEndToEndTests {
+    func console(_ cli: CLI, _ extra: [String] = [], width: Int = 120, height: Int = 40) throws -> Tmux {
+        try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"] + extra,
+                 env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix], width: width, height: height)
+    }
+
+    func shellJob(_ command: String, maxAttempts: Int = 1) -> JobSpec {
+        JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(command)])], maxAttempts: maxAttempts)
+    }
+
+    @Test func showsTheQueueRequeuesAFailedJobAndStreamsOutput() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        _ = try await queue.enqueue(batch: (0..<7).map { _ in JobSpec(queue: "waiting", steps: [StepSpec(tool: "shell", input: ["command": "true"])]) })
+        let failing = try await queue.enqueue(shellJob("echo doomed >&2; exit 7"))
+        let tmux = try console(cli)
+        defer { tmux.kill() }
+        // The depth shown is Redis' depth.
+        #expect(try await tmux.wait { $0.contains("waiting") && $0.range(of: #"waiting\s+7\s"#, options: .regularExpression) != nil }
+            .range(of: #"waiting\s+7\s"#, options: .regularExpression) != nil)
+
+        let worker = try WorkerProcess(cli, ["--concurrency", "2", "--lease", "2"])
+        defer { worker.signal(SIGTERM) }
+        _ = try await waitUntil { try await queue.job(id: failing)?.state == .failed }
+
+        // The failed job shows under failed, with its error.
+        try tmux.send(":")
+        try tmux.send("failed", "Enter")
+        #expect(try await tmux.waitFor("step 1 (shell) exited with status 7"))
+        #expect(try await tmux.waitFor(failing))
+
+        // Requeue it from the console: the worker runs it again.
+        try tmux.send("r")
+        #expect(try await tmux.waitFor("Requeue job \(failing)?"))
+        try tmux.send("y")
+        #expect(try await tmux.waitFor("requeued 1 job"))
+        _ = try await waitUntil {
+            let job = try await queue.job(id: failing)
+            return job?.state == .failed && (job?.history.filter { $0.event == "claimed" }.count ?? 0) == 2
+        }
+        let again = try #require(try await queue.job(id: failing))
+        #expect(again.history.map(\.event).contains("requeued"))
+        #expect(again.history.filter { $0.event == "claimed" }.count == 2)
+
+        // Output of a running job streams into the output view.
+        let ticking = try await queue.enqueue(shellJob("for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 0.5; done"))
+        _ = try await waitUntil { try await queue.job(id: ticking)?.state == .active }
+        try tmux.send(":")
+        try tmux.send("tail \(ticking)", "Enter")
+        #expect(try await tmux.waitFor("tick-1"))
+        #expect(try await tmux.waitFor("tick-4"))
+        try await cli.cleanup()
+    }
+
+    @Test func bannerWhileRedisIsAwayThenRecovers() async throws {
+        let server = try RedisTestServer.start()
+        defer { server.kill9() }
+        let cli = try CLI(redisURL: server.url)
+        _ = try await RedisJobQueue(client: try RedisClient(url: server.url), prefix: cli.prefix).enqueue(shellJob("true"))
+        let tmux = try console(cli)
+        defer { tmux.kill() }
+        #expect(try await tmux.waitFor("default"))
+        server.kill9()
+        #expect(try await tmux.waitFor("Redis unreachable at 127.0.0.1:\(server.port)"))
+        // The last data stays on screen meanwhile.
+        #expect(try tmux.screen().contains("default"))
+        try server.launch()
+        let back = try await tmux.wait(seconds: 20) { !$0.contains("Redis unreachable") }
+        #expect(!back.contains("Redis unreachable"))
+        #expect(try await tmux.waitFor("redis 127.0.0.1:\(server.port) ✓"))
+    }
+
+    @Test func survivesResizeAndTinyTerminals() async throws {
+        let cli = try CLI()
+        _ = try await RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix).enqueue(shellJob("true"))
+        let tmux = try console(cli, width: 80, height: 24)
+        defer { tmux.kill() }
+        #expect(try await tmux.waitFor("? help"))
+        try tmux.resize(40, 10)
+        #expect(try await tmux.wait { $0.split(separator: "\n").first?.contains("swissagent") == true && $0.contains("help") }.contains("help"))
+        try tmux.resize(132, 43)
+        #expect(try await tmux.waitFor("LAST HOUR"))
+        try tmux.send("?")
+        #expect(try await tmux.waitFor("Everywhere"))
+        try tmux.send("q")
+        try tmux.send("q")
+        let gone = try await waitUntil { !tmux.alive }
+        #expect(gone)
+        try await cli.cleanup()
+    }
+
+    @Test func readOnlyRefusesActions() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let id = try await queue.enqueue(shellJob("true"))
+        let tmux = try console(cli, ["--read-only"])
+        defer { tmux.kill() }
+        #expect(try await tmux.waitFor("READ-ONLY"))
+        try tmux.send("Enter")
+        #expect(try await tmux.waitFor(id))
+        try tmux.send("d")
+        #expect(try await tmux.waitFor("read-only: actions are disabled"))
+        #expect(!(try tmux.screen().contains("Confirm")))
+        try tmux.send("p")
+        #expect(try await queue.job(id: id)?.state == .pending)
+        try await cli.cleanup()
+    }
+}
+
+/// Polls until the condition holds (10 s at most); returns whether it did.
+@discardableResult
+func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
