@@ -45,13 +45,12 @@ public final class ConsoleApp: @unchecked Sendable {
 
     private func loop(_ terminal: any Terminal) {
         var drawnVersion = -1
-        var drawnState = ""
         var size = (terminal.width, terminal.height)
         while true {
             if lock.withLock({ quitRequested }) { return }
             var dirty = false
             let (data, _) = source.snapshot
-            if let key = terminal.readKey(timeoutMs: 30) {
+            if let key = terminal.readKey(timeoutMs: 50) {
                 let (result, action) = Keymap.handle(key, &state, data, height: terminal.height)
                 if result.contains(.quit) { return }
                 if let action { perform(action, terminal: terminal) }
@@ -65,15 +64,13 @@ public final class ConsoleApp: @unchecked Sendable {
                 source.poke()
                 dirty = true
             }
-            source.want(DataRequest(screen: state.screen, selection: state.selection, filter: state.filter))
+            if dirty { source.want(DataRequest(screen: state.screen, selection: state.selection, filter: state.filter)) }
             let (fresh, version) = source.snapshot
             let now = (terminal.width, terminal.height)
-            let key = "\(state.screen)|\(state.selection)|\(state.scroll)|\(state.filter)|\(state.command ?? "-")|\(state.editingFilter)"
-                + "|\(state.confirm?.question ?? "")|\(state.message?.text ?? "")|\(state.marks.count)|\(state.follow)\(state.wrap)\(state.timestamps)"
-            if dirty || version != drawnVersion || now != size || key != drawnState {
+            // Idle, a tick costs one key poll and one version check: nothing is drawn unless something changed.
+            if dirty || version != drawnVersion || now != size {
                 size = now
                 drawnVersion = version
-                drawnState = key
                 terminal.draw(Render.screen(state, fresh, width: now.0, height: now.1))
             }
         }

@@ -7,7 +7,15 @@ public struct DataRequest: Sendable, Equatable {
     public var screen: Screen = .queues
     public var selection = 0
     public var filter = ""
-    public var pageSize = 200
+    /// Rows loaded around the selection: a screenful or two, so a refresh stays cheap.
+    public var pageSize = 64
+
+    public init(screen: Screen = .queues, selection: Int = 0, filter: String = "", pageSize: Int = 64) {
+        self.screen = screen
+        self.selection = selection
+        self.filter = filter
+        self.pageSize = pageSize
+    }
 }
 
 /// Reads Redis on background tasks and publishes `ConsoleData` snapshots. The UI never waits on it:
@@ -92,11 +100,14 @@ public final class DataSource: @unchecked Sendable {
     private func sleep(_ seconds: Double, wakeOnRequest: Bool) async {
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < end && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(25))
+            try? await Task.sleep(for: .milliseconds(50))
             if wakeOnRequest && lock.withLock({ wake }) { return }
             if !wakeOnRequest { publish { _ in } }
         }
     }
+
+    /// One refresh for the given request, as the poller does it (for the benchmark).
+    public func refreshOnce(_ r: DataRequest) async throws { try await refresh(r) }
 
     private func refresh(_ r: DataRequest) async throws {
         let names = try await queue.queues()
@@ -197,7 +208,7 @@ public final class DataSource: @unchecked Sendable {
         while !Task.isCancelled {
             let screen = lock.withLock { request.screen }
             guard case .output(let id) = screen else {
-                try? await Task.sleep(for: .milliseconds(50))
+                try? await Task.sleep(for: .milliseconds(100))
                 continue
             }
             if target != .some(id) {
