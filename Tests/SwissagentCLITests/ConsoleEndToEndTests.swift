@@ -124,3 +124,46 @@ func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async
     }
     return try await condition()
 }
+
+@Suite(.serialized) struct ConsoleActionEndToEndTests {
+    @Test func runHereAndEditInTheEditor() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        var spec = JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo from-the-console; exit 5"])], maxAttempts: 1)
+        spec.id = "needs-a-fix"
+        _ = try await queue.enqueue(spec)
+        let claimed = try #require(try await queue.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+        _ = try await queue.fail(claimed.token, error: "step 1 (shell) exited with status 5", kind: .permanent)
+
+        // An "editor" that fixes the command, as a person would in vi.
+        let editor = NSTemporaryDirectory() + "swissagent-fake-editor-\(JobID.make()).sh"
+        try "#!/bin/sh\nsed -i 's/exit 5/exit 0/' \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor)
+        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"],
+                            env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix, "EDITOR": editor])
+        defer { tmux.kill() }
+        try tmux.send(":")
+        try tmux.send("failed", "Enter")
+        #expect(try await tmux.waitFor("needs-a-fix"))
+
+        // x: a copy runs here, in the local sandbox, its output streaming in.
+        try tmux.send("x")
+        #expect(try await tmux.waitFor("Run a copy of job needs-a-fix here"))
+        try tmux.send("y")
+        #expect(try await tmux.waitFor("from-the-console"))
+        #expect(try await tmux.waitFor("a copy of needs-a-fix"))
+        try tmux.send("Escape")
+
+        // E: the edited copy is queued; the original stays failed.
+        try tmux.send("E")
+        #expect(try await tmux.waitFor("queued the edited copy as"))
+        let copies = try await queue.list(queue: "default", state: .pending, offset: 0, limit: 10)
+        #expect(copies.count == 1)
+        let copyID = try #require(copies.first).id
+        let copy = try #require(try await queue.job(id: copyID))
+        #expect(copy.specJSON.contains("exit 0"))
+        #expect(copy.spec?.metadata["edited_from"] == "needs-a-fix")
+        #expect(try await queue.job(id: "needs-a-fix")?.state == .failed)
+        try await cli.cleanup()
+    }
+}
