@@ -99,7 +99,10 @@ import Testing
     }
 
     @Test func scriptsSurviveAFlushedScriptCache() async throws {
-        let c = try client()
+        // A server of its own: a flush on the shared one would make other tests' batches reload mid-way.
+        let server = try RedisTestServer.start()
+        defer { server.kill9() }
+        let c = try RedisClient(url: server.url)
         let script = RedisScript(name: "test-echo", source: "return ARGV[1] .. '!'")
         #expect(try await c.eval(script, keys: [], args: ["hi"]).text == "hi!")
         try await c.call("SCRIPT", "FLUSH")
@@ -131,33 +134,33 @@ import Testing
     }
 
     @Test func blockingCallsDoNotStarveOtherWork() async throws {
-        // Eight clients each block for 4 s in BLPOP; a ninth must still answer at once. If blocking
-        // calls held Swift's cooperative threads (2 on this machine), the PING would wait behind them.
+        // Twelve clients block in BLPOP at once. Were blocking calls run on Swift's cooperative
+        // threads (two on this machine), no more than two could be blocked at a time; Redis' own
+        // client list shows how many really are.
         let url = try RedisTestServer.sharedURL
-        let key = "swissagent-test:block:\(UUID().uuidString)"
-        let order = OrderLog()
+        let name = "starve-\(UUID().uuidString.prefix(8))"
+        let key = "swissagent-test:block:\(name)"
+        let observer = try RedisClient(url: url)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<8 {
+            for _ in 0..<12 {
                 group.addTask {
-                    _ = try await RedisClient(url: url).send(["BLPOP", key, "4"], timeout: 10)
-                    order.append("blpop")
+                    let c = try RedisClient(url: url)
+                    try await c.call("CLIENT", "SETNAME", name)
+                    _ = try await c.send(["BLPOP", key, "10"], timeout: 15)
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(200))
-                try await RedisClient(url: url).call("PING")
-                order.append("ping")
+            var most = 0
+            let deadline = ContinuousClock.now + .seconds(8)
+            while most < 12 && ContinuousClock.now < deadline {
+                let list = try await observer.call("CLIENT", "LIST").text ?? ""
+                most = max(most, list.split(separator: "\n").filter { $0.contains("name=\(name) ") && $0.contains("cmd=blpop") }.count)
+                try await Task.sleep(for: .milliseconds(20))
             }
+            #expect(most == 12)
+            try await observer.send(["LPUSH", key] + Array(repeating: "x", count: 12)).orThrow()
             try await group.waitForAll()
         }
-        #expect(order.entries.first == "ping")
+        try await observer.call("DEL", key)
     }
 }
 
-/// `@unchecked Sendable`: all access holds `lock`.
-final class OrderLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ s: String) { lock.withLock { items.append(s) } }
-    var entries: [String] { lock.withLock { items } }
-}

@@ -32,15 +32,16 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ args: String..., stdin: String? = nil) throws -> Result { try run(args, stdin: stdin) }
+    func run(_ args: String..., stdin: String? = nil) async throws -> Result { try await run(args, stdin: stdin) }
 
-    func json(_ args: String...) throws -> Any {
-        let r = try run(args)
+    func json(_ args: String...) async throws -> Any {
+        let r = try await run(args)
         guard r.status == 0 else { throw TestServerError("swissagent \(args) failed: \(r.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
-    func run(_ args: [String], stdin: String? = nil) throws -> Result {
+    /// Runs the binary without holding a Swift thread while it runs: tests run in parallel on few threads.
+    func run(_ args: [String], stdin: String? = nil) async throws -> Result {
         let p = Process()
         p.executableURL = try Self.binary
         p.arguments = args
@@ -52,13 +53,26 @@ struct CLI {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let collected = Collected()
+        return try await withCheckedThrowingContinuation { cont in
+            p.terminationHandler = { proc in
+                collected.finish { o, e in
+                    cont.resume(returning: Result(status: proc.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                                                  stderr: String(decoding: e, as: UTF8.self)))
+                }
+            }
+            do {
+                try p.run()
+            } catch {
+                cont.resume(throwing: error)
+                return
+            }
+            collected.read(out.fileHandleForReading, err.fileHandleForReading)
+            Thread.detachNewThread {
+                if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+                try? input.fileHandleForWriting.close()
+            }
+        }
     }
 
     /// Deletes this CLI's keys.
@@ -72,5 +86,23 @@ struct CLI {
             let keys = parts[1].texts
             if !keys.isEmpty { try await client.send(["UNLINK"] + keys).orThrow() }
         } while cursor != "0"
+    }
+}
+
+/// Reads a process's stdout and stderr to their ends on threads of their own.
+/// `@unchecked Sendable`: the buffers are written by the reader threads before `group` is left, and read after.
+final class Collected: @unchecked Sendable {
+    private var out = Data(), err = Data()
+    private let group = DispatchGroup()
+
+    func read(_ o: FileHandle, _ e: FileHandle) {
+        group.enter()
+        group.enter()
+        Thread.detachNewThread { self.out = o.readDataToEndOfFile(); self.group.leave() }
+        Thread.detachNewThread { self.err = e.readDataToEndOfFile(); self.group.leave() }
+    }
+
+    func finish(_ done: @escaping @Sendable (Data, Data) -> Void) {
+        group.notify(queue: .global()) { done(self.out, self.err) }
     }
 }

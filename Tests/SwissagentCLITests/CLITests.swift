@@ -10,79 +10,79 @@ import Testing
 
     @Test func submitPrintsTheIdAndTheJobCanBeShown() async throws {
         let cli = try CLI()
-        let r = try cli.run("submit", "-", stdin: job)
+        let r = try await cli.run("submit", "-", stdin: job)
         #expect(r.status == 0)
         let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(id.count == 20)
-        let shown = try #require(try cli.json("jobs", "show", id, "--json") as? [String: Any])
+        let shown = try #require(try await cli.json("jobs", "show", id, "--json") as? [String: Any])
         #expect(shown["state"] as? String == "pending")
         #expect((shown["spec"] as? [String: Any])?["queue"] as? String == "default")
-        let human = try cli.run("jobs", "show", id)
+        let human = try await cli.run("jobs", "show", id)
         #expect(human.stdout.contains("state       pending"))
-        let list = try #require(try cli.json("jobs", "list", "--state", "pending", "--json") as? [[String: Any]])
+        let list = try #require(try await cli.json("jobs", "list", "--state", "pending", "--json") as? [[String: Any]])
         #expect(list.map { $0["id"] as? String } == [id])
-        let queues = try #require(try cli.json("queues", "--json") as? [[String: Any]])
+        let queues = try #require(try await cli.json("queues", "--json") as? [[String: Any]])
         #expect(queues.first?["pending"] as? Int == 1)
-        #expect(try cli.run("queues").stdout.contains("default"))
+        #expect(try await cli.run("queues").stdout.contains("default"))
         try await cli.cleanup()
     }
 
     @Test func invalidJobsAreRefusedWithTheReason() async throws {
         let cli = try CLI()
-        let bad = try cli.run("submit", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":42}}]}"#)
+        let bad = try await cli.run("submit", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":42}}]}"#)
         #expect(bad.status != 0)
         #expect(bad.stderr == "Error: invalid job: steps[0].input.command: expected a string, got a number\n")
-        let garbled = try cli.run("submit", "-", stdin: "{nope")
+        let garbled = try await cli.run("submit", "-", stdin: "{nope")
         #expect(garbled.status != 0)
         #expect(garbled.stderr.hasPrefix("Error: invalid job: not valid JSON"))
-        let unknown = try cli.run("submit", "-", stdin: #"{"steps":[{"tool":"browser"}]}"#)
+        let unknown = try await cli.run("submit", "-", stdin: #"{"steps":[{"tool":"browser"}]}"#)
         #expect(unknown.stderr.contains(#"unknown tool "browser""#))
         // Nothing reached the queue.
-        #expect(try cli.run("queues").stdout.contains("no queues yet"))
-        let missing = try cli.run("submit", "/nonexistent/job.json")
+        #expect(try await cli.run("queues").stdout.contains("no queues yet"))
+        let missing = try await cli.run("submit", "/nonexistent/job.json")
         #expect(missing.status != 0 && missing.stderr == "Error: cannot read /nonexistent/job.json\n")
         try await cli.cleanup()
     }
 
     @Test func requeueCancelDeleteAndPause() async throws {
         let cli = try CLI()
-        let id = try cli.run("submit", "-", stdin: job).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try await cli.run("submit", "-", stdin: job).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // Fail it the way a worker would.
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
         let claimed = try #require(try await queue.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
         _ = try await queue.fail(claimed.token, error: "exit status 3", kind: .permanent)
 
-        #expect(try cli.run("jobs", "requeue", "--all-failed", "--match", "nomatch", "--yes").stdout == "would requeue 0 failed jobs matching \"nomatch\"\n")
-        #expect(try cli.run("jobs", "requeue", "--all-failed", "--match", "acme", "--dry-run").stdout.contains("would requeue 1 failed job"))
-        #expect(try cli.run("jobs", "requeue", "--all-failed", "--match", "status 3", "--yes").stdout == "requeued 1 job\n")
-        #expect(try cli.run("jobs", "requeue", id).stderr == "\(id): is pending, not requeued\n")
+        #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "nomatch", "--yes").stdout == "would requeue 0 failed jobs matching \"nomatch\"\n")
+        #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "acme", "--dry-run").stdout.contains("would requeue 1 failed job"))
+        #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "status 3", "--yes").stdout == "requeued 1 job\n")
+        #expect(try await cli.run("jobs", "requeue", id).stderr == "\(id): is pending, not requeued\n")
 
-        #expect(try cli.run("queues", "pause", "default").stdout == "paused default\n")
-        #expect(try cli.run("queues").stdout.contains("PAUSED"))
-        #expect(try cli.run("queues", "resume", "default").status == 0)
+        #expect(try await cli.run("queues", "pause", "default").stdout == "paused default\n")
+        #expect(try await cli.run("queues").stdout.contains("PAUSED"))
+        #expect(try await cli.run("queues", "resume", "default").status == 0)
 
-        #expect(try cli.run("jobs", "cancel", id).stdout == "cancelled \(id)\n")
-        let again = try cli.run("jobs", "cancel", id)
+        #expect(try await cli.run("jobs", "cancel", id).stdout == "cancelled \(id)\n")
+        let again = try await cli.run("jobs", "cancel", id)
         #expect(again.status != 0 && again.stderr == "Error: \(id) is already cancelled\n")
-        #expect(try cli.run("jobs", "delete", id).stdout == "deleted \(id)\n")
-        let gone = try cli.run("jobs", "show", id)
+        #expect(try await cli.run("jobs", "delete", id).stdout == "deleted \(id)\n")
+        let gone = try await cli.run("jobs", "show", id)
         #expect(gone.status != 0 && gone.stderr == "Error: no job with id \(id)\n")
         try await cli.cleanup()
     }
 
-    @Test func unreachableRedisIsOneClearLine() throws {
+    @Test func unreachableRedisIsOneClearLine() async throws {
         let cli = try CLI(redisURL: "redis://127.0.0.1:1")
-        let r = try cli.run("queues")
+        let r = try await cli.run("queues")
         #expect(r.status != 0)
         #expect(r.stderr == "Error: cannot reach Redis at 127.0.0.1:1: connection refused\n")
-        let bad = try cli.run("queues", "--redis-url", "http://x")
+        let bad = try await cli.run("queues", "--redis-url", "http://x")
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("unsupported scheme"))
     }
 
     @Test func benchRunsAndCleansUp() async throws {
         let cli = try CLI()
-        let r = try cli.run("bench", "queue", "--jobs", "300", "--concurrency", "1", "--concurrency", "4", "--json")
+        let r = try await cli.run("bench", "queue", "--jobs", "300", "--concurrency", "1", "--concurrency", "4", "--json")
         #expect(r.status == 0, "\(r.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((result["enqueue_per_s"] as? Double ?? 0) > 0)
@@ -102,9 +102,7 @@ import Testing
             try await queue.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .stdout, text: "hello\n")])
             _ = try await queue.complete(job.token, result: nil)
         }
-        let r = try await Task.detached {
-            try cli.run("submit", "--wait", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"echo hello"}}]}"#)
-        }.value
+        let r = try await cli.run("submit", "--wait", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"echo hello"}}]}"#)
         try await consumer.value
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasSuffix("hello\n"))

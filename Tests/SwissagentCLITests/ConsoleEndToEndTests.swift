@@ -154,7 +154,10 @@ func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async
         #expect(try await tmux.waitFor("a copy of needs-a-fix"))
         try tmux.send("Escape")
 
-        // E: the edited copy is queued; the original stays failed.
+        // E on the original's detail: the edited copy is queued; the original stays failed.
+        try tmux.send(":")
+        try tmux.send("job needs-a-fix", "Enter")
+        #expect(try await tmux.waitFor("Job needs-a-fix"))
         try tmux.send("E")
         #expect(try await tmux.waitFor("queued the edited copy as"))
         let copies = try await queue.list(queue: "default", state: .pending, offset: 0, limit: 10)

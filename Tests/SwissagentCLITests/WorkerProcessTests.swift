@@ -53,7 +53,7 @@ final class WorkerProcess: @unchecked Sendable {
     @Test func aJobWhoseWorkerIsKilledIsFinishedByAnother() async throws {
         let cli = try CLI()
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
-        let id = try await queue.enqueue(shellJob("echo begin; sleep 2; echo end"))
+        let id = try await queue.enqueue(shellJob("echo begin; sleep 4; echo end"))
         let first = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
         let running = try #require(try await waitFor(queue, id, [.active]))
         #expect(running.state == .active)
@@ -144,14 +144,14 @@ final class WorkerProcess: @unchecked Sendable {
         #expect(worker.output.contains("bubblewrap (bwrap) is not installed, and the local sandbox needs it: apt-get install -y bubblewrap"))
     }
 
-    @Test func runExecutesAJobLocallyWithoutRedis() throws {
+    @Test func runExecutesAJobLocallyWithoutRedis() async throws {
         let cli = try CLI(redisURL: "redis://127.0.0.1:1")
-        let ok = try cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"echo hi"}},{"tool":"code","input":{"language":"python","source":"print(6*7)"}}]}"#)
+        let ok = try await cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"echo hi"}},{"tool":"code","input":{"language":"python","source":"print(6*7)"}}]}"#)
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout == "hi\n42\n")
         #expect(ok.stderr.contains("── step 1/2: shell echo hi"))
         #expect(ok.stderr.contains("── succeeded: 2 steps in"))
-        let bad = try cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"exit 4"}}]}"#)
+        let bad = try await cli.run("run", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":"exit 4"}}]}"#)
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("step 1 (shell) exited with status 4"))
     }
