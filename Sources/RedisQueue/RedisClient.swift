@@ -114,6 +114,20 @@ public final class RedisClient: @unchecked Sendable {
         return sha
     }
 
+    /// Deletes every key that starts with `prefix` (SCAN, so it never blocks Redis); returns how many.
+    @discardableResult
+    public func deleteKeys(withPrefix prefix: String) async throws -> Int {
+        var cursor = "0", deleted = 0
+        repeat {
+            let reply = try await call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
+            guard let parts = reply.array, parts.count == 2 else { break }
+            cursor = parts[0].text ?? "0"
+            let keys = parts[1].texts
+            if !keys.isEmpty { deleted += try await send(["UNLINK"] + keys).orThrow().int ?? 0 }
+        } while cursor != "0"
+        return deleted
+    }
+
     func forgetScript(_ script: RedisScript) { scripts.forget(script.name) }
 
     /// Drops the connection; the next call reconnects.

@@ -88,13 +88,6 @@ enum BenchLatency {
 enum BenchCleanup {
     /// Deletes every key under the bench's own prefix.
     static func remove(prefix: String, client: RedisClient) async throws {
-        var cursor = "0"
-        repeat {
-            let reply = try await client.call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
-            guard let parts = reply.array, parts.count == 2 else { return }
-            cursor = parts[0].text ?? "0"
-            let keys = parts[1].texts
-            if !keys.isEmpty { try await client.send(["UNLINK"] + keys).orThrow() }
-        } while cursor != "0"
+        try await client.deleteKeys(withPrefix: prefix)
     }
 }

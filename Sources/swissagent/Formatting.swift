@@ -2,16 +2,7 @@ import AgentCore
 import Foundation
 
 enum Format {
-    /// "42s", "3m05s", "2h10m", "4d3h".
-    static func duration(_ seconds: Double?) -> String {
-        guard let s = seconds, s.isFinite else { return "-" }
-        if s < 1 { return String(format: "%.0fms", s * 1000) }
-        let t = Int(s)
-        if t < 60 { return "\(t)s" }
-        if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
-        if t < 86400 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }
-        return "\(t / 86400)d\((t % 86400) / 3600)h"
-    }
+    static func duration(_ seconds: Double?) -> String { HumanText.duration(seconds) }
 
     static func age(_ date: Date?, now: Date = Date()) -> String {
         guard let date else { return "-" }
@@ -43,13 +34,7 @@ enum Format {
         return flat.count > max ? String(flat.prefix(max - 1)) + "…" : flat
     }
 
-    /// Jobs per minute over the last 60 s, from per-minute buckets (the current one partly elapsed).
-    static func perMinute(_ buckets: [Int], now: Date = Date()) -> Int {
-        guard let current = buckets.last else { return 0 }
-        let previous = buckets.count > 1 ? buckets[buckets.count - 2] : 0
-        let elapsed = now.timeIntervalSince1970.truncatingRemainder(dividingBy: 60) / 60
-        return current + Int((Double(previous) * (1 - elapsed)).rounded())
-    }
+    static func perMinute(_ buckets: [Int], now: Date = Date()) -> Int { HumanText.perMinute(buckets, now: now) }
 
     static func json(_ value: JSONValue) -> String {
         let enc = JSONEncoder()

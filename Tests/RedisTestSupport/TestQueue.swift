@@ -32,14 +32,7 @@ public struct TestQueue: Sendable {
     }
 
     public func cleanup() async throws {
-        var cursor = "0"
-        repeat {
-            let reply = try await queue.client.call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
-            guard let parts = reply.array, parts.count == 2 else { return }
-            cursor = parts[0].text ?? "0"
-            let keys = parts[1].texts
-            if !keys.isEmpty { try await queue.client.send(["UNLINK"] + keys).orThrow() }
-        } while cursor != "0"
+        try await queue.client.deleteKeys(withPrefix: prefix)
     }
 
     /// Runs `body` with a fresh queue and removes its keys afterwards, pass or fail.

@@ -77,15 +77,7 @@ struct CLI {
 
     /// Deletes this CLI's keys.
     func cleanup() async throws {
-        let client = try RedisClient(url: redisURL)
-        var cursor = "0"
-        repeat {
-            let reply = try await client.call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
-            guard let parts = reply.array, parts.count == 2 else { return }
-            cursor = parts[0].text ?? "0"
-            let keys = parts[1].texts
-            if !keys.isEmpty { try await client.send(["UNLINK"] + keys).orThrow() }
-        } while cursor != "0"
+        try await RedisClient(url: redisURL).deleteKeys(withPrefix: prefix)
     }
 }
 

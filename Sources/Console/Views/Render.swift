@@ -38,16 +38,7 @@ public struct Rect: Sendable {
 enum Fmt {
     static func age(_ from: Date?, _ now: Date) -> String { duration(from.map { now.timeIntervalSince($0) }) }
 
-    static func duration(_ seconds: Double?) -> String {
-        guard let s = seconds, s.isFinite else { return "-" }
-        if s < 0 { return "-" + duration(-s) }
-        if s < 1 { return String(format: "%.0fms", s * 1000) }
-        let t = Int(s)
-        if t < 60 { return "\(t)s" }
-        if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
-        if t < 86400 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }
-        return "\(t / 86400)d\((t % 86400) / 3600)h"
-    }
+    static func duration(_ seconds: Double?) -> String { HumanText.duration(seconds) }
 
     static func count(_ n: Int) -> String {
         if n < 10_000 { return String(n) }
@@ -82,12 +73,7 @@ enum Fmt {
         return s.replacingOccurrences(of: "\n", with: " ")
     }
 
-    static func perMinute(_ buckets: [Int], _ now: Date) -> Int {
-        guard let current = buckets.last else { return 0 }
-        let previous = buckets.count > 1 ? buckets[buckets.count - 2] : 0
-        let elapsed = now.timeIntervalSince1970.truncatingRemainder(dividingBy: 60) / 60
-        return current + Int((Double(previous) * (1 - elapsed)).rounded())
-    }
+    static func perMinute(_ buckets: [Int], _ now: Date) -> Int { HumanText.perMinute(buckets, now: now) }
 }
 
 /// A table of columns: fixed widths, the last one takes the rest; columns that do not fit are dropped
