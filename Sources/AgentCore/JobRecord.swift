@@ -93,6 +93,8 @@ public struct JobSummary: Sendable, Equatable {
     /// The running (or last) step, 1-based, and the plan's length, when known.
     public var step: (current: Int, of: Int)?
     public var orphaned = 0
+    /// The spec's metadata as `key=value` pairs, for filters.
+    public var metadata: [String] = []
 
     public static func == (a: JobSummary, b: JobSummary) -> Bool {
         a.id == b.id && a.state == b.state && a.attempts == b.attempts && a.lastError == b.lastError && a.updatedAt == b.updatedAt

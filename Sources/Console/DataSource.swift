@@ -142,9 +142,11 @@ public final class DataSource: @unchecked Sendable {
                     if page.isEmpty { break }
                     scanned += page.count
                     offset += page.count
-                    // The list holds no spec; the id, error, tools and tenant are what a filter sees here.
-                    matches += page.filter { filter.matches(error: $0.lastError, specJSON: nil, id: $0.id)
-                        || filter.matches(error: $0.tools, specJSON: nil) || filter.matches(error: $0.tenant, specJSON: nil) }
+                    // A filter sees the id, the error, the tools, the tenant and the metadata (key=value).
+                    matches += page.filter { job in
+                        ([job.lastError, job.tools, job.tenant] + job.metadata.map { Optional($0) })
+                            .contains { filter.matches(error: $0, specJSON: nil) } || filter.matches(error: nil, specJSON: nil, id: job.id)
+                    }
                 }
             }
             let window = Array(matches.dropFirst(max(0, r.selection - r.pageSize / 2)).prefix(r.pageSize))

@@ -65,6 +65,7 @@ extension RedisJobQueue {
             summary.finishedAt = date(10)
             summary.runAt = date(11)
             summary.orphaned = text(13).flatMap { Int($0) } ?? 0
+            summary.metadata = digest.metadata.map { "\($0.key)=\($0.value.displayText)" }.sorted()
             if let steps = text(12).flatMap({ try? JSONDecoder().decode([StepRecord].self, from: Data($0.utf8)) }), !steps.isEmpty {
                 let current = steps.lastIndex { $0.status != .pending && $0.status != .skipped } ?? 0
                 summary.step = (current + 1, steps.count)

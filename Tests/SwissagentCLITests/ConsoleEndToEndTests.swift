@@ -170,3 +170,26 @@ func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async
         try await cli.cleanup()
     }
 }
+
+@Suite struct ConsoleFilterEndToEndTests {
+    @Test func filterMatchesMetadataAndRegexes() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let acme = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "true"])],
+                                                   metadata: ["customer": "acme"]))
+        let other = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "true"])],
+                                                    metadata: ["customer": "globex"]))
+        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"],
+                            env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
+        defer { tmux.kill() }
+        try tmux.send(":")
+        try tmux.send("pending", "Enter")
+        #expect(try await tmux.waitFor(other))
+        try tmux.send("/")
+        try tmux.send("customer=ac.e", "Enter")
+        let filtered = try await tmux.wait { !$0.contains(other) && $0.contains(acme) }
+        #expect(filtered.contains(acme) && !filtered.contains(other))
+        #expect(filtered.contains("1 match(es)"))
+        try await cli.cleanup()
+    }
+}
