@@ -22,7 +22,8 @@ let package = Package(
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
-        .target(name: "Sandboxes", dependencies: ["AgentCore"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
         .executableTarget(
             name: "swissagent",
@@ -39,7 +40,8 @@ let package = Package(
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "RedisTestSupport"]),
     ]
 )

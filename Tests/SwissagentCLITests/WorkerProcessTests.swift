@@ -12,7 +12,7 @@ final class WorkerProcess: @unchecked Sendable {
 
     init(_ cli: CLI, _ args: [String], env: [String: String] = [:]) throws {
         log = NSTemporaryDirectory() + "swissagent-worker-\(JobID.make()).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = try CLI.binary
         process.arguments = ["worker"] + args
         var e = ProcessInfo.processInfo.environment

@@ -1,0 +1,137 @@
+import CCurl
+import Foundation
+
+/// HTTP over libcurl: the only code that touches libcurl. Each request gets its own easy handle,
+/// used by one dispatch thread for the request's whole life, so nothing is shared between threads
+/// and Swift's cooperative threads never block on the network.
+public struct HTTPClient: Sendable {
+    /// curl_global_init is not thread-safe: run it once, before any request (a static let runs once).
+    private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+
+    /// Verify TLS certificates and host names (never off outside tests of plain-http servers).
+    public var verifyTLS: Bool
+
+    public init(verifyTLS: Bool = true) {
+        _ = Self.globalInit
+        self.verifyTLS = verifyTLS
+    }
+
+    /// Sends the request and buffers the whole response.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = BodyBuffer()
+        var response = try await stream(request) { body.append($0) }
+        response.body = body.data
+        return response
+    }
+
+    /// Sends the request and hands each piece of the response body to `onData` as it arrives.
+    /// The returned response has the status and headers and an empty body.
+    public func stream(_ request: HTTPRequest, onData: @escaping @Sendable (Data) -> Void) async throws -> HTTPResponse {
+        let transfer = Transfer(onData: onData)
+        let verify = verifyTLS
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { cont in
+                DispatchQueue.global().async {
+                    cont.resume(with: Result { try transfer.perform(request, verifyTLS: verify) })
+                }
+            }
+        } onCancel: {
+            transfer.cancel()
+        }
+    }
+}
+
+/// Bytes gathered from callbacks. `@unchecked Sendable`: all access holds `lock`.
+final class BodyBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+    func append(_ d: Data) { lock.withLock { bytes.append(d) } }
+    var data: Data { lock.withLock { bytes } }
+}
+
+/// One request's state, reached from curl's C callbacks through their userdata pointer.
+/// `@unchecked Sendable`: `headers` is only touched by the one thread running `perform`; `cancelled`
+/// holds `lock`.
+final class Transfer: @unchecked Sendable {
+    let onData: @Sendable (Data) -> Void
+    var headers: [String: String] = [:]
+    private let lock = NSLock()
+    private var cancelledFlag = false
+
+    init(onData: @escaping @Sendable (Data) -> Void) { self.onData = onData }
+
+    func cancel() { lock.withLock { cancelledFlag = true } }
+    var cancelled: Bool { lock.withLock { cancelledFlag } }
+
+    func perform(_ r: HTTPRequest, verifyTLS: Bool) throws -> HTTPResponse {
+        guard let h = curl_easy_init() else { throw HTTPError.other(r.url, "cannot create a curl handle") }
+        defer { curl_easy_cleanup(h) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (k, v) in r.headers { list = curl_slist_append(list, "\(k): \(v)") }
+        // curl sends "Expect: 100-continue" for big bodies; servers here answer at once.
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errBuf in
+            _ = ccurl_setopt_ptr(h, ccurl_opt_url, r.url)
+            _ = ccurl_setopt_ptr(h, ccurl_opt_customrequest, r.method)
+            if r.method == "HEAD" { _ = ccurl_setopt_long(h, ccurl_opt_nobody, 1) }
+            _ = ccurl_setopt_ptr(h, ccurl_opt_httpheader, list)
+            if let body = r.body {
+                _ = ccurl_setopt_off(h, ccurl_opt_postfieldsize_large, curl_off_t(body.count))
+                body.withUnsafeBytes { raw in _ = ccurl_setopt_ptr(h, ccurl_opt_copypostfields, raw.baseAddress) }
+            }
+            _ = ccurl_setopt_long(h, ccurl_opt_nosignal, 1)
+            _ = ccurl_setopt_long(h, ccurl_opt_connecttimeout_ms, Int(r.connectTimeout * 1000))
+            if let t = r.totalTimeout { _ = ccurl_setopt_long(h, ccurl_opt_timeout_ms, Int(t * 1000)) }
+            _ = ccurl_setopt_long(h, ccurl_opt_ssl_verifypeer, verifyTLS ? 1 : 0)
+            _ = ccurl_setopt_long(h, ccurl_opt_ssl_verifyhost, verifyTLS ? 2 : 0)
+            _ = ccurl_setopt_ptr(h, ccurl_opt_errorbuffer, errBuf.baseAddress)
+            _ = ccurl_setopt_ptr(h, ccurl_opt_writedata, me)
+            _ = ccurl_setopt_write(h) { ptr, size, n, user in
+                guard let ptr, let user else { return 0 }
+                let t = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                let count = size * n
+                t.onData(Data(bytes: ptr, count: count))
+                return count
+            }
+            _ = ccurl_setopt_ptr(h, ccurl_opt_headerdata, me)
+            _ = ccurl_setopt_header(h) { ptr, size, n, user in
+                guard let ptr, let user else { return 0 }
+                let t = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
+                let count = size * n
+                let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: count), as: UTF8.self)
+                if line.hasPrefix("HTTP/") { t.headers = [:] }  // a new response (after 100 or a redirect)
+                if let colon = line.firstIndex(of: ":") {
+                    t.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                return count
+            }
+            _ = ccurl_setopt_long(h, ccurl_opt_noprogress, 0)
+            _ = ccurl_setopt_ptr(h, ccurl_opt_xferinfodata, me)
+            _ = ccurl_setopt_xferinfo(h) { user, _, _, _, _ in
+                guard let user else { return 0 }
+                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().cancelled ? 1 : 0
+            }
+            return curl_easy_perform(h)
+        }
+        if code != CURLE_OK {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let fallback = curl_easy_strerror(code).map { String(validatingCString: $0) ?? "" } ?? ""
+            let why = detail.isEmpty ? fallback : detail
+            switch code {
+            case CURLE_ABORTED_BY_CALLBACK: throw cancelled ? HTTPError.cancelled : HTTPError.other(r.url, why)
+            case CURLE_COULDNT_RESOLVE_HOST: throw HTTPError.dns(URL(string: r.url)?.host ?? r.url)
+            case CURLE_COULDNT_CONNECT: throw HTTPError.refused(r.url)
+            case CURLE_OPERATION_TIMEDOUT: throw HTTPError.timeout(r.url, r.totalTimeout ?? r.connectTimeout)
+            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
+                throw HTTPError.tls(r.url, why)
+            default: throw HTTPError.other(r.url, why)
+            }
+        }
+        var status = 0
+        _ = ccurl_getinfo_long(h, ccurl_info_response_code, &status)
+        return HTTPResponse(status: status, headers: headers, body: Data())
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPClient
+import Testing
+
+/// A real HTTP server on loopback (Python's, from the standard library), started for these tests.
+final class TestHTTPServer: @unchecked Sendable {
+    // `@unchecked Sendable`: set in init, only read afterwards.
+    let process = Process()
+    let port = Int.random(in: 30_000...40_000)
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    static let shared: Result<TestHTTPServer, any Error> = Result { try TestHTTPServer() }
+
+    init() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path
+        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/bin/sh")
+        process.arguments = process.executableURL?.path == "/bin/sh" ? ["-c", "exec python3 \"$0\" \(port)", script] : [script, String(port)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice  // never hold the test runner's own stderr open
+        try process.run()
+        _ = out.fileHandleForReading.availableData  // "ready"
+    }
+
+    deinit { process.terminate() }
+}
+
+@Suite struct HTTPClientTests {
+    let client = HTTPClient()
+    var base: String { get throws { try TestHTTPServer.shared.get().base } }
+
+    @Test func getsAndReadsHeaders() async throws {
+        let r = try await client.send(HTTPRequest("GET", try base + "/hello"))
+        #expect(r.status == 200)
+        #expect(String(decoding: r.body, as: UTF8.self) == "hello")
+        #expect(r.headers["x-test"] == "yes")
+        #expect(try await client.send(HTTPRequest("GET", try base + "/missing")).status == 404)
+    }
+
+    @Test func sendsBodiesAndHeaders() async throws {
+        let body = Data((0..<70_000).map { UInt8($0 % 251) })
+        let r = try await client.send(HTTPRequest("POST", try base + "/echo", headers: [("X-API-Key", "e2b_abc")], body: body))
+        #expect(r.status == 201)
+        let echo = try #require(try JSONSerialization.jsonObject(with: r.body) as? [String: Any])
+        #expect(echo["length"] as? Int == 70_000)
+        #expect(echo["key"] as? String == "e2b_abc")
+        #expect(try await client.send(HTTPRequest("DELETE", try base + "/thing")).status == 204)
+    }
+
+    @Test func streamsTheBodyAsItArrives() async throws {
+        let arrivals = Arrivals()
+        let start = ContinuousClock.now
+        let r = try await client.stream(HTTPRequest("GET", try base + "/stream")) { data in
+            arrivals.add(String(decoding: data, as: UTF8.self), at: ContinuousClock.now - start)
+        }
+        #expect(r.status == 200)
+        #expect(arrivals.text == (0..<5).map { "part \($0)\n" }.joined())
+        // The first part came long before the last: streamed, not buffered.
+        #expect(arrivals.first < .milliseconds(500))
+        #expect(arrivals.last > .milliseconds(700))
+    }
+
+    @Test func errorsSayWhatHappened() async throws {
+        await #expect(throws: HTTPError.refused("http://127.0.0.1:1/")) { try await client.send(HTTPRequest("GET", "http://127.0.0.1:1/")) }
+        await #expect(throws: HTTPError.dns("no-such-host.invalid")) {
+            try await client.send(HTTPRequest("GET", "http://no-such-host.invalid/"))
+        }
+        let slow = try base + "/slow"
+        await #expect(throws: HTTPError.timeout(slow, 0.5)) { try await client.send(HTTPRequest("GET", slow, totalTimeout: 0.5)) }
+    }
+
+    @Test func cancellingStopsTheTransfer() async throws {
+        let slow = try base + "/slow"
+        let task = Task { try await client.send(HTTPRequest("GET", slow, totalTimeout: 30)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        task.cancel()
+        await #expect(throws: HTTPError.cancelled) { try await task.value }
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+}
+
+/// `@unchecked Sendable`: all access holds `lock`.
+final class Arrivals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [(String, Duration)] = []
+    func add(_ s: String, at d: Duration) { lock.withLock { parts.append((s, d)) } }
+    var text: String { lock.withLock { parts.map(\.0).joined() } }
+    var first: Duration { lock.withLock { parts.first?.1 ?? .zero } }
+    var last: Duration { lock.withLock { parts.last?.1 ?? .zero } }
+}

@@ -1,0 +1,71 @@
+"""A small HTTP/1.1 server for the HTTP client's tests: echo, chunked streaming, slowness."""
+import http.server
+import os
+import threading
+import json
+import sys
+import time
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, ctype="application/json", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/hello":
+            self.reply(200, b"hello", "text/plain", [("X-Test", "yes")])
+        elif self.path.startswith("/stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(5):
+                chunk = f"part {i}\n".encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                time.sleep(0.2)
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.reply(200, b"late", "text/plain")
+        else:
+            self.reply(404, b'{"code":404,"message":"no such path"}')
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        out = json.dumps({"method": "POST", "body": body.decode("latin-1"), "length": length,
+                          "key": self.headers.get("X-Api-Key")}).encode()
+        self.reply(201, out)
+
+    do_PUT = do_POST
+
+    def do_DELETE(self):
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def exit_with_parent(parent):
+    # The tests start this server; when they end, so does it.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    print("ready", flush=True)
+    server.serve_forever()
