@@ -38,10 +38,11 @@ let package = Package(
         .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisTestSupport"],
+                    exclude: ["E2B/e2b_test_server.py"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["http_test_server.py"]),
-        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "HTTPClient", "RedisTestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Logging
+import Sandboxes
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,11 +18,19 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let spec: JobSpec
         do { spec = try JobSpecParser().parse(try readInput(file)) } catch let e as JobSpecError { throw CLIError("invalid job: \(e)") }
-        let provider = try await sandbox.makeProvider()
+        let router = try await sandbox.makeRouter()
         let steps: [StepSpec]
-        do { steps = try await StepsPlanner().plan(spec) } catch let f as JobFailure { throw CLIError(f.description) }
+        let provider: any SandboxProvider
+        do {
+            provider = try router.provider(for: spec)
+            steps = try await StepsPlanner().plan(spec)
+        } catch let f as JobFailure { throw CLIError(f.description) }
         let observer = TerminalObserver(steps: steps)
-        let session = try await provider.open(jobID: spec.id ?? JobID.make(), env: spec.env)
+        let session: any SandboxSession
+        do { session = try await provider.open(jobID: spec.id ?? JobID.make(), env: spec.env) } catch let e as SandboxError {
+            throw CLIError(e.description)
+        }
+        printError("── sandbox: \(session.label)")
         let start = ContinuousClock.now
         var failure: String?
         do {

@@ -2,6 +2,8 @@ import AgentCore
 import ArgumentParser
 import Sandboxes
 
+extension SandboxChoice: ExpressibleByArgument {}
+
 /// Sandbox settings shared by `worker` and `run`.
 struct SandboxOptions: ParsableArguments {
     @Option(help: "Default wall-clock limit of a step, in seconds (a step's timeout_s replaces it).")
@@ -25,6 +27,9 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "Where job workspaces are made (default $SWISSAGENT_WORKSPACES or the temporary directory).")
     var workspaces: String = LocalSandboxConfig.defaultWorkspaceRoot
 
+    @Option(help: "Sandbox for jobs that do not choose: local, e2b or auto (local when available).")
+    var defaultSandbox: SandboxChoice = .auto
+
     func validate() throws {
         guard stepTimeout > 0, memoryMb > 0, cpuSeconds > 0, processes > 0, outputBytes > 0 else {
             throw ValidationError("limits must be positive")
@@ -47,4 +52,10 @@ struct SandboxOptions: ParsableArguments {
     }
 
     var supervisor: Supervisor { Supervisor(limits: limits, allowNetwork: allowNetwork) }
+
+    /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
+    func makeRouter() async throws -> SandboxRouter {
+        let e2b = E2BConfig.fromEnvironment().map { E2BSandboxProvider(config: $0) }
+        return SandboxRouter(local: try await makeProvider(), e2b: e2b, defaultChoice: defaultSandbox)
+    }
 }

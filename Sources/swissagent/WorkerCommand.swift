@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import RedisQueue
+import Sandboxes
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,13 +40,13 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "swissagent.worker")
-        let provider = try await sandbox.makeProvider()
+        let router = try await sandbox.makeRouter()
         let config = try RedisConfig(url: global.redisURL)
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix)
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace)
         let worker = Worker(
             config: workerConfig,
-            processor: JobProcessor(supervisor: sandbox.supervisor, sandboxes: SingleSandbox(provider), logger: logger),
+            processor: JobProcessor(supervisor: sandbox.supervisor, sandboxes: router, logger: logger),
             queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger)
         let signals = SignalWatcher([SIGTERM, SIGINT]) { _ in worker.shutdown(immediately: worker.isStopping) }
         await worker.run()

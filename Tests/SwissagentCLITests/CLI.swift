@@ -6,6 +6,8 @@ import RedisTestSupport
 struct CLI {
     let prefix: String
     let redisURL: String
+    /// Environment for the process, in place of this one's (REDIS_URL and the prefix are added).
+    var extraEnv: [String: String]?
 
     struct Result {
         var status: Int32
@@ -45,7 +47,7 @@ struct CLI {
         let p = Process()
         p.executableURL = try Self.binary
         p.arguments = args
-        var env = ProcessInfo.processInfo.environment
+        var env = extraEnv ?? ProcessInfo.processInfo.environment
         env["REDIS_URL"] = redisURL
         env["SWISSAGENT_PREFIX"] = prefix
         p.environment = env

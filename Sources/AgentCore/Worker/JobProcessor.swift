@@ -91,8 +91,8 @@ public struct JobProcessor: Sendable {
             var session: (any SandboxSession)?
             var observer: QueueObserver?
             do {
-                let steps = try await planner.plan(spec)
                 let provider = try sandboxes.provider(for: spec)
+                let steps = try await planner.plan(spec)
                 let opened = try await provider.open(jobID: job.id, env: spec.env)
                 session = opened
                 let obs = QueueObserver(queue: queue, token: job.token, sandbox: opened.label)

@@ -1,0 +1,213 @@
+import AgentCore
+import Foundation
+import HTTPClient
+
+/// Jobs in E2B cloud sandboxes: one sandbox per job, reused by its steps (files persist), killed
+/// when the job ends. Commands run through envd's process.Process/Start (Connect, JSON), files move
+/// through envd's /files.
+public struct E2BSandboxProvider: SandboxProvider {
+    public let name = "e2b"
+    public let config: E2BConfig
+    let http: HTTPClient
+
+    public init(config: E2BConfig, http: HTTPClient = HTTPClient()) {
+        self.config = config
+        self.http = http
+    }
+
+    var apiHeaders: [(String, String)] {
+        [("X-API-Key", config.apiKey), ("Content-Type", "application/json"), ("User-Agent", "swissagent")]
+    }
+
+    public func open(jobID: String, env: [String: String]) async throws -> any SandboxSession {
+        let body: [String: JSONValue] = [
+            "templateID": .string(config.template), "timeout": .number(Double(config.sandboxTimeout)),
+            "metadata": .object(["swissagent_job": .string(jobID)]), "envVars": .object(env.mapValues { .string($0) }), "secure": .bool(true),
+        ]
+        let response = try await call("POST", "/sandboxes", body: .object(body))
+        guard response.status == 201 || response.status == 200,
+              let sandbox = try? JSONValue.parse(response.body), let id = sandbox["sandboxID"]?.stringValue else {
+            throw SandboxError("E2B answered \(response.status) to creating a sandbox", retryable: true)
+        }
+        return E2BSession(provider: self, id: id, token: sandbox["envdAccessToken"]?.stringValue)
+    }
+
+    /// A control-plane call, with the status mapped to what a person must do; 429 waits Retry-After.
+    func call(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> HTTPResponse {
+        for attempt in 0..<4 {
+            let response: HTTPResponse
+            do {
+                response = try await http.send(HTTPRequest(method, config.apiURL + path, headers: apiHeaders,
+                                                           body: body.map { Data(JSONWriter.write($0)) }))
+            } catch let e as HTTPError {
+                throw SandboxError("cannot reach E2B: \(e)", retryable: true)
+            }
+            switch response.status {
+            case 401: throw SandboxError("E2B rejected the API key (check E2B_API_KEY)", retryable: false)
+            case 429 where attempt < 3:
+                let wait = response.headers["retry-after"].flatMap(Double.init) ?? Double(1 << attempt)
+                try await Task.sleep(for: .milliseconds(Int(min(wait, 30) * 1000)))
+                continue
+            case 429: throw SandboxError("E2B is rate limiting us", retryable: true)
+            default: return response
+            }
+        }
+        throw SandboxError("E2B is rate limiting us", retryable: true)
+    }
+}
+
+final class E2BSession: SandboxSession, @unchecked Sendable {
+    // `@unchecked Sendable`: immutable but for `stdinCounter`, which holds `lock`.
+    let provider: E2BSandboxProvider
+    let id: String
+    let token: String?
+    let label: String
+    let opened = ContinuousClock.now
+    private let lock = NSLock()
+    private var stdinCounter = 0
+
+    init(provider: E2BSandboxProvider, id: String, token: String?) {
+        self.provider = provider
+        self.id = id
+        self.token = token
+        label = "e2b:\(id)"
+    }
+
+    var envdHeaders: [(String, String)] {
+        [("E2b-Sandbox-Id", id), ("E2b-Sandbox-Port", "49983"), ("User-Agent", "swissagent")] + (token.map { [("X-Access-Token", $0)] } ?? [])
+    }
+
+    func interpreter(_ language: String) -> [String]? {
+        switch language {
+        case "python": ["python3"]
+        case "node": ["node"]
+        case "bash": ["bash"]
+        default: nil
+        }
+    }
+
+    func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
+        var argv = request.argv
+        if let stdin = request.stdin {
+            // envd's Start has no stdin to stream into: the input goes up as a file and is redirected.
+            let n = lock.withLock { () -> Int in stdinCounter += 1; return stdinCounter }
+            let path = ".swissagent/stdin-\(n)"
+            try await upload(path, stdin)
+            argv = ["/bin/sh", "-c", "exec \"$@\" < \(path)", "sh"] + argv
+        }
+        let start = ContinuousClock.now
+        let timeoutMs = Int(request.limits.wallSeconds * 1000)
+        let body: JSONValue = .object(["process": .object([
+            "cmd": .string(argv.first ?? "/bin/sh"), "args": .array(argv.dropFirst().map { .string($0) }), "envs": .object([:]),
+        ]), "stdin": .bool(false)])
+        let http = HTTPRequest("POST", provider.config.envdURL(id) + "/process.Process/Start",
+                               headers: envdHeaders + [("Content-Type", "application/connect+json"), ("Connect-Protocol-Version", "1"),
+                                                       ("Connect-Timeout-Ms", String(timeoutMs)), ("Keepalive-Ping-Interval", "50")],
+                               body: ConnectStream.envelope(Data(JSONWriter.write(body))), totalTimeout: request.limits.wallSeconds + 10)
+        let parser = StartParser(limit: request.limits.outputBytes, output: output)
+        let response: HTTPResponse
+        do {
+            response = try await provider.http.stream(http) { parser.feed($0) }
+        } catch let e as HTTPError {
+            if e == .cancelled { throw CancellationError() }
+            if case .timeout = e { return parser.result(seconds: (ContinuousClock.now - start).components.seconds, limit: .time) }
+            throw SandboxError("lost the sandbox \(id): \(e)", retryable: true)
+        }
+        let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        switch response.status {
+        case 200: break
+        case 401: throw SandboxError("the sandbox \(id) refused our access token", retryable: true)
+        case 502: throw SandboxError("the sandbox \(id) is gone (killed or timed out)", retryable: true)
+        default: throw SandboxError("envd answered \(response.status)", retryable: true)
+        }
+        return try parser.finish(seconds: seconds)
+    }
+
+    func upload(_ path: String, _ data: Data) async throws {
+        let url = provider.config.envdURL(id) + "/files?path=" + (path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path)
+        let r: HTTPResponse
+        do {
+            r = try await provider.http.send(HTTPRequest("POST", url, headers: envdHeaders + [("Content-Type", "application/octet-stream")],
+                                                         body: data))
+        } catch let e as HTTPError {
+            throw SandboxError("cannot upload to the sandbox \(id): \(e)", retryable: true)
+        }
+        if r.status == 502 { throw SandboxError("the sandbox \(id) is gone (killed or timed out)", retryable: true) }
+        guard r.status == 200 else { throw SandboxError("envd refused the upload (\(r.status))", retryable: true) }
+    }
+
+    func close() async {
+        _ = try? await provider.call("DELETE", "/sandboxes/\(id)")
+    }
+
+    /// Sandbox-seconds so far and their estimated cost at the configured rates (2 vCPU, 512 MiB unless told).
+    func cost(cpus: Double = 2, memoryGiB: Double = 0.5) -> (seconds: Double, dollars: Double) {
+        let d = ContinuousClock.now - opened
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return (s, s * (cpus * provider.config.vcpuPricePerSecond + memoryGiB * provider.config.gibPricePerSecond))
+    }
+}
+
+/// Reads Start's event stream: output as it comes, then the end event and the end-of-stream frame.
+/// `@unchecked Sendable`: fed by one transfer's callbacks, in order, on one thread; read after it ends.
+final class StartParser: @unchecked Sendable {
+    private var stream = ConnectStream()
+    private let limit: Int
+    private let output: OutputHandler
+    private var bytes = 0
+    private var exitCode: Int32?
+    private var sawEnd = false
+    private var endError: String?
+    private var streamError: (code: String, message: String)?
+    private var overLimit = false
+    private var chunkers: [OutputEvent.Stream: UTF8Chunker] = [.stdout: UTF8Chunker(), .stderr: UTF8Chunker()]
+
+    init(limit: Int, output: @escaping OutputHandler) {
+        self.limit = limit
+        self.output = output
+    }
+
+    func feed(_ data: Data) {
+        for env in stream.feed(data) {
+            guard let msg = try? JSONValue.parse(env.payload) else { continue }
+            if env.endOfStream {
+                if let e = msg["error"] { streamError = (e["code"]?.stringValue ?? "unknown", e["message"]?.stringValue ?? "") }
+                continue
+            }
+            guard let event = msg["event"] else { continue }
+            if let d = event["data"] {
+                for (key, s) in [("stdout", OutputEvent.Stream.stdout), ("stderr", .stderr)] {
+                    guard let b64 = d[key]?.stringValue, let raw = Data(base64Encoded: b64) else { continue }
+                    let room = max(0, limit - bytes)
+                    let allowed = [UInt8](raw.prefix(room))
+                    bytes += allowed.count
+                    if raw.count > room { overLimit = true }
+                    if !allowed.isEmpty, var c = chunkers[s] {
+                        output(s, c.text(allowed))
+                        chunkers[s] = c
+                    }
+                }
+            } else if let end = event["end"] {
+                sawEnd = true
+                // protojson leaves zeros out: no exitCode means 0.
+                exitCode = end["exitCode"]?.numberValue.map { Int32($0) } ?? 0
+                endError = end["error"]?.stringValue
+            }
+        }
+    }
+
+    func result(seconds: Int64, limit: LimitKind) -> ExecResult {
+        ExecResult(exitCode: -1, seconds: Double(seconds), outputBytes: bytes, limit: limit)
+    }
+
+    func finish(seconds: Double) throws -> ExecResult {
+        if let e = streamError {
+            if e.code == "deadline_exceeded" { return ExecResult(exitCode: -1, seconds: seconds, outputBytes: bytes, limit: .time) }
+            throw SandboxError("envd ended the command with \(e.code): \(e.message)", retryable: true)
+        }
+        guard sawEnd, let code = exitCode else {
+            throw SandboxError("envd's stream ended without the command's end event", retryable: true)
+        }
+        return ExecResult(exitCode: code, seconds: seconds, outputBytes: bytes, limit: overLimit ? .output : nil)
+    }
+}

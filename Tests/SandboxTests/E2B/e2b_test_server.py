@@ -1,0 +1,248 @@
+"""An E2B test server: the control-plane REST API and envd's process and file APIs, as
+shared/e2b-protocol.md describes them, on one loopback listener. Commands really run, in a private
+temporary directory per sandbox. Endpoints under /_test/ let tests inject faults and count calls."""
+import base64
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+API_KEY = os.environ.get("E2B_TEST_KEY", "e2b_0123456789abcdef")
+LOCK = threading.Lock()
+SANDBOXES = {}          # id -> {"dir", "token", "metadata", "started", "alive"}
+CALLS = {}              # "METHOD path-kind" -> count
+FAULTS = []             # queued {"status", "retry_after", "match"}
+
+
+def count(kind):
+    with LOCK:
+        CALLS[kind] = CALLS.get(kind, 0) + 1
+
+
+def envelope(flags, obj):
+    payload = json.dumps(obj).encode()
+    return bytes([flags]) + len(payload).to_bytes(4, "big") + payload
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def body(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        return self.rfile.read(length) if length else b""
+
+    def send_json(self, status, obj, extra=()):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_empty(self, status):
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def fault(self, kind):
+        with LOCK:
+            for f in FAULTS:
+                if f["match"] in kind:
+                    FAULTS.remove(f)
+                    return f
+        return None
+
+    # control plane ------------------------------------------------------------------------
+    def api_auth(self):
+        if self.headers.get("X-API-Key") != API_KEY:
+            self.send_json(401, {"code": 401, "message": "Invalid API key, please visit https://e2b.dev/docs/api-key for more information."})
+            return False
+        return True
+
+    def route(self, method):
+        path, _, query = self.path.partition("?")
+        if path.startswith("/_test/"):
+            return self.test_control(method, path, query)
+        if self.headers.get("E2b-Sandbox-Id"):
+            return self.envd(method, path, query)
+        kind = method + " " + ("/sandboxes/{id}" + path[len("/sandboxes/") + 20:] if path.startswith("/sandboxes/") else path)
+        count(kind)
+        f = self.fault(kind)
+        if f:
+            extra = [("Retry-After", str(f["retry_after"]))] if f.get("retry_after") is not None else []
+            return self.send_json(f["status"], {"code": f["status"], "message": "injected"}, extra)
+        if not self.api_auth():
+            return
+        if method == "POST" and path == "/sandboxes":
+            req = json.loads(self.body() or b"{}")
+            sid = uuid.uuid4().hex[:20]
+            d = tempfile.mkdtemp(prefix="e2b-test-")
+            with LOCK:
+                SANDBOXES[sid] = {"dir": d, "token": uuid.uuid4().hex, "metadata": req.get("metadata", {}),
+                                  "envs": req.get("envVars", {}),
+                                  "started": time.time(), "template": req.get("templateID"), "timeout": req.get("timeout", 15)}
+            return self.send_json(201, {"templateID": req.get("templateID"), "sandboxID": sid, "clientID": "6532622b",
+                                        "envdVersion": "0.6.13", "envdAccessToken": SANDBOXES[sid]["token"], "domain": None})
+        if method == "GET" and path == "/v2/sandboxes":
+            with LOCK:
+                items = [{"sandboxID": k, "templateID": v["template"], "metadata": v["metadata"], "state": "running",
+                          "cpuCount": 2, "memoryMB": 512} for k, v in SANDBOXES.items()]
+            return self.send_json(200, items)
+        if path.startswith("/sandboxes/"):
+            sid = path[len("/sandboxes/"):].split("/")[0]
+            with LOCK:
+                box = SANDBOXES.get(sid)
+            if not box:
+                return self.send_json(404, {"code": 404, "message": f'Sandbox "{sid}" doesn\'t exist or you don\'t have access to it'})
+            if method == "GET":
+                return self.send_json(200, {"sandboxID": sid, "templateID": box["template"], "cpuCount": 2, "memoryMB": 512,
+                                            "metadata": box["metadata"], "state": "running"})
+            if method == "DELETE":
+                with LOCK:
+                    SANDBOXES.pop(sid, None)
+                shutil.rmtree(box["dir"], ignore_errors=True)
+                return self.send_empty(204)
+            if method == "POST" and path.endswith("/timeout"):
+                self.body()
+                return self.send_empty(204)
+        self.send_json(404, {"code": 404, "message": "no such route"})
+
+    # envd ---------------------------------------------------------------------------------
+    def envd(self, method, path, query):
+        sid = self.headers.get("E2b-Sandbox-Id")
+        count("envd " + method + " " + path)
+        with LOCK:
+            box = SANDBOXES.get(sid)
+        if not box:
+            return self.send_json(502, {"sandboxId": sid, "message": "The sandbox was not found", "code": 502})
+        if path != "/files" and self.headers.get("X-Access-Token") != box["token"]:
+            return self.send_json(401, {"code": 401, "message": "unauthorized access, please provide a valid access token or method signing if supported"})
+        if path == "/files":
+            params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+            from urllib.parse import unquote
+            rel = unquote(params.get("path", ""))
+            full = os.path.normpath(os.path.join(box["dir"], rel.lstrip("/")))
+            if not full.startswith(box["dir"]):
+                return self.send_json(400, {"code": 400, "message": "path outside the sandbox"})
+            if method == "GET":
+                if not os.path.isfile(full):
+                    return self.send_json(404, {"code": 404, "message": f"path '{rel}' does not exist"})
+                data = open(full, "rb").read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                return self.wfile.write(data)
+            data = self.body()
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            open(full, "wb").write(data)
+            return self.send_json(200, [{"path": rel, "name": os.path.basename(rel), "type": "file"}])
+        if path == "/process.Process/Start":
+            if not self.headers.get("Content-Type", "").startswith("application/connect+"):
+                return self.send_json(415, {"code": "unknown", "message": "unsupported content type"})
+            raw = self.body()
+            req = json.loads(raw[5:5 + int.from_bytes(raw[1:5], "big")])
+            return self.start(box, req)
+        self.send_json(404, {"code": "not_found", "message": "no such route"})
+
+    def start(self, box, req):
+        proc = req.get("process", {})
+        timeout_ms = int(self.headers.get("Connect-Timeout-Ms", "0") or "0")
+        cwd = box["dir"]
+        # As envd: PATH and HOME, then the sandbox's global envs, then the request's.
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": cwd, **box.get("envs", {}), **proc.get("envs", {})}
+        p = subprocess.Popen([proc.get("cmd", "/bin/bash")] + proc.get("args", []), cwd=cwd, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/connect+json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        out_lock = threading.Lock()
+
+        def write(data):
+            with out_lock:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+        write(envelope(0, {"event": {"start": {"pid": p.pid}}}))
+
+        def pump(stream, name):
+            for chunk in iter(lambda: stream.read1(32768), b""):
+                write(envelope(0, {"event": {"data": {name: base64.b64encode(chunk).decode()}}}))
+
+        threads = [threading.Thread(target=pump, args=(p.stdout, "stdout")), threading.Thread(target=pump, args=(p.stderr, "stderr"))]
+        for t in threads:
+            t.start()
+        try:
+            p.wait(timeout=timeout_ms / 1000 if timeout_ms else None)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)  # the whole tree, as envd does on the deadline
+            p.wait()
+            for t in threads:
+                t.join()
+            write(envelope(2, {"error": {"code": "deadline_exceeded", "message": "context deadline exceeded"}}))
+            write(b"")
+            return
+        for t in threads:
+            t.join()
+        end = {"exited": True, "status": f"exit status {p.returncode}"}
+        if p.returncode != 0:  # protojson leaves zero values out
+            end["exitCode"] = p.returncode
+            end["error"] = end["status"]
+        write(envelope(0, {"event": {"end": end}}))
+        write(envelope(2, {}))
+        write(b"")
+
+    # test control -------------------------------------------------------------------------
+    def test_control(self, method, path, query):
+        if path == "/_test/calls":
+            with LOCK:
+                return self.send_json(200, CALLS)
+        if path == "/_test/fault":
+            spec = json.loads(self.body() or b"{}")
+            with LOCK:
+                FAULTS.append(spec)
+            return self.send_empty(204)
+        if path.startswith("/_test/vanish/"):
+            sid = path.rsplit("/", 1)[1]
+            with LOCK:
+                SANDBOXES.pop(sid, None)
+            return self.send_empty(204)
+        if path == "/_test/sandboxes":
+            with LOCK:
+                return self.send_json(200, {k: v["metadata"] for k, v in SANDBOXES.items()})
+        self.send_empty(404)
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
+
+def exit_with_parent(parent):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    server.daemon_threads = True
+    print("ready", flush=True)
+    server.serve_forever()
