@@ -35,12 +35,13 @@ let package = Package(
         ),
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
-        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore"], path: "Tests/RedisTestSupport"),
+        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisTestSupport"],
                     exclude: ["E2B/e2b_test_server.py"]),
-        .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "HTTPClient", "RedisTestSupport"]),

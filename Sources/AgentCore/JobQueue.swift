@@ -20,7 +20,7 @@ public protocol JobQueue: Sendable {
     /// Gives an unfinished job back to the front of pending without using up an attempt (shutdown).
     func release(_ token: ClaimToken, reason: String) async throws -> Bool
     /// Records the job's step timeline and where it ran, while the claim is current.
-    func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?) async throws
+    func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws
 
     /// Returns active jobs whose lease ran out to pending. Safe to run from every worker at once.
     func reapExpiredLeases(queue: String) async throws -> Int

@@ -42,6 +42,9 @@ public struct JobRecord: Sendable, Equatable {
     public var steps: [StepRecord] = []
     /// Where the last attempt ran ("local", "e2b:<sandbox id>").
     public var sandbox: String?
+    /// Billed sandbox time and its estimated cost, for E2B.
+    public var sandboxSeconds: Double?
+    public var costUSD: Double?
 
     public init(id: String, queue: String, state: JobState, specJSON: String, attempts: Int = 0, maxAttempts: Int = 0,
                 orphaned: Int = 0, createdAt: Date? = nil, updatedAt: Date? = nil, finishedAt: Date? = nil, runAt: Date? = nil,

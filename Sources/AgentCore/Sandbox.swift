@@ -97,6 +97,19 @@ public protocol SandboxSession: Sendable {
     func interpreter(_ language: String) -> [String]?
     /// Removes the workspace and anything left running.
     func close() async
+    /// Sandbox-seconds and estimated cost in dollars, for sandboxes that are billed.
+    func usage() -> (seconds: Double, dollars: Double)?
+}
+
+extension SandboxSession {
+    public func usage() -> (seconds: Double, dollars: Double)? { nil }
+}
+
+/// A sandbox service whose sandboxes can outlive a crashed worker: lists ours and kills those whose
+/// job is no longer running.
+public protocol LeakReaper: Sendable {
+    /// Returns how many sandboxes were killed.
+    func reapLeaks(isActive: @Sendable (String) async -> Bool) async throws -> Int
 }
 
 /// Opens sandboxes for jobs.

@@ -98,11 +98,12 @@ extension RedisJobQueue {
         return reply.text == "released"
     }
 
-    public func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?) async throws {
+    public func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var args: [any RedisArgument] = [token.claim, "steps", Array(try encoder.encode(steps))]
         if let sandbox { args += ["sandbox", sandbox] }
+        if let usage { args += ["sandbox_seconds", String(format: "%.3f", usage.seconds), "cost_usd", String(format: "%.6f", usage.dollars)] }
         _ = try await client.eval(Scripts.record, keys: [keys.queue(token.queue).job(token.id)], args: args)
     }
 

@@ -95,6 +95,8 @@ extension RedisJobQueue {
             cancelRequested: h["cancel_requested"] != nil, history: history)
         record.steps = h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []
         record.sandbox = h["sandbox"]
+        record.sandboxSeconds = h["sandbox_seconds"].flatMap(Double.init)
+        record.costUSD = h["cost_usd"].flatMap(Double.init)
         return record
     }
 }

@@ -15,6 +15,8 @@ public struct E2BConfig: Sendable {
     /// Published per-second rates (shared/e2b-protocol.md §7).
     public var vcpuPricePerSecond: Double
     public var gibPricePerSecond: Double
+    /// Tags our sandboxes (metadata `swissagent_owner`): the leak reaper only touches its own.
+    public var owner: String = "swissagent"
 
     public init(apiKey: String, domain: String = "e2b.app", apiURL: String? = nil, sandboxURL: String? = nil, template: String = "base",
                 sandboxTimeout: Int = 300, vcpuPricePerSecond: Double = 0.000014, gibPricePerSecond: Double = 0.0000045) {

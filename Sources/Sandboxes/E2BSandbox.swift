@@ -5,7 +5,7 @@ import HTTPClient
 /// Jobs in E2B cloud sandboxes: one sandbox per job, reused by its steps (files persist), killed
 /// when the job ends. Commands run through envd's process.Process/Start (Connect, JSON), files move
 /// through envd's /files.
-public struct E2BSandboxProvider: SandboxProvider {
+public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
     public let name = "e2b"
     public let config: E2BConfig
     let http: HTTPClient
@@ -22,14 +22,36 @@ public struct E2BSandboxProvider: SandboxProvider {
     public func open(jobID: String, env: [String: String]) async throws -> any SandboxSession {
         let body: [String: JSONValue] = [
             "templateID": .string(config.template), "timeout": .number(Double(config.sandboxTimeout)),
-            "metadata": .object(["swissagent_job": .string(jobID)]), "envVars": .object(env.mapValues { .string($0) }), "secure": .bool(true),
+            "metadata": .object(["swissagent_job": .string(jobID), "swissagent_owner": .string(config.owner)]), "envVars": .object(env.mapValues { .string($0) }), "secure": .bool(true),
         ]
         let response = try await call("POST", "/sandboxes", body: .object(body))
         guard response.status == 201 || response.status == 200,
               let sandbox = try? JSONValue.parse(response.body), let id = sandbox["sandboxID"]?.stringValue else {
             throw SandboxError("E2B answered \(response.status) to creating a sandbox", retryable: true)
         }
-        return E2BSession(provider: self, id: id, token: sandbox["envdAccessToken"]?.stringValue)
+        // The size is what billing counts; the legacy default template was 2 vCPU / 512 MiB.
+        var cpus = 2.0, memoryGiB = 0.5
+        if let detail = try? await call("GET", "/sandboxes/\(id)"), detail.status == 200, let d = try? JSONValue.parse(detail.body) {
+            cpus = d["cpuCount"]?.numberValue ?? cpus
+            memoryGiB = (d["memoryMB"]?.numberValue).map { $0 / 1024 } ?? memoryGiB
+        }
+        return E2BSession(provider: self, id: id, token: sandbox["envdAccessToken"]?.stringValue, cpus: cpus, memoryGiB: memoryGiB)
+    }
+
+    /// Kills running sandboxes that carry a job id whose job is no longer active: a worker that died
+    /// mid-job must not leave a paid sandbox behind.
+    public func reapLeaks(isActive: @Sendable (String) async -> Bool) async throws -> Int {
+        let r = try await call("GET", "/v2/sandboxes?state=running&limit=100")
+        guard r.status == 200, let list = try? JSONValue.parse(r.body).arrayValue else { return 0 }
+        var killed = 0
+        for box in list {
+            guard let id = box["sandboxID"]?.stringValue, let job = box["metadata"]?["swissagent_job"]?.stringValue,
+                  box["metadata"]?["swissagent_owner"]?.stringValue == config.owner else { continue }
+            if await isActive(job) { continue }
+            let kill = try await call("DELETE", "/sandboxes/\(id)")
+            if kill.status == 204 { killed += 1 }
+        }
+        return killed
     }
 
     /// A control-plane call, with the status mapped to what a person must do; 429 waits Retry-After.
@@ -57,7 +79,7 @@ public struct E2BSandboxProvider: SandboxProvider {
 }
 
 final class E2BSession: SandboxSession, @unchecked Sendable {
-    // `@unchecked Sendable`: immutable but for `stdinCounter`, which holds `lock`.
+    // `@unchecked Sendable`: immutable but for `stdinCounter`, `lastExtended` and `size`, which hold `lock`.
     let provider: E2BSandboxProvider
     let id: String
     let token: String?
@@ -65,12 +87,15 @@ final class E2BSession: SandboxSession, @unchecked Sendable {
     let opened = ContinuousClock.now
     private let lock = NSLock()
     private var stdinCounter = 0
+    private var lastExtended = ContinuousClock.now
+    private var size: (cpus: Double, memoryGiB: Double)
 
-    init(provider: E2BSandboxProvider, id: String, token: String?) {
+    init(provider: E2BSandboxProvider, id: String, token: String?, cpus: Double, memoryGiB: Double) {
         self.provider = provider
         self.id = id
         self.token = token
         label = "e2b:\(id)"
+        size = (cpus, memoryGiB)
     }
 
     var envdHeaders: [(String, String)] {
@@ -87,6 +112,7 @@ final class E2BSession: SandboxSession, @unchecked Sendable {
     }
 
     func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
+        try await extendIfDue()
         var argv = request.argv
         if let stdin = request.stdin {
             // envd's Start has no stdin to stream into: the input goes up as a file and is redirected.
@@ -136,15 +162,32 @@ final class E2BSession: SandboxSession, @unchecked Sendable {
         guard r.status == 200 else { throw SandboxError("envd refused the upload (\(r.status))", retryable: true) }
     }
 
+    /// Kills the sandbox. Runs detached: closing usually follows a cancel, and the kill must still go out.
     func close() async {
-        _ = try? await provider.call("DELETE", "/sandboxes/\(id)")
+        let provider = provider, id = id
+        await Task.detached { _ = try? await provider.call("DELETE", "/sandboxes/\(id)") }.value
     }
 
-    /// Sandbox-seconds so far and their estimated cost at the configured rates (2 vCPU, 512 MiB unless told).
-    func cost(cpus: Double = 2, memoryGiB: Double = 0.5) -> (seconds: Double, dollars: Double) {
+    /// Sandbox-seconds so far and their estimated cost at the configured rates, for the sandbox's
+    /// size as E2B reported it.
+    func usage() -> (seconds: Double, dollars: Double)? {
         let d = ContinuousClock.now - opened
         let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let (cpus, memoryGiB) = lock.withLock { size }
         return (s, s * (cpus * provider.config.vcpuPricePerSecond + memoryGiB * provider.config.gibPricePerSecond))
+    }
+
+    /// Keeps the sandbox alive while its job runs: its E2B timeout is pushed out before each command
+    /// when a third of it has passed.
+    func extendIfDue() async throws {
+        let due = lock.withLock { () -> Bool in
+            if ContinuousClock.now - lastExtended < .seconds(provider.config.sandboxTimeout / 3) { return false }
+            lastExtended = ContinuousClock.now
+            return true
+        }
+        if !due { return }
+        let r = try await provider.call("POST", "/sandboxes/\(id)/timeout", body: .object(["timeout": .number(Double(provider.config.sandboxTimeout))]))
+        if r.status == 404 { throw SandboxError("the sandbox \(id) is gone (killed or timed out)", retryable: true) }
     }
 }
 

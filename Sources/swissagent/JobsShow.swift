@@ -30,6 +30,10 @@ struct JobsShow: AsyncParsableCommand {
         if let d = job.runAt, job.state == .retrying || job.state == .scheduled { lines.append(("runs at", Format.timestamp(d))) }
         if let w = job.worker, job.state == .active { lines.append(("worker", w)) }
         if let d = job.leaseUntil { lines.append(("lease until", Format.timestamp(d))) }
+        if let sandbox = job.sandbox { lines.append(("sandbox", sandbox)) }
+        if let s = job.sandboxSeconds {
+            lines.append(("cost", String(format: "%.1f sandbox-seconds, about $%.5f", s, job.costUSD ?? 0)))
+        }
         if let e = job.lastError { lines.append(("error", e)) }
         if let r = job.result { lines.append(("result", r)) }
         for (k, v) in lines { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
@@ -53,6 +57,8 @@ struct JobsShow: AsyncParsableCommand {
             "created_at": JSONValue(job.createdAt), "updated_at": JSONValue(job.updatedAt), "finished_at": JSONValue(job.finishedAt),
             "run_at": JSONValue(job.runAt), "lease_until": JSONValue(job.leaseUntil), "worker": JSONValue(job.worker),
             "error": JSONValue(job.lastError), "result": JSONValue(job.result), "cancel_requested": .bool(job.cancelRequested),
+            "sandbox": JSONValue(job.sandbox), "sandbox_seconds": job.sandboxSeconds.map { .number($0) } ?? .null,
+            "cost_usd": job.costUSD.map { .number($0) } ?? .null,
             "spec": (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .string(job.specJSON),
             "history": .array(job.history.map { e in
                 .object([

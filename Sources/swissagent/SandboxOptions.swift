@@ -54,8 +54,12 @@ struct SandboxOptions: ParsableArguments {
     var supervisor: Supervisor { Supervisor(limits: limits, allowNetwork: allowNetwork) }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
-    func makeRouter() async throws -> SandboxRouter {
-        let e2b = E2BConfig.fromEnvironment().map { E2BSandboxProvider(config: $0) }
+    func makeRouter(owner: String = "swissagent-run") async throws -> SandboxRouter {
+        let e2b = E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
+            var c = config
+            c.owner = owner
+            return E2BSandboxProvider(config: c)
+        }
         return SandboxRouter(local: try await makeProvider(), e2b: e2b, defaultChoice: defaultSandbox)
     }
 }

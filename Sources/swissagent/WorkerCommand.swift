@@ -40,14 +40,16 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "swissagent.worker")
-        let router = try await sandbox.makeRouter()
+        // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
+        let router = try await sandbox.makeRouter(owner: global.prefix)
         let config = try RedisConfig(url: global.redisURL)
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix)
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace)
         let worker = Worker(
             config: workerConfig,
             processor: JobProcessor(supervisor: sandbox.supervisor, sandboxes: router, logger: logger),
-            queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger)
+            queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger,
+            leakReaper: router.e2b as? any LeakReaper)
         let signals = SignalWatcher([SIGTERM, SIGINT]) { _ in worker.shutdown(immediately: worker.isStopping) }
         await worker.run()
         signals.cancel()

@@ -2,6 +2,8 @@ import AgentCore
 import Foundation
 import RedisQueue
 import RedisTestSupport
+import Logging
+import Sandboxes
 import Testing
 
 @Suite struct WorkerTests {
@@ -110,5 +112,81 @@ import Testing
             #expect(back.attempts == 0)
             #expect(back.history.last?.event == "released")
         }
+    }
+}
+
+/// A worker whose jobs ask for E2B runs them in the E2B test server's sandboxes.
+@Suite(.serialized) struct E2BWorkerTests {
+    func harness(_ tq: TestQueue, server: E2BTestServer, owner: String) throws -> (Worker, Task<Void, Never>, E2BSandboxProvider) {
+        var config = E2BConfig(apiKey: server.key, apiURL: server.base, sandboxURL: server.base)
+        config.owner = owner
+        let e2b = E2BSandboxProvider(config: config)
+        let router = SandboxRouter(local: try LocalSandboxProvider(), e2b: e2b)
+        let queue = tq.queue
+        var logger = Logger(label: "test.e2b")
+        logger.logLevel = .critical
+        let worker = Worker(config: WorkerConfig(queues: ["default"], concurrency: 2, lease: 2, grace: 2, claimWait: 0.2, heartbeatInterval: 0.5),
+                            processor: JobProcessor(supervisor: Supervisor(), sandboxes: router, logger: logger),
+                            queue: queue, slotQueue: { queue.withNewConnection(label: "e2b-slot-\($0)") }, logger: logger, leakReaper: e2b)
+        return (worker, Task { await worker.run() }, e2b)
+    }
+
+    @Test func jobsRunInE2BRecordTheirCostAndCancelKillsTheSandbox() async throws {
+        let server = try E2BTestServer.shared.get()
+        try await TestQueue.with { tq async throws in
+            let owner = "test-\(JobID.make())"
+            let (worker, task, _) = try harness(tq, server: server, owner: owner)
+            var spec = JobSpec(steps: [sh("echo in-e2b; sleep 1")])
+            spec.sandbox = .e2b
+            let id = try await tq.queue.enqueue(spec)
+            var slow = JobSpec(steps: [sh("sleep 30")])
+            slow.sandbox = .e2b
+            let slowID = try await tq.queue.enqueue(slow)
+            let harness = WorkerHarnessWaiter(queue: tq.queue)
+            let done = try #require(try await harness.wait(for: id, in: [.succeeded, .failed]))
+            #expect(done.state == .succeeded, "\(done.lastError ?? "")")
+            #expect(done.sandbox?.hasPrefix("e2b:") == true)
+            #expect((done.sandboxSeconds ?? 0) >= 1)
+            #expect((done.costUSD ?? 0) > 0)
+            #expect(try await tq.queue.readOutput(id: id, after: "", limit: 10, wait: 0).map(\.text).joined() == "in-e2b\n")
+
+            _ = try await harness.wait(for: slowID, in: [.active])
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await server.sandboxes().values.contains { $0["swissagent_job"] == slowID })
+            #expect(try await tq.queue.cancel(id: slowID) == .requested)
+            #expect(try await harness.wait(for: slowID, in: [.cancelled])?.state == .cancelled)
+            #expect(!(try await server.sandboxes().values.contains { $0["swissagent_job"] == slowID }))
+            worker.shutdown()
+            await task.value
+        }
+    }
+
+    @Test func theReaperKillsSandboxesLeftByDeadJobsOnly() async throws {
+        let server = try E2BTestServer.shared.get()
+        var mine = E2BConfig(apiKey: server.key, apiURL: server.base, sandboxURL: server.base)
+        mine.owner = "reaper-test-\(JobID.make())"
+        var theirs = mine
+        theirs.owner = "someone-else-\(JobID.make())"
+        let provider = E2BSandboxProvider(config: mine)
+        _ = try await provider.open(jobID: "dead-job", env: [:])
+        _ = try await provider.open(jobID: "live-job", env: [:])
+        _ = try await E2BSandboxProvider(config: theirs).open(jobID: "not-ours", env: [:])
+        let killed = try await provider.reapLeaks { $0 == "live-job" }
+        #expect(killed == 1)
+        let left = try await server.sandboxes().values.map { $0["swissagent_job"] ?? "" }
+        #expect(!left.contains("dead-job"))
+        #expect(left.contains("live-job") && left.contains("not-ours"))
+    }
+}
+
+struct WorkerHarnessWaiter {
+    let queue: RedisJobQueue
+    func wait(for id: String, in states: Set<JobState>, seconds: Double = 20) async throws -> JobRecord? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if let job = try await queue.job(id: id), states.contains(job.state) { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await queue.job(id: id)
     }
 }

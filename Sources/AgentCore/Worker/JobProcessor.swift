@@ -101,10 +101,12 @@ public struct JobProcessor: Sendable {
                 try await supervisor.run(spec, steps: steps, in: opened, observer: obs)
                 await obs.finish()
                 await opened.close()
+                if let usage = opened.usage() { await obs.usage(usage) }
                 return .success("\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded")
             } catch {
                 await observer?.finish()
                 await session?.close()
+                if let usage = session?.usage() { await observer?.usage(usage) }
                 if let failure = error as? JobFailure { return .failure(failure) }
                 if let sandbox = error as? SandboxError {
                     return .failure(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))

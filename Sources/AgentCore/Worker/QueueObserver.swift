@@ -3,10 +3,11 @@ import Foundation
 /// Sends a running job's output and step records to its queue. Output is batched (every 100 ms, or
 /// at 256 events) so a chatty command costs a few round trips per second, not one per line.
 public final class QueueObserver: JobObserver, @unchecked Sendable {
-    // `@unchecked Sendable`: `pending` and `closed` are only touched while holding `lock`.
+    // `@unchecked Sendable`: `pending`, `closed` and `last` are only touched while holding `lock`.
     private let lock = NSLock()
     private var pending: [OutputEvent] = []
     private var closed = false
+    private var last: [StepRecord] = []
     private let queue: any JobQueue
     private let token: ClaimToken
     private let sandbox: String?
@@ -41,7 +42,14 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
 
     public func steps(_ records: [StepRecord]) async {
         await flush()
-        try? await queue.record(token, steps: records, sandbox: sandbox)
+        lock.withLock { last = records }
+        try? await queue.record(token, steps: records, sandbox: sandbox, usage: nil)
+    }
+
+    /// Records what the sandbox cost, with the final step records.
+    public func usage(_ usage: (seconds: Double, dollars: Double)) async {
+        let records = lock.withLock { last }
+        try? await queue.record(token, steps: records, sandbox: sandbox, usage: usage)
     }
 
     /// Sends what is buffered. A failed send keeps the events for the next try.

@@ -10,10 +10,13 @@ public final class Worker: Sendable {
     let makeSlotQueue: @Sendable (Int) -> any JobQueue
     let logger: Logger
     let state = WorkerState()
+    /// Kills cloud sandboxes whose job is gone (a crashed worker's), every minute.
+    let leakReaper: (any LeakReaper)?
 
     public init(config: WorkerConfig, processor: JobProcessor, queue: any JobQueue,
-                slotQueue: @escaping @Sendable (Int) -> any JobQueue, logger: Logger) {
+                slotQueue: @escaping @Sendable (Int) -> any JobQueue, logger: Logger, leakReaper: (any LeakReaper)? = nil) {
         self.config = config
+        self.leakReaper = leakReaper
         self.processor = processor
         self.shared = queue
         self.makeSlotQueue = slotQueue
@@ -137,7 +140,18 @@ public final class Worker: Sendable {
                     logger.error("maintenance of \(queue) failed: \(error)")
                 }
             }
-            if ContinuousClock.now - lastTrim > .seconds(60) { lastTrim = ContinuousClock.now }
+            if ContinuousClock.now - lastTrim > .seconds(60) {
+                lastTrim = ContinuousClock.now
+                if let leakReaper {
+                    let queue = shared
+                    do {
+                        let killed = try await leakReaper.reapLeaks { id in (try? await queue.job(id: id))?.state == .active }
+                        if killed > 0 { logger.warning("killed \(killed) sandbox(es) left behind by jobs that are no longer running") }
+                    } catch {
+                        logger.error("cannot look for leaked sandboxes: \(error)")
+                    }
+                }
+            }
             try? await Task.sleep(for: .milliseconds(Int(config.maintenanceInterval * 1000)))
         }
     }

@@ -14,7 +14,7 @@ enum DetailView {
         if let w = job.worker, job.state == .active { field("worker", w) }
         if let lease = job.leaseUntil, job.state == .active { field("lease", "\(Fmt.duration(lease.timeIntervalSince(now))) left") }
         if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", Fmt.duration(run.timeIntervalSince(now))) }
-        field("sandbox", job.sandbox ?? "-")
+        field("sandbox", (job.sandbox ?? "-") + (job.sandboxSeconds.map { String(format: " · %.1f s, about $%.5f", $0, job.costUSD ?? 0) } ?? ""))
         if let e = job.lastError { field("error", Fmt.oneLine(e), .stateFailed) }
         out.append(("", .text))
         out.append(("PLAN", .header))

@@ -2,48 +2,12 @@ import AgentCore
 import Foundation
 import HTTPClient
 import Sandboxes
+import RedisTestSupport
 import Testing
 
-/// The E2B test server (e2b_test_server.py beside this file): the protocol as the notes describe it,
-/// running commands for real in a private directory per sandbox.
-final class E2BTestServer: @unchecked Sendable {
-    // `@unchecked Sendable`: set in init, only read afterwards.
-    let process = Process()
-    let port = Int.random(in: 40_001...50_000)
-    static let key = "e2b_0123456789abcdef"
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    static let shared: Result<E2BTestServer, any Error> = Result { try E2BTestServer() }
-
-    init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("e2b_test_server.py").path
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/local/bin/python3"
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, String(port)]
-        process.environment = ["E2B_TEST_KEY": Self.key, "PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        _ = out.fileHandleForReading.availableData
-    }
-
-    func config(key: String = E2BTestServer.key) -> E2BConfig {
-        E2BConfig(apiKey: key, apiURL: base, sandboxURL: base)
-    }
-
-    func control(_ method: String, _ path: String, _ body: String? = nil) async throws -> Data {
-        try await HTTPClient().send(HTTPRequest(method, base + path, body: body.map { Data($0.utf8) })).body
-    }
-
-    func calls(_ kind: String) async throws -> Int {
-        let counts = try JSONSerialization.jsonObject(with: try await control("GET", "/_test/calls")) as? [String: Int]
-        return counts?[kind] ?? 0
-    }
-
-    func liveSandboxes() async throws -> [String: [String: String]] {
-        (try JSONSerialization.jsonObject(with: try await control("GET", "/_test/sandboxes")) as? [String: [String: String]]) ?? [:]
-    }
+extension E2BTestServer {
+    func config(key: String? = nil) -> E2BConfig { E2BConfig(apiKey: key ?? self.key, apiURL: base, sandboxURL: base) }
+    func liveSandboxes() async throws -> [String: [String: String]] { try await sandboxes() }
 }
 
 @Suite(.serialized) struct E2BSandboxTests {
@@ -111,11 +75,12 @@ final class E2BTestServer: @unchecked Sendable {
 
     @Test func rateLimitedThenServed() async throws {
         let before = try await server.calls("POST /sandboxes")
-        _ = try await server.control("POST", "/_test/fault", #"{"status":429,"retry_after":1,"match":"POST /sandboxes"}"#)
+        _ = try await server.control("POST", "/_test/fault", body: #"{"status":429,"retry_after":1,"match":"POST /sandboxes"}"#)
         let start = ContinuousClock.now
         let session = try await E2BSandboxProvider(config: try server.config()).open(jobID: "job-429", env: [:])
         #expect(ContinuousClock.now - start >= .milliseconds(900))
-        #expect(try await server.calls("POST /sandboxes") == before + 2)
+        // Other suites share the server: at least the refused call and the served one.
+        #expect(try await server.calls("POST /sandboxes") >= before + 2)
         await session.close()
     }
 
