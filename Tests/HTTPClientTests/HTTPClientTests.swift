@@ -89,3 +89,17 @@ final class Arrivals: @unchecked Sendable {
     var first: Duration { lock.withLock { parts.first?.1 ?? .zero } }
     var last: Duration { lock.withLock { parts.last?.1 ?? .zero } }
 }
+
+@Suite struct HTTPClientTLSTests {
+    @Test func aTLSFailureIsNamed() async throws {
+        // TLS spoken to a plain-HTTP port: the handshake fails, and the error says it was TLS.
+        let base = try TestHTTPServer.shared.get().base.replacingOccurrences(of: "http://", with: "https://")
+        do {
+            _ = try await HTTPClient().send(HTTPRequest("GET", base + "/hello", totalTimeout: 5))
+            Issue.record("TLS to a plain port succeeded")
+        } catch let e as HTTPError {
+            guard case .tls = e else { Issue.record("expected a TLS error, got \(e)"); return }
+            #expect(e.description.hasPrefix("TLS with \(base)/hello failed"))
+        }
+    }
+}

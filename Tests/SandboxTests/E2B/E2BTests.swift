@@ -75,13 +75,24 @@ extension E2BTestServer {
 
     @Test func rateLimitedThenServed() async throws {
         let before = try await server.calls("POST /sandboxes")
-        _ = try await server.control("POST", "/_test/fault", body: #"{"status":429,"retry_after":1,"match":"POST /sandboxes"}"#)
+        let job = "job-429-\(JobID.make())"
+        _ = try await server.control("POST", "/_test/fault", body: #"{"status":429,"retry_after":1,"match":"POST /sandboxes","only":"\#(job)"}"#)
         let start = ContinuousClock.now
-        let session = try await E2BSandboxProvider(config: try server.config()).open(jobID: "job-429", env: [:])
+        let session = try await E2BSandboxProvider(config: try server.config()).open(jobID: job, env: [:])
         #expect(ContinuousClock.now - start >= .milliseconds(900))
         // Other suites share the server: at least the refused call and the served one.
         #expect(try await server.calls("POST /sandboxes") >= before + 2)
         await session.close()
+    }
+
+    @Test func aStreamWithoutItsEndEventIsAnError() async throws {
+        let session = try await E2BSandboxProvider(config: try server.config()).open(jobID: "job-no-end", env: [:])
+        defer { Task { await session.close() } }
+        let id = String(session.label.dropFirst(4))
+        _ = try await server.control("POST", "/_test/fault", body: #"{"mode":"no_end","match":"Start","only":"\#(id)"}"#)
+        let (failure, _, _, _) = await run([StepSpec(tool: "shell", input: ["command": "echo looks fine"])], session: session)
+        #expect(failure?.description == "step 1: envd's stream ended without the command's end event")
+        #expect(failure?.kind == .retryable)
     }
 
     @Test func aSandboxThatVanishesFailsTheStepForARetry() async throws {

@@ -55,10 +55,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def fault(self, kind):
+    def fault(self, kind, text=""):
+        """The first queued fault for this call: its "match" is in the call's kind, and its optional
+        "only" is in the call's text (the request body, or the sandbox id), so parallel tests sharing
+        the server do not take each other's faults."""
         with LOCK:
             for f in FAULTS:
-                if f["match"] in kind:
+                if f["match"] in kind and f.get("only", "") in text:
                     FAULTS.remove(f)
                     return f
         return None
@@ -78,14 +81,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.envd(method, path, query)
         kind = method + " " + ("/sandboxes/{id}" + path[len("/sandboxes/") + 20:] if path.startswith("/sandboxes/") else path)
         count(kind)
-        f = self.fault(kind)
+        raw = self.body() if method == "POST" else b""
+        self.rfile_body = raw
+        f = self.fault(kind, raw.decode("utf-8", "replace"))
         if f:
             extra = [("Retry-After", str(f["retry_after"]))] if f.get("retry_after") is not None else []
             return self.send_json(f["status"], {"code": f["status"], "message": "injected"}, extra)
         if not self.api_auth():
             return
         if method == "POST" and path == "/sandboxes":
-            req = json.loads(self.body() or b"{}")
+            req = json.loads(raw or b"{}")
             sid = uuid.uuid4().hex[:20]
             d = tempfile.mkdtemp(prefix="e2b-test-")
             with LOCK:
@@ -114,7 +119,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 shutil.rmtree(box["dir"], ignore_errors=True)
                 return self.send_empty(204)
             if method == "POST" and path.endswith("/timeout"):
-                self.body()
                 return self.send_empty(204)
         self.send_json(404, {"code": 404, "message": "no such route"})
 
@@ -196,6 +200,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         for t in threads:
             t.join()
+        f = self.fault("Start", self.headers.get("E2b-Sandbox-Id", ""))
+        if f and f.get("mode") == "no_end":  # a broken stream: end-of-stream without the end event
+            write(envelope(2, {}))
+            write(b"")
+            return
         end = {"exited": True, "status": f"exit status {p.returncode}"}
         if p.returncode != 0:  # protojson leaves zero values out
             end["exitCode"] = p.returncode
