@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "RedisQueue", "Sandboxes", "Console",
+                "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

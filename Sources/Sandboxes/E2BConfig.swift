@@ -37,5 +37,5 @@ public struct E2BConfig: Sendable {
                          template: env["E2B_TEMPLATE"] ?? "base")
     }
 
-    func envdURL(_ sandboxID: String) -> String { sandboxURL ?? "https://49983-\(sandboxID).\(domain)" }
+    public func envdURL(_ sandboxID: String) -> String { sandboxURL ?? "https://49983-\(sandboxID).\(domain)" }
 }

@@ -112,7 +112,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(404, {"code": 404, "message": f'Sandbox "{sid}" doesn\'t exist or you don\'t have access to it'})
             if method == "GET":
                 return self.send_json(200, {"sandboxID": sid, "templateID": box["template"], "cpuCount": 2, "memoryMB": 512,
-                                            "metadata": box["metadata"], "state": "running"})
+                                            "metadata": box["metadata"], "state": "running", "envdAccessToken": box["token"],
+                                            "domain": None})
             if method == "DELETE":
                 with LOCK:
                     SANDBOXES.pop(sid, None)
