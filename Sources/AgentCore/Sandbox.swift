@@ -112,6 +112,13 @@ public protocol LeakReaper: Sendable {
     func reapLeaks(isActive: @Sendable (String) async -> Bool) async throws -> Int
 }
 
+/// A sandbox with a file API of its own (E2B's /files): the file tools use it instead of a command.
+public protocol FileTransferSession: SandboxSession {
+    func writeFile(_ path: String, _ data: Data) async throws
+    /// The file's bytes, or nil when it does not exist.
+    func readFile(_ path: String) async throws -> Data?
+}
+
 /// Opens sandboxes for jobs.
 public protocol SandboxProvider: Sendable {
     var name: String { get }

@@ -78,7 +78,7 @@ public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
     }
 }
 
-final class E2BSession: SandboxSession, @unchecked Sendable {
+final class E2BSession: FileTransferSession, @unchecked Sendable {
     // `@unchecked Sendable`: immutable but for `stdinCounter`, `lastExtended` and `size`, which hold `lock`.
     let provider: E2BSandboxProvider
     let id: String
@@ -147,6 +147,24 @@ final class E2BSession: SandboxSession, @unchecked Sendable {
         default: throw SandboxError("envd answered \(response.status)", retryable: true)
         }
         return try parser.finish(seconds: seconds)
+    }
+
+    func writeFile(_ path: String, _ data: Data) async throws { try await upload(path, data) }
+
+    func readFile(_ path: String) async throws -> Data? {
+        let url = provider.config.envdURL(id) + "/files?path=" + (path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path)
+        let r: HTTPResponse
+        do {
+            r = try await provider.http.send(HTTPRequest("GET", url, headers: envdHeaders))
+        } catch let e as HTTPError {
+            throw SandboxError("cannot read from the sandbox \(id): \(e)", retryable: true)
+        }
+        switch r.status {
+        case 200: return r.body
+        case 404: return nil
+        case 502: throw SandboxError("the sandbox \(id) is gone (killed or timed out)", retryable: true)
+        default: throw SandboxError("envd refused the download (\(r.status))", retryable: true)
+        }
     }
 
     func upload(_ path: String, _ data: Data) async throws {

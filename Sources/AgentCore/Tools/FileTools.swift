@@ -1,3 +1,5 @@
+import Foundation
+
 /// `write_file`: writes `input.content` to `input.path` inside the workspace.
 public struct WriteFileTool: Tool {
     public let name = "write_file"
@@ -5,8 +7,13 @@ public struct WriteFileTool: Tool {
 
     public func run(_ context: ToolContext) async throws -> ExecResult {
         let path = try workspacePath(try context.string("path"), step: context.index)
-        return try await context.exec(["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path],
-                                      stdin: try context.string("content"))
+        let content = try context.string("content")
+        if let files = context.session as? any FileTransferSession {
+            let start = ContinuousClock.now
+            try await files.writeFile(path, Data(content.utf8))
+            return ExecResult(exitCode: 0, seconds: (ContinuousClock.now - start).seconds, outputBytes: 0)
+        }
+        return try await context.exec(["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path], stdin: content)
     }
 }
 
@@ -17,6 +24,20 @@ public struct ReadFileTool: Tool {
 
     public func run(_ context: ToolContext) async throws -> ExecResult {
         let path = try workspacePath(try context.string("path"), step: context.index)
+        if let files = context.session as? any FileTransferSession {
+            let start = ContinuousClock.now
+            guard let data = try await files.readFile(path) else {
+                throw JobFailure("step \(context.index + 1): \(path) does not exist", kind: .permanent)
+            }
+            let shown = data.prefix(context.limits.outputBytes)
+            context.output(.stdout, String(decoding: shown, as: UTF8.self))
+            return ExecResult(exitCode: 0, seconds: (ContinuousClock.now - start).seconds, outputBytes: shown.count,
+                              limit: data.count > shown.count ? .output : nil)
+        }
         return try await context.exec(["/bin/cat", "--", path])
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -26,6 +26,7 @@ extension E2BTestServer {
 
     @Test func filesPersistAcrossStepsAndTheSandboxIsKilledAtTheEnd() async throws {
         let provider = E2BSandboxProvider(config: try server.config())
+        let (uploads, downloads) = (try await server.calls("envd POST /files"), try await server.calls("envd GET /files"))
         let session = try await provider.open(jobID: "job-files", env: ["GREETING": "hi"])
         #expect(session.label.hasPrefix("e2b:"))
         let (failure, out, _, records) = await run([
@@ -37,6 +38,11 @@ extension E2BTestServer {
         #expect(failure == nil)
         #expect(out == "a\nb\nhi\nb\na\n42\n")
         #expect(records.map(\.status) == [.succeeded, .succeeded, .succeeded, .succeeded])
+        // The file tools used envd's /files (the code step's source went up that way too).
+        #expect(try await server.calls("envd POST /files") >= uploads + 2)
+        #expect(try await server.calls("envd GET /files") >= downloads + 1)
+        let (missing, _, _, _) = await run([StepSpec(tool: "read_file", input: ["path": "nope.txt"])], session: session)
+        #expect(missing?.description == "step 1: nope.txt does not exist")
         #expect(try await server.liveSandboxes().values.contains { $0["swissagent_job"] == "job-files" })
         await session.close()
         #expect(!(try await server.liveSandboxes().values.contains { $0["swissagent_job"] == "job-files" }))
