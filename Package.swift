@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // Thin system-library wrappers: a modulemap and a shim header each, no Swift.
@@ -25,10 +26,11 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
+        .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient",
+                "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

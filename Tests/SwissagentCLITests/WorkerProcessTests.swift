@@ -10,11 +10,11 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let log: String
 
-    init(_ cli: CLI, _ args: [String], env: [String: String] = [:]) throws {
+    init(_ cli: CLI, _ args: [String], env: [String: String] = [:], command: [String] = ["worker"]) throws {
         log = NSTemporaryDirectory() + "swissagent-worker-\(JobID.make()).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = try CLI.binary
-        process.arguments = ["worker"] + args
+        process.arguments = command + args
         var e = ProcessInfo.processInfo.environment
         e["REDIS_URL"] = cli.redisURL
         e["SWISSAGENT_PREFIX"] = cli.prefix

@@ -1,0 +1,116 @@
+import AgentCore
+import Foundation
+import HTTPClient
+import RedisQueue
+import RedisTestSupport
+import Testing
+
+/// `swissagent api` as deployed: the real binary, real HTTP over loopback, a real Redis.
+final class APIProcess: @unchecked Sendable {
+    // `@unchecked Sendable`: set in init, only read afterwards.
+    let worker: WorkerProcess
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(_ cli: CLI, extra: [String] = [], env: [String: String]) async throws {
+        port = Int.random(in: 20_000...29_999)
+        worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", String(port)] + extra)
+        for _ in 0..<100 {
+            if (try? await HTTPClient().send(HTTPRequest("GET", "http://127.0.0.1:\(port)/healthz", totalTimeout: 1)))?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestServerError("the API did not come up: \(worker.output)")
+    }
+
+    func call(_ method: String, _ path: String, token: String? = "tok-acme", body: String? = nil) async throws -> (Int, [String: Any], [String: String]) {
+        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+        let r = try await HTTPClient().send(HTTPRequest(method, base + path, headers: headers + [("Content-Type", "application/json")],
+                                                        body: body.map { Data($0.utf8) }))
+        let json = (try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]) ?? [:]
+        return (r.status, json, r.headers)
+    }
+}
+
+@Suite(.serialized) struct APITests {
+    let env = ["SWISSAGENT_API_TOKENS": "tok-acme=acme,tok-globex=globex,tok-root=ops:admin"]
+    let job = #"{"steps":[{"tool":"shell","input":{"command":"echo hi"}}],"metadata":{"ticket":"T-1"}}"#
+
+    @Test func submitInspectAndActPerTenant() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, env: env)
+        defer { api.worker.signal(SIGTERM) }
+        let (status, created, headers) = try await api.call("POST", "/v1/jobs", body: job)
+        #expect(status == 201)
+        let id = try #require(created["id"] as? String)
+        #expect(headers["location"] == "/v1/jobs/\(id)")
+
+        let (got, record, _) = try await api.call("GET", "/v1/jobs/\(id)")
+        #expect(got == 200 && record["state"] as? String == "pending")
+        #expect((record["spec"] as? [String: Any])?["tenant"] as? String == "acme")
+        // Another tenant cannot tell the job exists; an admin sees it.
+        #expect(try await api.call("GET", "/v1/jobs/\(id)", token: "tok-globex").0 == 404)
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/cancel", token: "tok-globex").0 == 404)
+        #expect(try await api.call("GET", "/v1/jobs/\(id)", token: "tok-root").0 == 200)
+
+        let (listed, page, _) = try await api.call("GET", "/v1/jobs?state=pending&limit=10")
+        #expect(listed == 200 && (page["jobs"] as? [[String: Any]])?.count == 1)
+        #expect(((try await api.call("GET", "/v1/jobs?state=pending", token: "tok-globex")).1["jobs"] as? [Any])?.isEmpty == true)
+        #expect(try await api.call("GET", "/v1/queues").0 == 200)
+
+        // Fail it as a worker would, then requeue, cancel and delete through the API.
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let claimed = try #require(try await queue.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+        _ = try await queue.fail(claimed.token, error: "exit 1", kind: .permanent)
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/requeue").0 == 200)
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/requeue").0 == 409)
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/cancel").1["state"] as? String == "cancelled")
+        #expect(try await api.call("DELETE", "/v1/jobs/\(id)").0 == 204)
+        #expect(try await api.call("GET", "/v1/jobs/\(id)").0 == 404)
+        try await cli.cleanup()
+    }
+
+    @Test func badInputIsA4xxWithAReasonNeverA5xx() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, env: env)
+        defer { api.worker.signal(SIGTERM) }
+        let (noAuth, e1, _) = try await api.call("POST", "/v1/jobs", token: nil, body: job)
+        #expect(noAuth == 401 && (e1["error"] as? [String: Any])?["code"] as? String == "unauthorized")
+        #expect(try await api.call("GET", "/v1/queues", token: "wrong").0 == 401)
+        let (malformed, e2, _) = try await api.call("POST", "/v1/jobs", body: "{nope")
+        #expect(malformed == 400)
+        #expect(((e2["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("not valid JSON") == true)
+        let (wrong, e3, _) = try await api.call("POST", "/v1/jobs", body: #"{"steps":[{"tool":"shell","input":{"command":5}}]}"#)
+        #expect(wrong == 400)
+        #expect((e3["error"] as? [String: Any])?["message"] as? String == "steps[0].input.command: expected a string, got a number")
+        let huge = #"{"task":""# + String(repeating: "x", count: 2 << 20) + #""}"#
+        #expect(try await api.call("POST", "/v1/jobs", body: huge).0 == 413)
+        #expect(try await api.call("GET", "/v1/jobs/..%2F..%2Fetc").0 == 404)
+        #expect(try await api.call("GET", "/v1/jobs?state=bogus").0 == 400)
+        #expect(try await api.call("GET", "/v1/jobs?limit=0").0 == 400)
+        let unknown = try await api.call("GET", "/v1/nothing-here").0
+        #expect((400..<500).contains(unknown))
+        #expect(try await api.call("GET", "/readyz", token: nil).0 == 200)
+        try await cli.cleanup()
+    }
+
+    @Test func tokensFileHoldsDigestsNotTokens() async throws {
+        // The digest comes from coreutils' sha256sum: the server's own SHA-256 must agree with it.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "printf %s 'file-token-123' | sha256sum | cut -d' ' -f1"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let digest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        p.waitUntilExit()
+        let file = NSTemporaryDirectory() + "swissagent-tokens-\(JobID.make())"
+        try "# digest tenant [admin]\n\(digest) initech\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let cli = try CLI()
+        let api = try await APIProcess(cli, extra: ["--tokens-file", file], env: [:])
+        defer { api.worker.signal(SIGTERM) }
+        #expect(try await api.call("POST", "/v1/jobs", token: "file-token-123", body: job).0 == 201)
+        #expect(try await api.call("POST", "/v1/jobs", token: "file-token-124", body: job).0 == 401)
+        #expect(!api.worker.output.contains("file-token-123"))
+        try await cli.cleanup()
+    }
+}
