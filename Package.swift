@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // Thin system-library wrappers: a modulemap and a shim header each, no Swift.
@@ -26,7 +27,8 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
-        .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [

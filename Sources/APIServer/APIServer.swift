@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -71,6 +72,12 @@ public struct APIServer: Sendable {
                 }
             }
         }
+        router.get("/v1/jobs/:id/output") { request, context in
+            try await authorized(request) { grant in
+                guard let job = try await visibleJob(context.parameters.get("id"), grant) else { return notFound() }
+                return outputStream(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "")
+            }
+        }
         router.get("/v1/queues") { request, _ in
             try await authorized(request) { _ in
                 var out: [JSONValue] = []
@@ -139,6 +146,35 @@ public struct APIServer: Sendable {
         })]
         if page.count == limit { body["next_cursor"] = .string(String(cursor + limit)) }
         return Self.json(.ok, .object(body))
+    }
+
+    /// The job's output as Server-Sent Events: each chunk an event whose id is its place in the stream
+    /// (so Last-Event-ID resumes), following live, ending with an `end` event once the job is finished.
+    func outputStream(_ id: String, after: String) -> Response {
+        let queue = queue
+        let body = ResponseBody { writer in
+            let reader = queue.withNewConnection(label: "sse")
+            var offset = after
+            while true {
+                let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: 1)
+                for e in events {
+                    let data = JSONWriter.write(.object(["step": .number(Double(e.step)), "stream": .string(e.stream.rawValue),
+                                                         "text": .string(e.text)]))
+                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: output\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    offset = e.offset
+                }
+                if events.isEmpty {
+                    guard let job = try await queue.job(id: id) else { break }
+                    if job.state.isTerminal {
+                        try await writer.write(ByteBuffer(string: "event: end\ndata: {\"state\":\"\(job.state.rawValue)\"}\n\n"))
+                        break
+                    }
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
     /// The job if this tenant may see it. Another tenant's job is "not found", not "forbidden".

@@ -114,3 +114,30 @@ final class APIProcess: @unchecked Sendable {
         try await cli.cleanup()
     }
 }
+
+@Suite struct APIOutputTests {
+    @Test func outputFollowsAsServerSentEventsAndResumes() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, env: ["SWISSAGENT_API_TOKENS": "tok-acme=acme"])
+        defer { api.worker.signal(SIGTERM) }
+        let (_, created, _) = try await api.call("POST", "/v1/jobs",
+                                                  body: #"{"steps":[{"tool":"shell","input":{"command":"echo one; sleep 0.5; echo two; sleep 0.5; echo three"}}]}"#)
+        let id = try #require(created["id"] as? String)
+        let worker = try WorkerProcess(cli, ["--concurrency", "1"])
+        defer { worker.signal(SIGTERM) }
+        let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 30)
+        let stream = try await HTTPClient().send(request)
+        #expect(stream.status == 200 && stream.headers["content-type"] == "text/event-stream")
+        let text = String(decoding: stream.body, as: UTF8.self)
+        #expect(text.contains(#""text":"one\n""#) && text.contains(#""text":"three\n""#))
+        #expect(text.contains("event: end\ndata: {\"state\":\"succeeded\"}"))
+        // Resume after the first event: only what came after it.
+        let firstID = try #require(text.split(separator: "\n").first { $0.hasPrefix("id: ") }).dropFirst(4)
+        var resume = request
+        resume.headers.append(("Last-Event-ID", String(firstID)))
+        let rest = String(decoding: try await HTTPClient().send(resume).body, as: UTF8.self)
+        #expect(!rest.contains(#""text":"one\n""#) && rest.contains(#""text":"three\n""#))
+        #expect(try await api.call("GET", "/v1/jobs/\(id)/output", token: "nope").0 == 401)
+        try await cli.cleanup()
+    }
+}
