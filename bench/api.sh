@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# POST /v1/jobs under load from a second process (wrk, keep-alive), against a release build, under
+# its own key prefix, which it deletes afterwards. Usage: bench/api.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 1; }
+swift build -c release --product swissagent >/dev/null
+port=$((18000 + RANDOM % 1000))
+prefix="swissagent-bench-api-$$:"
+SWISSAGENT_API_TOKENS='bench-token=bench' .build/release/swissagent api --port "$port" --prefix "$prefix" 2>/dev/null &
+api=$!
+trap 'kill $api 2>/dev/null; redis-cli --scan --pattern "${prefix}*" | xargs -r -n 500 redis-cli unlink >/dev/null' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+wrk -t2 -c"${2:-32}" -d"${1:-10}"s --latency -s bench/api_post.lua "http://127.0.0.1:$port/v1/jobs"
