@@ -14,7 +14,4 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Open the job's spec in $EDITOR and queue the edited copy.
     case editAndRequeue(id: String)
     case submit(path: String)
-
-    /// Actions that change the queue are refused in read-only mode; all of them do.
-    public var changesQueue: Bool { true }
 }

@@ -2,11 +2,15 @@ import AgentCore
 import Foundation
 
 extension RedisJobQueue {
-    /// The queue a job id belongs to: one EXISTS per known queue, in one round trip.
-    func locate(_ id: String) async throws -> String? {
+    /// The queue a job id belongs to: remembered, else one EXISTS per known queue in one round trip.
+    /// A deleted job's entry can outlive it; `job(id:)` notices and looks again.
+    func locate(_ id: String, cached: Bool = true) async throws -> String? {
+        if cached, let queue = locations.get(id) { return queue }
         let names = try await queues()
         let replies = try await client.pipeline(names.map { ["EXISTS", keys.queue($0).job(id)] })
-        return zip(names, replies).first { $0.1.int == 1 }?.0
+        let found = zip(names, replies).first { $0.1.int == 1 }?.0
+        if let found { locations.set(id, found) } else { locations.forget(id) }
+        return found
     }
 
     public func requeue(id: String) async throws -> RequeueOutcome {
@@ -101,7 +105,9 @@ extension RedisJobQueue {
             keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled],
             args: [id])
         switch reply.text {
-        case "deleted": return .deleted
+        case "deleted":
+            locations.forget(id)
+            return .deleted
         case "active": return .active
         default: return .notFound
         }

@@ -11,7 +11,7 @@ extension RedisJobQueue {
                 if let job = try await claimOnce(queue: q, worker: worker, lease: lease) { return job }
             }
             let elapsed = ContinuousClock.now - start
-            let remaining = wait - Double(elapsed.components.seconds) - Double(elapsed.components.attoseconds) / 1e18
+            let remaining = wait - elapsed.seconds
             if remaining <= 0 { return nil }
             let block = min(remaining, 5)
             let markers = queues.map { keys.queue($0).marker }

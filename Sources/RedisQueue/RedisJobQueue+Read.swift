@@ -75,7 +75,13 @@ extension RedisJobQueue {
     }
 
     public func job(id: String) async throws -> JobRecord? {
-        guard let queue = try await locate(id) else { return nil }
+        if let record = try await job(id: id, cached: true) { return record }
+        // A remembered location may be stale (the job was deleted, its id reused elsewhere): look again.
+        return locations.get(id) == nil ? nil : try await job(id: id, cached: false)
+    }
+
+    private func job(id: String, cached: Bool) async throws -> JobRecord? {
+        guard let queue = try await locate(id, cached: cached) else { return nil }
         let q = keys.queue(queue)
         let r = try await client.pipeline([["HGETALL", q.job(id)], ["LRANGE", q.history(id), 0, -1]])
         let flat = try r[0].orThrow().texts

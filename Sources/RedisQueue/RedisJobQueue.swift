@@ -13,6 +13,9 @@ public final class RedisJobQueue: JobQueue, Sendable {
     public let outputMaxEntries: Int
     let clock: @Sendable () -> Date
     let knownQueues = KnownQueues()
+    /// Which queue each job id lives in: jobs never move, so lookups that follow a job (output,
+    /// state polling) skip the per-queue search after the first.
+    let locations = JobLocations()
 
     /// Per-minute counters live two hours, so the last hour is always complete.
     static let counterTTLms = 2 * 3600 * 1000
@@ -45,6 +48,21 @@ final class KnownQueues: @unchecked Sendable {
     private var names: Set<String> = []
 
     func insert(_ name: String) -> Bool { lock.withLock { names.insert(name).inserted } }
+}
+
+/// Job id -> queue, bounded. `@unchecked Sendable`: all access holds `lock`.
+final class JobLocations: @unchecked Sendable {
+    private let lock = NSLock()
+    private var map: [String: String] = [:]
+
+    func get(_ id: String) -> String? { lock.withLock { map[id] } }
+    func set(_ id: String, _ queue: String) {
+        lock.withLock {
+            if map.count >= 10_000 { map.removeAll(keepingCapacity: true) }
+            map[id] = queue
+        }
+    }
+    func forget(_ id: String) { lock.withLock { _ = map.removeValue(forKey: id) } }
 }
 
 extension Date {

@@ -136,10 +136,10 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
             response = try await provider.http.stream(http) { parser.feed($0) }
         } catch let e as HTTPError {
             if e == .cancelled { throw CancellationError() }
-            if case .timeout = e { return parser.result(seconds: (ContinuousClock.now - start).components.seconds, limit: .time) }
+            if case .timeout = e { return parser.result(seconds: (ContinuousClock.now - start).seconds, limit: .time) }
             throw SandboxError("lost the sandbox \(id): \(e)", retryable: true)
         }
-        let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).seconds
         switch response.status {
         case 200: break
         case 401: throw SandboxError("the sandbox \(id) refused our access token", retryable: true)
@@ -189,8 +189,7 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
     /// Sandbox-seconds so far and their estimated cost at the configured rates, for the sandbox's
     /// size as E2B reported it.
     func usage() -> (seconds: Double, dollars: Double)? {
-        let d = ContinuousClock.now - opened
-        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let s = (ContinuousClock.now - opened).seconds
         let (cpus, memoryGiB) = lock.withLock { size }
         return (s, s * (cpus * provider.config.vcpuPricePerSecond + memoryGiB * provider.config.gibPricePerSecond))
     }
@@ -257,8 +256,8 @@ final class StartParser: @unchecked Sendable {
         }
     }
 
-    func result(seconds: Int64, limit: LimitKind) -> ExecResult {
-        ExecResult(exitCode: -1, seconds: Double(seconds), outputBytes: bytes, limit: limit)
+    func result(seconds: Double, limit: LimitKind) -> ExecResult {
+        ExecResult(exitCode: -1, seconds: seconds, outputBytes: bytes, limit: limit)
     }
 
     func finish(seconds: Double) throws -> ExecResult {

@@ -66,7 +66,7 @@ final class SandboxProcess: @unchecked Sendable {
         let status = process.terminationStatus
         return lock.withLock {
             var limit = limitHit
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             // bwrap reports a command killed by signal n as exit status 128 + n. RLIMIT_CPU sends SIGXCPU
             // at the soft limit and SIGKILL a second later; nothing else here kills with those.
             let killedBy = signaled ? status : (status > 128 ? status - 128 : 0)

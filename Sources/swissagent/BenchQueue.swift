@@ -121,7 +121,3 @@ struct BenchQueue: AsyncParsableCommand {
               + "  p99 \(String(format: "%.2f", latency.p99 * 1000)) ms  (\(latency.count) jobs)")
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

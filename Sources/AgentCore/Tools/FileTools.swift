@@ -37,7 +37,3 @@ public struct ReadFileTool: Tool {
         return try await context.exec(["/bin/cat", "--", path])
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

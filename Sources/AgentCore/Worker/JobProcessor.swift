@@ -45,8 +45,7 @@ public struct JobProcessor: Sendable {
         log.info("job claimed", metadata: ["attempt": "\(job.attempt)"])
 
         let result = await run(job, queue: queue, control: control)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).seconds
         do {
             switch result {
             case .success(let summary):

@@ -71,8 +71,7 @@ public struct Supervisor: Sendable {
             var stepLimits = limits.applying(step.limits, timeout: step.timeoutSeconds)
             var jobBound = false
             if let deadline {
-                let left = ContinuousClock.now.duration(to: deadline)
-                let leftSeconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+                let leftSeconds = ContinuousClock.now.duration(to: deadline).seconds
                 if leftSeconds <= 0 {
                     throw JobFailure("job exceeded its \(Self.seconds(job.timeoutSeconds ?? 0)) s time limit", kind: .retryable)
                 }
