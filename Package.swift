@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // Already built as Hummingbird's own dependency; named here for graceful-shutdown checks.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // Thin system-library wrappers: a modulemap and a shim header each, no Swift.
@@ -28,7 +30,8 @@ let package = Package(
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
         .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
-                                                  .product(name: "HTTPTypes", package: "swift-http-types")]),
+                                                  .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
@@ -47,7 +50,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["http_test_server.py"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "HTTPClient", "RedisTestSupport"]),
     ]
 )

@@ -53,13 +53,13 @@ public struct JobSpecParser: Sendable {
             spec.sandbox = choice
         }
         spec.timeoutSeconds = try positiveNumber(obj["timeout_s"], "timeout_s")
-        if let n = try positiveNumber(obj["max_attempts"], "max_attempts") {
+        if let n = try positiveNumber(obj["max_attempts"], "max_attempts", max: 100) {
             guard n == n.rounded(), n <= 100 else { throw JobSpecError("max_attempts", "expected a whole number from 1 to 100") }
             spec.maxAttempts = Int(n)
         }
         if let v = obj["run_at"], v != .null {
-            guard let n = v.numberValue, n >= 0 else {
-                throw JobSpecError("run_at", "expected unix time in seconds, got \(v.typeName)")
+            guard let n = v.numberValue, n >= 0, n <= Self.maxRunAt else {
+                throw JobSpecError("run_at", "expected unix time in seconds (0 to \(Int(Self.maxRunAt))), got \(v.numberValue.map { "\($0)" } ?? v.typeName)")
             }
             spec.runAt = n
         }
@@ -108,7 +108,7 @@ public struct JobSpecParser: Sendable {
         if let v = obj["limits"], v != .null {
             guard let l = v.objectValue else { throw JobSpecError("\(path).limits", "expected an object, got \(v.typeName)") }
             func int(_ key: String) throws(JobSpecError) -> Int? {
-                guard let n = try positiveNumber(l[key], "\(path).limits.\(key)") else { return nil }
+                guard let n = try positiveNumber(l[key], "\(path).limits.\(key)", max: Self.maxLimit) else { return nil }
                 return Int(n)
             }
             step.limits = StepLimits(memoryMB: try int("memory_mb"), outputBytes: try int("output_bytes"),
@@ -141,21 +141,31 @@ public struct JobSpecParser: Sendable {
         return s
     }
 
-    private func positiveNumber(_ v: JSONValue?, _ path: String) throws(JobSpecError) -> Double? {
+    /// Upper bounds keep every number convertible to an Int of milliseconds or bytes downstream.
+    static let maxSeconds = 7.0 * 24 * 3600
+    static let maxRunAt = 253_402_300_799.0  // 9999-12-31
+    static let maxLimit = Double(1 << 40)
+
+    private func positiveNumber(_ v: JSONValue?, _ path: String, max: Double = maxSeconds) throws(JobSpecError) -> Double? {
         guard let v, v != .null else { return nil }
         guard let n = v.numberValue else { throw JobSpecError(path, "expected a number, got \(v.typeName)") }
-        guard n > 0, n.isFinite else { throw JobSpecError(path, "expected a positive number, got \(n)") }
+        guard n > 0, n.isFinite, n <= max else {
+            throw JobSpecError(path, "expected a positive number up to \(Int(max)), got \(n)")
+        }
         return n
     }
 
     /// Queue names and ids go into Redis keys: keep them short and free of braces and spaces.
-    static func checkName(_ s: String, path: String) throws(JobSpecError) {
-        let ok = !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy {
+    public static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) || "-_.:@".unicodeScalars.contains($0)
         }
-        if !ok {
-            throw JobSpecError(path, "expected 1-128 letters, digits or - _ . : @, got \"\(s.prefix(40))\"")
-        }
+    }
+
+    public static let nameRule = "expected 1-128 letters, digits or - _ . : @"
+
+    static func checkName(_ s: String, path: String) throws(JobSpecError) {
+        if !isValidName(s) { throw JobSpecError(path, "\(nameRule), got \"\(s.prefix(40))\"") }
     }
 
     /// JSONDecoder only says "not valid JSON"; JSONSerialization says where ("around character 8").

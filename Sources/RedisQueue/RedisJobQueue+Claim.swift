@@ -66,7 +66,7 @@ extension RedisJobQueue {
         let reply = try await client.eval(
             Scripts.complete,
             keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.succeeded, q.processed(minute: now / 60_000),
-                   q.pending, q.paused, q.marker, q.failed],
+                   q.pending, q.paused, q.marker, q.failed, q.metrics],
             args: [token.id, token.claim, now, result ?? "", Self.counterTTLms,
                    next?.worker ?? "", next.map { now + Int($0.lease * 1000) } ?? 0, q.jobPrefix, "invalid-" + JobID.make(now: clock())]
         )
@@ -84,7 +84,7 @@ extension RedisJobQueue {
         let reply = try await client.eval(
             Scripts.fail,
             keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.retry, q.failed, q.cancelled,
-                   q.processed(minute: minute), q.failedCount(minute: minute)],
+                   q.processed(minute: minute), q.failedCount(minute: minute), q.metrics],
             args: [token.id, token.claim, now, String(error.prefix(4000)), kind.rawValue, retryAt, Self.counterTTLms, ""]
         )
         return AckOutcome(rawValue: reply.text ?? "") ?? .missing

@@ -106,3 +106,17 @@ extension RedisJobQueue {
         return record
     }
 }
+
+extension RedisJobQueue {
+    /// The queue's outcome counters and attempt-duration histogram: one HGETALL.
+    public func metrics(queue: String) async throws -> QueueMetrics {
+        let reply = try await client.send(["HGETALL", keys.queue(queue).metrics])
+        try reply.orThrow()
+        let items = reply.array ?? []
+        var fields: [String: Int] = [:]
+        for i in stride(from: 0, to: items.count - 1, by: 2) {
+            if let name = items[i].text, let value = items[i + 1].int { fields[name] = value }
+        }
+        return QueueMetrics(fields: fields)
+    }
+}

@@ -1,18 +1,33 @@
+import AgentCore
+
 /// Every multi-key state change is one of these Lua scripts, so each transition is atomic.
 /// Each lists its KEYS and ARGV. Keys of a job are built inside a script only from `jobPrefix`
 /// (`prefix{queue}:job:`), which carries the queue's hash tag, so they share the queue's slot.
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 1
+    static let version = 2
 
-    /// Shared helpers: append to a job's history (capped) and bump a per-minute counter.
+    /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
+    /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
+    /// histogram bucket `b<i>` of `QueueMetrics.bucketsMs`, with `sum_ms`) for /metrics.
     private static let prelude = """
         local function hist(key, t)
           if redis.call('RPUSH', key, cjson.encode(t)) > 200 then redis.call('LTRIM', key, -200, -1) end
         end
         local function bump(key, ttl)
           if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+        end
+        local buckets = {\(QueueMetrics.bucketsMs.map(String.init).joined(separator: ", "))}
+        local function observe(key, outcome, claimedAt, now)
+          redis.call('HINCRBY', key, outcome, 1)
+          local started = tonumber(claimedAt)
+          if not started then return end
+          local ms = math.max(0, now - started)
+          local b = #buckets + 1
+          for i, le in ipairs(buckets) do if ms <= le then b = i break end end
+          redis.call('HINCRBY', key, 'b' .. b, 1)
+          redis.call('HINCRBY', key, 'sum_ms', math.floor(ms))
         end
 
         """
@@ -114,13 +129,13 @@ enum Scripts {
         return activate(KEYS[1], ARGV[1], f, KEYS[4], tonumber(ARGV[2]), ARGV[3], ARGV[4])
         """)
 
-    /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed
+    /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics
     /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
     ///       same call: lease_until (0 = don't), jobPrefix, garbage_id
     /// Returns {outcome, next job or nil}; outcome is succeeded | duplicate | stale | missing.
     static let complete = script("complete", claimFunction + """
         local function finish()
-        local f = redis.call('HMGET', KEYS[1], 'state', 'claims')
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'claimed_at')
         if not f[1] then return 'missing' end
         local now = tonumber(ARGV[3])
         if f[1] ~= 'active' or f[2] ~= ARGV[2] then
@@ -135,6 +150,7 @@ enum Scripts {
         redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[4], 'finished_at', now, 'updated_at', now)
         redis.call('ZADD', KEYS[5], now, ARGV[1])
         bump(KEYS[6], tonumber(ARGV[5]))
+        observe(KEYS[11], 'succeeded', f[3], now)
         hist(KEYS[2], {at = now, event = 'succeeded', worker = ARGV[6]})
         return 'succeeded'
         end
@@ -144,11 +160,11 @@ enum Scripts {
           ARGV[6], ARGV[8], ARGV[9])}
         """)
 
-    /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter
+    /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter, metrics
     /// ARGV: id, claim, now, error, kind (retryable|permanent|cancelled), retry_at, counter ttl ms, worker
     /// Returns retrying | failed | cancelled | duplicate | stale | missing.
     static let fail = script("fail", """
-        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'attempts', 'max_attempts', 'spec')
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'attempts', 'max_attempts', 'spec', 'claimed_at')
         if not f[1] then return 'missing' end
         local now = tonumber(ARGV[3])
         if f[1] ~= 'active' or f[2] ~= ARGV[2] then
@@ -168,6 +184,7 @@ enum Scripts {
           redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', now)
           redis.call('HDEL', KEYS[1], 'cancel_requested')
           redis.call('ZADD', KEYS[7], now, ARGV[1])
+          observe(KEYS[10], 'cancelled', f[6], now)
           hist(KEYS[2], {at = now, event = 'cancelled', attempt = attempt, worker = ARGV[8], error = ARGV[4]})
           return 'cancelled'
         end
@@ -180,11 +197,13 @@ enum Scripts {
         if ARGV[5] == 'retryable' and attempt < maxAttempts then
           redis.call('HSET', KEYS[1], 'state', 'retrying', 'run_at', ARGV[6])
           redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
+          observe(KEYS[10], 'retried', f[6], now)
           hist(KEYS[2], {at = now, event = 'retry_scheduled', attempt = attempt, worker = ARGV[8], error = ARGV[4]})
           return 'retrying'
         end
         redis.call('HSET', KEYS[1], 'state', 'failed', 'finished_at', now)
         redis.call('ZADD', KEYS[6], now, ARGV[1])
+        observe(KEYS[10], 'failed', f[6], now)
         local note = 'attempts used up'
         if ARGV[5] == 'permanent' then note = 'not retryable' end
         hist(KEYS[2], {at = now, event = 'failed', attempt = attempt, worker = ARGV[8], error = ARGV[4], note = note})

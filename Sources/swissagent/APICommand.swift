@@ -17,8 +17,17 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
+    @Option(help: "Port to listen on (0: any free port; the log says which).")
     var port = 8080
+
+    @Option(help: "Seconds before an idle connection is closed.")
+    var idleTimeout = 75
+
+    @Flag(inversion: .prefixedNo, help: "Write one log line per request (method, path, route, status, time; never a header).")
+    var accessLog = true
+
+    @Flag(help: "Print the OpenAPI document and exit.")
+    var printOpenapi = false
 
     @Option(help: "Token file: one line per token, its SHA-256 in hex, the tenant, and optionally admin.")
     var tokensFile: String?
@@ -27,10 +36,15 @@ struct APICommand: AsyncParsableCommand {
     var logFormat: LogFormat = .text
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     }
 
     func run() async throws {
+        if printOpenapi {
+            print(OpenAPIDocument.json)
+            return
+        }
         logFormat.bootstrap()
         let tokens: APITokens
         if let tokensFile {
@@ -41,8 +55,16 @@ struct APICommand: AsyncParsableCommand {
         } else {
             throw CLIError("no API tokens: pass --tokens-file PATH or set SWISSAGENT_API_TOKENS")
         }
-        let queue = RedisJobQueue(client: RedisClient(try RedisConfig(url: global.redisURL), label: "api"), prefix: global.prefix)
-        let app = APIServer(queue: queue, tokens: tokens).application(host: host, port: port, logger: Logger(label: "swissagent.api"))
+        let redis = try RedisConfig(url: global.redisURL)
+        let queue = RedisJobQueue(client: RedisClient(redis, label: "api"), prefix: global.prefix)
+        var server = APIServer(queue: queue, tokens: tokens)
+        server.idleTimeout = .seconds(idleTimeout)
+        server.accessLog = accessLog
+        let logger = Logger(label: "swissagent.api")
+        let app = server.application(host: host, port: port, logger: logger) { host, port in
+            logger.info("listening on \(host):\(port)", metadata: ["redis": "\(redis.redactedURL)"])
+        }
+        // SIGTERM and SIGINT stop taking connections, let requests in flight finish, end event streams.
         try await app.runService()
     }
 }

@@ -43,12 +43,22 @@ import Testing
         #expect(error(#"{"steps":[{"tool":"shell","input":{"command":1}}]}"#) == "steps[0].input.command: expected a string, got a number")
         #expect(error(#"{"steps":[{"tool":"shell","input":{}}]}"#) == "steps[0].input.command: missing (the shell tool needs it)")
         #expect(error(#"{"steps":[{"input":{}}]}"#) == "steps[0].tool: missing")
-        #expect(error(#"{"max_attempts":0,"task":"x"}"#) == "max_attempts: expected a positive number, got 0.0")
+        #expect(error(#"{"max_attempts":0,"task":"x"}"#) == "max_attempts: expected a positive number up to 100, got 0.0")
         #expect(error(#"{"max_attempts":"3","task":"x"}"#) == "max_attempts: expected a number, got a string")
         #expect(error(#"{"env":{"A":1},"task":"x"}"#) == "env.A: expected a string, got a number")
         #expect(error(#"{"sandbox":"cloud","task":"x"}"#) == #"sandbox: expected one of local, e2b, auto, got "cloud""#)
         #expect(error(#"{"queue":"a b","task":"x"}"#)?.hasPrefix("queue: expected 1-128 letters") == true)
         #expect(error(#"{"queue":"{x}","task":"x"}"#)?.hasPrefix("queue:") == true)
+    }
+
+    /// Numbers too big to become milliseconds or bytes are refused at the door (a run_at of 1e307
+    /// once brought the API process down with an Int conversion trap; schemathesis found it).
+    @Test func hugeNumbersAreRefusedNotTrapped() {
+        #expect(error(#"{"task":"x","run_at":2.3e307}"#) == "run_at: expected unix time in seconds (0 to 253402300799), got 2.3e+307")
+        #expect(error(#"{"task":"x","timeout_s":1e308}"#) == "timeout_s: expected a positive number up to 604800, got 1e+308")
+        #expect(error(#"{"steps":[{"tool":"shell","input":{"command":"x"},"limits":{"cpu_s":1e30}}]}"#)
+            == "steps[0].limits.cpu_s: expected a positive number up to 1099511627776, got 1e+30")
+        #expect(error(#"{"task":"x","run_at":253402300799,"timeout_s":604800}"#) == nil)
     }
 
     @Test func unknownFieldsAndToolsAreRefused() {

@@ -1,12 +1,13 @@
 import Foundation
 import HTTPClient
+import RedisTestSupport
 import Testing
 
 /// A real HTTP server on loopback (Python's, from the standard library), started for these tests.
 final class TestHTTPServer: @unchecked Sendable {
     // `@unchecked Sendable`: set in init, only read afterwards.
     let process = Process()
-    let port = Int.random(in: 30_000...40_000)
+    let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
     static let shared: Result<TestHTTPServer, any Error> = Result { try TestHTTPServer() }
@@ -14,12 +15,12 @@ final class TestHTTPServer: @unchecked Sendable {
     init() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path
         process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/bin/sh")
-        process.arguments = process.executableURL?.path == "/bin/sh" ? ["-c", "exec python3 \"$0\" \(port)", script] : [script, String(port)]
+        process.arguments = process.executableURL?.path == "/bin/sh" ? ["-c", "exec python3 \"$0\" 0", script] : [script, "0"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice  // never hold the test runner's own stderr open
         try process.run()
-        _ = out.fileHandleForReading.availableData  // "ready"
+        port = try readyPort(from: out, server: "HTTP test server")
     }
 
     deinit { process.terminate() }

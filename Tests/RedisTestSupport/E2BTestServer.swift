@@ -7,7 +7,7 @@ import HTTPClient
 public final class E2BTestServer: @unchecked Sendable {
     // `@unchecked Sendable`: set in init, only read afterwards.
     let process = Process()
-    public let port = Int.random(in: 40_001...60_000)
+    public let port: Int
     public let key: String
     public var base: String { "http://127.0.0.1:\(port)" }
 
@@ -20,13 +20,13 @@ public final class E2BTestServer: @unchecked Sendable {
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let python else { throw TestServerError("python3 is needed for the E2B test server: apt-get install -y python3") }
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, String(port)]
+        process.arguments = [script, "0"]
         process.environment = ["E2B_TEST_KEY": key, "PATH": "/usr/local/bin:/usr/bin:/bin"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice  // never hold the test runner's stderr open
         try process.run()
-        _ = out.fileHandleForReading.availableData  // "ready"
+        port = try readyPort(from: out, server: "E2B test server")
     }
 
     deinit { process.terminate() }

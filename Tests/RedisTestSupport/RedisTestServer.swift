@@ -32,8 +32,9 @@ public final class RedisTestServer: Sendable {
     public static func start(extraArgs: [String] = []) throws -> RedisTestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swissagent-redis-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold the port.
         for _ in 0..<5 {
-            let server = RedisTestServer(port: Int.random(in: 20_000...45_000), dir: dir, extraArgs: extraArgs)
+            let server = RedisTestServer(port: Int.random(in: 20_000...32_000), dir: dir, extraArgs: extraArgs)
             if try server.launch() { return server }
         }
         throw TestServerError("could not start redis-server (is it installed? apt-get install -y redis-server)")

@@ -12,11 +12,15 @@ final class APIProcess: @unchecked Sendable {
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
+    /// Port 0: the kernel picks a free port and the API's log says which.
     init(_ cli: CLI, extra: [String] = [], env: [String: String]) async throws {
-        port = Int.random(in: 20_000...29_999)
-        worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", String(port)] + extra)
-        for _ in 0..<100 {
-            if (try? await HTTPClient().send(HTTPRequest("GET", "http://127.0.0.1:\(port)/healthz", totalTimeout: 1)))?.status == 200 { return }
+        worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", "0"] + extra)
+        for _ in 0..<200 {
+            if let line = worker.output.split(separator: "\n").first(where: { $0.contains("listening on 127.0.0.1:") }),
+               let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) {
+                self.port = port
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestServerError("the API did not come up: \(worker.output)")

@@ -63,4 +63,7 @@ final class Tmux: @unchecked Sendable {
     }
 
     func kill() { _ = try? Self.tmux(["kill-session", "-t", session]) }
+
+    // The session (and the console in it) must not outlive a test that failed half-way.
+    deinit { kill() }
 }

@@ -28,6 +28,10 @@ final class WorkerProcess: @unchecked Sendable {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
+    // A worker must never outlive its test, even one that failed half-way: a stray process that
+    // holds an inherited descriptor of the test runner keeps `swift test` waiting for ever.
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
     /// Waits for the process to end; nil if it is still running after `seconds`.
     func exitStatus(within seconds: Double) async -> Int32? {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -60,11 +64,13 @@ final class WorkerProcess: @unchecked Sendable {
         try await Task.sleep(for: .milliseconds(500))
         first.signal(SIGKILL)
         _ = await first.exitStatus(within: 5)
+        #expect(first.process.terminationReason == .uncaughtSignal, "the first worker was not killed: \(first.output)")
         let second = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
         let done = try #require(try await waitFor(queue, id, [.succeeded, .failed], seconds: 30))
-        #expect(done.state == .succeeded, "\(second.output)")
-        #expect(done.orphaned == 1)
-        #expect(done.history.map(\.event).contains("orphaned"))
+        let story = "history: \(done.history.map { "\($0.event) \($0.worker ?? "")" })\nfirst: \(first.output)\nsecond: \(second.output)"
+        #expect(done.state == .succeeded, "\(story)")
+        #expect(done.orphaned == 1, "\(story)")
+        #expect(done.history.map(\.event).contains("orphaned"), "\(story)")
         second.signal(SIGTERM)
         #expect(await second.exitStatus(within: 10) == 0)
         try await cli.cleanup()

@@ -254,5 +254,6 @@ if __name__ == "__main__":
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
     server.daemon_threads = True
-    print("ready", flush=True)
+    # Port 0 asks the kernel for a free one; the tests read it from this line.
+    print("ready", server.server_address[1], flush=True)
     server.serve_forever()

@@ -1,0 +1,99 @@
+import AgentCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RedisQueue
+
+/// The /v1 handlers. Each runs after `authorized` has found the caller's tenant.
+extension APIServer {
+    func submit(_ request: Request, _ grant: APITokens.Grant) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            return APIResponse.error(.contentTooLarge, "too_large", "the job is over the \(maxBodyBytes)-byte limit")
+        }
+        var spec: JobSpec
+        do {
+            spec = try JobSpecParser(maxBytes: maxBodyBytes).parse(Data(buffer.readableBytesView))
+        } catch {
+            return APIResponse.error(.badRequest, "invalid_job", error.description)
+        }
+        // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
+        if !grant.admin { spec.tenant = grant.tenant } else if spec.tenant == nil { spec.tenant = grant.tenant }
+        let id = try await queue.enqueue(spec)
+        var response = APIResponse.json(.created, ["id": .string(id), "queue": .string(spec.queue),
+                                                   "state": .string(spec.runAt == nil ? "pending" : "scheduled")])
+        response.headers[.location] = "/v1/jobs/\(id)"
+        return response
+    }
+
+    func list(_ request: Request, _ grant: APITokens.Grant) async throws -> Response {
+        let q = request.uri.queryParameters
+        guard let state = JobState(rawValue: q.get("state") ?? "pending") else {
+            return APIResponse.error(.badRequest, "invalid_state", "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let limit = Int(q.get("limit") ?? "50"), let cursor = Int(q.get("cursor") ?? "0"), (1...500).contains(limit), cursor >= 0 else {
+            return APIResponse.error(.badRequest, "invalid_page", "limit is a number from 1 to 500, cursor a number from 0")
+        }
+        let queueName = q.get("queue") ?? JobSpec.defaultQueue
+        guard JobSpecParser.isValidName(queueName) else { return APIResponse.error(.badRequest, "invalid_queue", "queue: \(JobSpecParser.nameRule)") }
+        let page = try await queue.list(queue: queueName, state: state, offset: cursor, limit: limit)
+        let visible = page.filter { grant.admin || $0.tenant == grant.tenant }
+        var body: [String: JSONValue] = ["jobs": .array(visible.map { j in
+            .object(["id": .string(j.id), "queue": .string(j.queue), "state": .string(j.state?.rawValue ?? state.rawValue),
+                     "tenant": j.tenant.map { .string($0) } ?? .null,
+                     "attempts": .number(Double(j.attempts)), "error": j.lastError.map { .string($0) } ?? .null])
+        })]
+        if page.count == limit { body["next_cursor"] = .string(String(cursor + limit)) }
+        return APIResponse.json(.ok, .object(body))
+    }
+
+    func show(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
+        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+        return APIResponse.json(.ok, APIResponse.job(job))
+    }
+
+    func requeue(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
+        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+        switch try await queue.requeue(id: job.id) {
+        case .requeued: return APIResponse.json(.ok, ["id": .string(job.id), "state": "pending"])
+        case .notRequeueable(let s): return APIResponse.error(.conflict, "not_requeueable", "the job is \(s.rawValue)")
+        case .notFound: return APIResponse.notFound()
+        }
+    }
+
+    func cancel(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
+        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+        switch try await queue.cancel(id: job.id) {
+        case .cancelled: return APIResponse.json(.ok, ["id": .string(job.id), "state": "cancelled"])
+        case .requested: return APIResponse.json(.accepted, ["id": .string(job.id), "state": "active", "cancel_requested": .bool(true)])
+        case .alreadyFinished(let s): return APIResponse.error(.conflict, "already_finished", "the job is already \(s.rawValue)")
+        case .notFound: return APIResponse.notFound()
+        }
+    }
+
+    func delete(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
+        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+        switch try await queue.delete(id: job.id) {
+        case .deleted: return Response(status: .noContent)
+        case .active: return APIResponse.error(.conflict, "job_active", "the job is running: cancel it first")
+        case .notFound: return APIResponse.notFound()
+        }
+    }
+
+    func queues() async throws -> Response {
+        var out: [JSONValue] = []
+        for name in try await queue.queues() { out.append(APIResponse.queue(try await queue.stats(queue: name))) }
+        return APIResponse.json(.ok, .object(["queues": .array(out)]))
+    }
+
+    /// The job if this tenant may see it. Another tenant's job is "not found", not "forbidden".
+    func visibleJob(_ id: String?, _ grant: APITokens.Grant) async throws -> JobRecord? {
+        guard let id, JobSpecParser.isValidName(id) else { return nil }
+        guard let job = try await queue.job(id: id) else { return nil }
+        if grant.admin || SpecDigest(json: job.specJSON).tenant == grant.tenant { return job }
+        return nil
+    }
+}
