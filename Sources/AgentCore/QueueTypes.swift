@@ -103,28 +103,48 @@ public struct JobFilter: Sendable, Equatable {
     public var text: String?
     /// Treat `text` as a regular expression (case-insensitive) rather than a substring.
     public var regex: Bool
+    /// Only this tenant's jobs (exact).
+    public var tenant: String?
 
-    public init(text: String? = nil, regex: Bool = false) {
+    public init(text: String? = nil, regex: Bool = false, tenant: String? = nil) {
         self.text = text
         self.regex = regex
+        self.tenant = tenant
+    }
+
+    /// What a person types: `tenant:NAME` words pick the tenant, the rest is the text to match.
+    public init(query: String?, regex: Bool = false) {
+        var words: [Substring] = []
+        var tenant: String?
+        for word in (query ?? "").split(separator: " ", omittingEmptySubsequences: true) {
+            if word.hasPrefix("tenant:"), word.count > 7 { tenant = String(word.dropFirst(7)) } else { words.append(word) }
+        }
+        self.init(text: words.isEmpty ? nil : words.joined(separator: " "), regex: regex, tenant: tenant)
     }
 
     public func matches(error: String?, specJSON: String?, id: String? = nil) -> Bool {
-        guard let text, !text.isEmpty else { return true }
-        let test: (String) -> Bool
-        if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
-            test = { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
-        } else {
-            let needle = text.lowercased()
-            test = { $0.lowercased().contains(needle) }
-        }
-        if let id, test(id) { return true }
-        if let error, test(error) { return true }
         let digest = SpecDigest(json: specJSON)
-        if digest.tools.contains(where: test) { return true }
-        if let tenant = digest.tenant, test(tenant) { return true }
-        for (k, v) in digest.metadata where test("\(k)=\(v.displayText)") { return true }
-        return false
+        if let tenant, digest.tenant != tenant { return false }
+        guard let test = textTest() else { return true }
+        return ([id, error, digest.tenant] + digest.tools + digest.metadata.map { "\($0.key)=\($0.value.displayText)" })
+            .contains { $0.map(test) ?? false }
+    }
+
+    /// The same test on a listed job: its id, error, tools, tenant and metadata (key=value).
+    public func matches(_ job: JobSummary) -> Bool {
+        if let tenant, job.tenant != tenant { return false }
+        guard let test = textTest() else { return true }
+        return ([job.id, job.lastError, job.tools, job.tenant] + job.metadata).contains { $0.map(test) ?? false }
+    }
+
+    /// nil when there is no text to match.
+    private func textTest() -> ((String) -> Bool)? {
+        guard let text, !text.isEmpty else { return nil }
+        if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
+            return { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+        }
+        let needle = text.lowercased()
+        return { $0.lowercased().contains(needle) }
     }
 }
 

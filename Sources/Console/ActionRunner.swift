@@ -47,7 +47,7 @@ public struct ActionRunner: Sendable {
             }
             return "requeued \(done) job\(done == 1 ? "" : "s")" + (skipped.isEmpty ? "" : "; not: " + skipped.prefix(3).joined(separator: ", "))
         case .requeueMatching(let q, let filter):
-            let n = try await queue.requeueFailed(queue: q, filter: JobFilter(text: filter.isEmpty ? nil : filter, regex: true))
+            let n = try await queue.requeueFailed(queue: q, filter: JobFilter(query: filter, regex: true))
             return "requeued \(n) failed job\(n == 1 ? "" : "s")"
         case .cancel(let id):
             switch try await queue.cancel(id: id) {

@@ -132,7 +132,7 @@ public final class DataSource: @unchecked Sendable {
     private func loadList(_ r: DataRequest, queues: [String], state: JobState, stats: [QueueStats]) async throws {
         let key = "\(queues)|\(state)|\(r.filter)"
         if !r.filter.isEmpty {
-            let filter = JobFilter(text: r.filter, regex: true)
+            let filter = JobFilter(query: r.filter, regex: true)
             var matches: [JobSummary] = []
             var scanned = 0
             for q in queues {
@@ -142,11 +142,8 @@ public final class DataSource: @unchecked Sendable {
                     if page.isEmpty { break }
                     scanned += page.count
                     offset += page.count
-                    // A filter sees the id, the error, the tools, the tenant and the metadata (key=value).
-                    matches += page.filter { job in
-                        ([job.lastError, job.tools, job.tenant] + job.metadata.map { Optional($0) })
-                            .contains { filter.matches(error: $0, specJSON: nil) } || filter.matches(error: nil, specJSON: nil, id: job.id)
-                    }
+                    // A filter sees the id, the error, the tools, the tenant and the metadata (key=value); tenant:NAME picks one tenant.
+                    matches += page.filter(filter.matches)
                 }
             }
             let window = Array(matches.dropFirst(max(0, r.selection - r.pageSize / 2)).prefix(r.pageSize))

@@ -330,7 +330,7 @@ public enum Keymap {
     public static func help(readOnly: Bool) -> [(String, [(String, String)])] {
         var sections: [(String, [(String, String)])] = [
             ("Everywhere", [("j k ↑ ↓", "move"), ("PgUp PgDn", "page"), ("g G", "first, last"), ("Enter", "open"),
-                            ("Esc", "back (or clear the filter, the marks)"), ("/", "filter the list (regex or text)"),
+                            ("Esc", "back (or clear the filter, the marks)"), ("/", "filter the list (regex or text; tenant:NAME)"),
                             (":", "command: :queues :failed :pending :active :job ID :workers :tail :groups :submit PATH :q"),
                             ("?", "this help"), ("q", "back; quit from the queues")]),
             ("Queues", [("Enter f a", "pending, failed, active jobs of the queue"), ("e", "failed jobs grouped by error"),

@@ -48,7 +48,7 @@ extension RedisJobQueue {
             while true {
                 let page = try await client.call("ZREVRANGE", q.failed, start, start + 499).texts
                 if page.isEmpty { break }
-                if filter.text == nil || filter.text?.isEmpty == true {
+                if (filter.text ?? "").isEmpty && filter.tenant == nil {
                     ids += page
                 } else {
                     let fields = try await client.pipeline(page.map { ["HMGET", q.job($0), "error", "spec"] })
@@ -67,7 +67,7 @@ extension RedisJobQueue {
 
     public func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int {
         var n = 0
-        let note = filter.text.map { " (bulk requeue matching \"\($0)\")" } ?? " (bulk requeue)"
+        let note = " (bulk requeue" + (filter.text.map { " matching \"\($0)\"" } ?? "") + (filter.tenant.map { " of tenant \($0)" } ?? "") + ")"
         try await matchingFailed(queue: queue, filter: filter) { name, ids in
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
                 n += try await requeue(ids: chunk, queue: name, note: note).filter { $0 == .requeued }.count

@@ -14,6 +14,9 @@ struct JobsList: AsyncParsableCommand {
     @Option(help: "Only this queue.")
     var queue: String?
 
+    @Option(help: "Only this tenant's jobs.")
+    var tenant: String?
+
     @Option(help: "At most this many jobs.")
     var limit = 50
 
@@ -35,7 +38,20 @@ struct JobsList: AsyncParsableCommand {
         var rows: [JobSummary] = []
         outer: for s in states {
             for q in queues {
-                rows += try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
+                if let tenant {
+                    // Tenants share a queue: walk its pages and keep this tenant's jobs.
+                    var skip = offset, start = 0
+                    while rows.count < limit {
+                        let page = try await jobQueue.list(queue: q, state: s, offset: start, limit: 500)
+                        if page.isEmpty { break }
+                        start += page.count
+                        for r in page where r.tenant == tenant && rows.count < limit {
+                            if skip > 0 { skip -= 1 } else { rows.append(r) }
+                        }
+                    }
+                } else {
+                    rows += try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
+                }
                 if rows.count >= limit { break outer }
             }
         }
@@ -45,9 +61,9 @@ struct JobsList: AsyncParsableCommand {
         }
         if rows.isEmpty { print("no jobs"); return }
         print(Format.table(
-            ["ID", "QUEUE", "STATE", "TOOLS", "ATTEMPTS", "AGE", "WORKER/ERROR"],
+            ["ID", "QUEUE", "STATE", "TENANT", "TOOLS", "ATTEMPTS", "AGE", "WORKER/ERROR"],
             rows.map { r in
-                [r.id, r.queue, r.state?.rawValue ?? "?", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
+                [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
                  Format.age(r.createdAt), r.state == .active ? (r.worker ?? "-") : Format.oneLine(r.lastError)]
             }))
     }

@@ -24,6 +24,9 @@ struct JobsRequeue: AsyncParsableCommand {
     @Option(help: "With --all-failed: only jobs whose error, tools or metadata contain TEXT (case-insensitive).")
     var match: String?
 
+    @Option(help: "With --all-failed: only this tenant's jobs.")
+    var tenant: String?
+
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
@@ -32,15 +35,18 @@ struct JobsRequeue: AsyncParsableCommand {
 
     func validate() throws {
         if allFailed == !ids.isEmpty { throw ValidationError("name job ids or pass --all-failed (not both)") }
-        if !allFailed && (queue != nil || match != nil) { throw ValidationError("--queue and --match go with --all-failed") }
+        if !allFailed && (queue != nil || match != nil || tenant != nil) {
+            throw ValidationError("--queue, --match and --tenant go with --all-failed")
+        }
     }
 
     func run() async throws {
         let jobQueue = try global.makeQueue()
         if allFailed {
-            let filter = JobFilter(text: match)
+            let filter = JobFilter(text: match, tenant: tenant)
             let count = try await jobQueue.countFailed(queue: queue, filter: filter)
             let what = "\(count) failed job\(count == 1 ? "" : "s")" + (queue.map { " in \($0)" } ?? "") + (match.map { " matching \"\($0)\"" } ?? "")
+                + (tenant.map { " of tenant \($0)" } ?? "")
             if dryRun || count == 0 { print("would requeue \(what)"); return }
             if !yes && isatty(0) == 1 {
                 FileHandle.standardError.write(Data("Requeue \(what)? [y/N] ".utf8))

@@ -88,3 +88,21 @@ import Testing
         #expect(String(decoding: JSONWriter.write(.string("a\u{1}\"/")), as: UTF8.self) == #""a\u0001\"/""#)
     }
 }
+
+@Suite struct JobFilterTests {
+    let acme = #"{"tenant":"acme","steps":[{"tool":"shell","input":{"command":"x"}}],"metadata":{"customer":"c42"}}"#
+    let globex = #"{"tenant":"globex","steps":[{"tool":"code","input":{"language":"python","source":"x"}}]}"#
+
+    @Test func tenantWordsPickATenantAndTheRestIsText() {
+        let f = JobFilter(query: "tenant:acme customer=c4", regex: true)
+        #expect(f.tenant == "acme" && f.text == "customer=c4")
+        #expect(f.matches(error: nil, specJSON: acme))
+        #expect(!f.matches(error: nil, specJSON: globex))
+        let onlyTenant = JobFilter(query: "tenant:globex")
+        #expect(onlyTenant.text == nil)
+        #expect(onlyTenant.matches(error: "anything", specJSON: globex) && !onlyTenant.matches(error: nil, specJSON: acme))
+        // "tenant:" alone is text, and text still finds a tenant by name.
+        #expect(JobFilter(query: "tenant:").tenant == nil)
+        #expect(JobFilter(query: "glob").matches(error: nil, specJSON: globex))
+    }
+}

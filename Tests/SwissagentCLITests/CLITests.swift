@@ -27,6 +27,33 @@ import Testing
         try await cli.cleanup()
     }
 
+    @Test func jobsCarryTheirTenantAndTheCLIFiltersByIt() async throws {
+        let cli = try CLI()
+        func submit(_ tenant: String, _ command: String) async throws -> String {
+            let r = try await cli.run("submit", "-", stdin: #"{"tenant":"\#(tenant)","max_attempts":1,"steps":[{"tool":"shell","input":{"command":"\#(command)"}}]}"#)
+            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let a1 = try await submit("acme", "true"), a2 = try await submit("acme", "true"), g1 = try await submit("globex", "true")
+        let acme = try #require(try await cli.json("jobs", "list", "--tenant", "acme", "--json") as? [[String: Any]])
+        #expect(Set(acme.compactMap { $0["id"] as? String }) == [a1, a2])
+        #expect(acme.allSatisfy { $0["tenant"] as? String == "acme" })
+        let one = try #require(try await cli.json("jobs", "list", "--tenant", "acme", "--limit", "1", "--offset", "1", "--json") as? [[String: Any]])
+        #expect(one.count == 1)
+        #expect(try await cli.run("jobs", "list", "--tenant", "globex").stdout.contains(g1))
+        #expect(try await cli.run("jobs", "list", "--tenant", "initech").stdout == "no jobs\n")
+        // Fail all three, then requeue only globex's.
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        for _ in 0..<3 {
+            let c = try #require(try await queue.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            _ = try await queue.fail(c.token, error: "boom", kind: .permanent)
+        }
+        let requeue = try await cli.run("jobs", "requeue", "--all-failed", "--tenant", "globex", "--yes")
+        #expect(requeue.stdout == "requeued 1 job\n")
+        #expect(try await queue.job(id: g1)?.state == .pending)
+        #expect(try await queue.job(id: a1)?.state == .failed)
+        try await cli.cleanup()
+    }
+
     @Test func invalidJobsAreRefusedWithTheReason() async throws {
         let cli = try CLI()
         let bad = try await cli.run("submit", "-", stdin: #"{"steps":[{"tool":"shell","input":{"command":42}}]}"#)

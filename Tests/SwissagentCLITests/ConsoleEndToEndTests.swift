@@ -179,6 +179,9 @@ func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async
                                                    metadata: ["customer": "acme"]))
         let other = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "true"])],
                                                     metadata: ["customer": "globex"]))
+        var tenantJob = JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "true"])])
+        tenantJob.tenant = "initech"
+        let initech = try await queue.enqueue(tenantJob)
         let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"],
                             env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
         defer { tmux.kill() }
@@ -190,6 +193,12 @@ func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async
         let filtered = try await tmux.wait { !$0.contains(other) && $0.contains(acme) }
         #expect(filtered.contains(acme) && !filtered.contains(other))
         #expect(filtered.contains("1 match(es)"))
+        // tenant:NAME keeps one tenant's jobs.
+        try tmux.send("Escape")
+        try tmux.send("/")
+        try tmux.send("tenant:initech", "Enter")
+        let byTenant = try await tmux.wait { $0.contains(initech) && !$0.contains(acme) }
+        #expect(byTenant.contains(initech) && !byTenant.contains(acme) && !byTenant.contains(other), "\(byTenant)")
         try await cli.cleanup()
     }
 }
