@@ -24,10 +24,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncurses-dev"])]),
 
+        // posix_spawn with every other descriptor closed, and its thin Swift wrapper.
+        .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(name: "ChildProcess", dependencies: ["CSpawn"]),
+
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
-        .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient"]),
+        .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
         .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -45,7 +49,7 @@ let package = Package(
         .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisTestSupport"],
+        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisQueue", "RedisTestSupport"],
                     exclude: ["E2B/e2b_test_server.py"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
                                                         .product(name: "Logging", package: "swift-log")]),

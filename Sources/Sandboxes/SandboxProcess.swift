@@ -1,13 +1,14 @@
 import AgentCore
+import ChildProcess
 import Foundation
 
 /// Runs one sandboxed command: streams its output, enforces the wall-clock and output limits from
 /// outside, and kills the whole tree (bubblewrap's pid namespace dies with it) on a limit or on cancel.
 final class SandboxProcess: @unchecked Sendable {
-    // `@unchecked Sendable`: `limitHit`, `outputBytes` and `stderrTail` are only touched while holding `lock`;
-    // `process` is set up before any other thread sees this object.
+    // `@unchecked Sendable`: `limitHit`, `outputBytes`, `stderrTail` and `pid` are only touched while holding `lock`.
     private let lock = NSLock()
-    private let process = Process()
+    private let argv: [String]
+    private var pid: pid_t = 0
     private let limits: ResourceLimits
     private let output: OutputHandler
     private var limitHit: LimitKind?
@@ -15,34 +16,42 @@ final class SandboxProcess: @unchecked Sendable {
     private var stderrTail: [UInt8] = []
 
     init(argv: [String], limits: ResourceLimits, output: @escaping OutputHandler) {
+        self.argv = argv
         self.limits = limits
         self.output = output
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.environment = [:]  // nothing of the worker's environment reaches the sandbox
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
     }
 
     func run(stdin: Data?) async throws -> ExecResult {
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = inPipe
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
         let start = ContinuousClock.now
+        let pid: pid_t
+        let outPipe, errPipe, inPipe: (read: FileHandle, write: FileHandle)
         do {
-            try process.run()
+            outPipe = try ChildProcess.pipe()
+            errPipe = try ChildProcess.pipe()
+            inPipe = try ChildProcess.pipe()
+            // Nothing of the worker reaches the sandbox: no environment, no descriptor but the three pipes.
+            pid = try ChildProcess.spawn(argv, environment: [:], directory: "/", stdin: inPipe.read.fileDescriptor,
+                                         stdout: outPipe.write.fileDescriptor, stderr: errPipe.write.fileDescriptor)
         } catch {
             throw SandboxError("cannot start the sandbox: \(error)", retryable: false)
         }
-        let pid = process.processIdentifier
-        let readers = DispatchGroup()
-        read(outPipe.fileHandleForReading, stream: .stdout, group: readers)
-        read(errPipe.fileHandleForReading, stream: .stderr, group: readers)
+        lock.withLock { self.pid = pid }
+        // The child holds its own copies now; ours must close or the readers never see the end.
+        try? outPipe.write.close()
+        try? errPipe.write.close()
+        try? inPipe.read.close()
+        let exited = DispatchSemaphore(value: 0)
+        let ended = Ended()
         Thread.detachNewThread {
-            if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: stdin) }
-            try? inPipe.fileHandleForWriting.close()
+            ended.termination = ChildProcess.wait(pid)
+            exited.signal()
+        }
+        let readers = DispatchGroup()
+        read(outPipe.read, stream: .stdout, group: readers)
+        read(errPipe.read, stream: .stderr, group: readers)
+        Thread.detachNewThread {
+            if let stdin { try? inPipe.write.write(contentsOf: stdin) }
+            try? inPipe.write.close()
         }
         let deadline = DispatchWorkItem { [weak self] in self?.kill(pid, because: .time) }
         DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds, execute: deadline)
@@ -62,8 +71,10 @@ final class SandboxProcess: @unchecked Sendable {
         let elapsed = ContinuousClock.now - start
         if Task.isCancelled { throw CancellationError() }
 
-        let signaled = process.terminationReason == .uncaughtSignal
-        let status = process.terminationStatus
+        let (signaled, status): (Bool, Int32) = switch ended.termination {
+        case .signaled(let sig): (true, sig)
+        case .exited(let code): (false, code)
+        }
         return lock.withLock {
             var limit = limitHit
             let seconds = elapsed.seconds
@@ -111,9 +122,10 @@ final class SandboxProcess: @unchecked Sendable {
             }
             return (allowed, bytes.count > room, forkFailing)
         }
-        if over { kill(process.processIdentifier, because: .output) }
+        let pid = lock.withLock { self.pid }
+        if over { kill(pid, because: .output) }
         // A fork bomb spins on failing forks until its time runs out: stop it at its process limit.
-        if forkFailing && limits.processes != nil { kill(process.processIdentifier, because: .processes) }
+        if forkFailing && limits.processes != nil { kill(pid, because: .processes) }
         return allowed
     }
 
@@ -124,6 +136,11 @@ final class SandboxProcess: @unchecked Sendable {
             return true
         }
         if first { Foundation.kill(pid, SIGKILL) }
+    }
+
+    /// How the child ended, written by its waiting thread before it signals, read after.
+    private final class Ended: @unchecked Sendable {
+        var termination = ChildProcess.Termination.exited(0)
     }
 
     static func looksLikeForkFailure(_ bytes: [UInt8]) -> Bool {

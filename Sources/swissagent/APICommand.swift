@@ -55,7 +55,7 @@ struct APICommand: AsyncParsableCommand {
         } else {
             throw CLIError("no API tokens: pass --tokens-file PATH or set SWISSAGENT_API_TOKENS")
         }
-        let redis = try RedisConfig(url: global.redisURL)
+        let redis = try global.redisConfig()
         let queue = RedisJobQueue(client: RedisClient(redis, label: "api"), prefix: global.prefix)
         var server = APIServer(queue: queue, tokens: tokens)
         server.idleTimeout = .seconds(idleTimeout)

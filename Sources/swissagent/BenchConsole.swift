@@ -23,7 +23,7 @@ struct BenchConsole: AsyncParsableCommand {
 
     func run() async throws {
         let prefix = "\(global.prefix)bench-\(JobID.make()):"
-        let queue = RedisJobQueue(client: RedisClient(try RedisConfig(url: global.redisURL), label: "bench"), prefix: prefix)
+        let queue = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "bench"), prefix: prefix)
         do {
             try await measure(queue, prefix: prefix)
         } catch {

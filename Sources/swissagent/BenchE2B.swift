@@ -14,7 +14,7 @@ struct BenchE2B: AsyncParsableCommand {
     var runs = 50
 
     func run() async throws {
-        guard let config = E2BConfig.fromEnvironment() else { throw CLIError("set E2B_API_KEY (and the URL overrides) first") }
+        guard let config = try E2BConfig.fromEnvironment() else { throw CLIError("set E2B_API_KEY (and the URL overrides) first") }
         let provider = E2BSandboxProvider(config: config)
         let session = try await provider.open(jobID: "bench-e2b", env: [:])
         let limits = ResourceLimits(wallSeconds: 30)

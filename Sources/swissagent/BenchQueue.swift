@@ -31,7 +31,7 @@ struct BenchQueue: AsyncParsableCommand {
 
     func run() async throws {
         let prefix = "\(global.prefix)bench-\(JobID.make()):"
-        let main = RedisJobQueue(client: RedisClient(try RedisConfig(url: global.redisURL), label: "bench"), prefix: prefix)
+        let main = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "bench"), prefix: prefix)
         do {
             try await measure(main)
         } catch {

@@ -32,7 +32,7 @@ struct BenchWorker: AsyncParsableCommand {
     func run() async throws {
         let provider = try await sandbox.makeProvider()
         let prefix = "\(global.prefix)bench-\(JobID.make()):"
-        let config = try RedisConfig(url: global.redisURL)
+        let config = try global.redisConfig()
         let queue = RedisJobQueue(client: RedisClient(config, label: "bench"), prefix: prefix)
         var rates: [(Int, Double)] = []
         do {

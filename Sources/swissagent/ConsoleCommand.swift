@@ -39,7 +39,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let chosen: Theme
         do { chosen = try Theme.load(theme, searchPaths: Self.themePaths) } catch { throw CLIError("\(error)") }
         for warning in chosen.warnings { printError("theme: \(warning)") }
-        let queue = RedisJobQueue(client: RedisClient(try RedisConfig(url: global.redisURL), label: "console"), prefix: global.prefix)
+        let queue = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "console"), prefix: global.prefix)
         let source = DataSource(queue: queue)
         source.interval = refresh
         let local = (try? LocalSandboxProvider()).map { LocalRunner(queue: queue.withNewConnection(label: "console-local"), provider: $0) }

@@ -55,7 +55,7 @@ struct SandboxOptions: ParsableArguments {
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
     func makeRouter(owner: String = "swissagent-run") async throws -> SandboxRouter {
-        let e2b = E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
+        let e2b = try E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
             var c = config
             c.owner = owner
             return E2BSandboxProvider(config: c)

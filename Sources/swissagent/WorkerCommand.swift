@@ -28,6 +28,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running jobs get to finish on shutdown.")
     var grace: Double = 25
 
+    @Option(help: "A file rewritten at every heartbeat (5 s) with \"ok\", or why not: for liveness and readiness probes.")
+    var healthFile: String?
+
     @Option(help: "Log format: text or json.")
     var logFormat: LogFormat = .text
 
@@ -42,9 +45,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "swissagent.worker")
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
         let router = try await sandbox.makeRouter(owner: global.prefix)
-        let config = try RedisConfig(url: global.redisURL)
+        let config = try global.redisConfig()
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix)
-        let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace)
+        let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,
             processor: JobProcessor(supervisor: sandbox.supervisor, sandboxes: router, logger: logger),

@@ -16,10 +16,10 @@ final class TestHTTPServer: @unchecked Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path
         process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/bin/sh")
         process.arguments = process.executableURL?.path == "/bin/sh" ? ["-c", "exec python3 \"$0\" 0", script] : [script, "0"]
-        let out = Pipe()
+        let out = Spawning.pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice  // never hold the test runner's own stderr open
-        try process.run()
+        try Spawning.run(process)
         port = try readyPort(from: out, server: "HTTP test server")
     }
 

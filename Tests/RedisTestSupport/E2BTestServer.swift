@@ -22,10 +22,10 @@ public final class E2BTestServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "0"]
         process.environment = ["E2B_TEST_KEY": key, "PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let out = Pipe()
+        let out = Spawning.pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice  // never hold the test runner's stderr open
-        try process.run()
+        try Spawning.run(process)
         port = try readyPort(from: out, server: "E2B test server")
     }
 

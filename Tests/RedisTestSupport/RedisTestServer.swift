@@ -57,7 +57,7 @@ public final class RedisTestServer: Sendable {
         p.arguments = ["-c", watchdog]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try p.run()
+        try Spawning.run(p)
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
             if !p.isRunning { return false }
@@ -80,10 +80,10 @@ public final class RedisTestServer: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.which("redis-cli") ?? "/usr/bin/redis-cli")
         p.arguments = ["-p", String(port), "PING"]
-        let out = Pipe()
+        let out = Spawning.pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
+        guard (try? Spawning.run(p)) != nil else { return false }
         p.waitUntilExit()
         let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password

@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import RedisQueue
 import RedisTestSupport
 import Sandboxes
 import Testing
@@ -15,6 +16,22 @@ import Testing
         #expect(run.stdout.contains("HOME=/workspace"))
         #expect(!run.stdout.contains("e2b_fake_secret"))
         #expect(!run.stdout.contains("E2B_API_KEY"))
+    }
+
+    /// A connected socket handed down would let a job talk to Redis despite --unshare-net.
+    @Test func noDescriptorOfTheWorkerReachesTheSandbox() async throws {
+        let redis = try RedisClient(url: try RedisTestServer.sharedURL)
+        try await redis.call("PING")  // an open connection in this process while the step runs
+        let leaked = Spawning.pipe()
+        let run = try await runSteps([shell("for f in /proc/self/fd/*; do echo \"fd $(basename $f) $(readlink $f)\"; done")])
+        #expect(run.error == nil)
+        let fds = run.stdout.split(separator: "\n").filter { $0.hasPrefix("fd ") }
+        // 0, 1 and 2, and the one the shell's glob holds open on /proc/self/fd itself.
+        #expect(fds.count <= 4, "\(run.stdout)")
+        #expect(!run.stdout.contains("socket:"), "\(run.stdout)")
+        let pipes = fds.filter { $0.contains("pipe:") }.map { $0.split(separator: " ")[1] }
+        #expect(Set(pipes).isSubset(of: ["0", "1", "2"]), "\(run.stdout)")
+        _ = leaked
     }
 
     @Test func hostFilesAreOutOfReach() async throws {

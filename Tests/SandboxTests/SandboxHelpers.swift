@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import RedisTestSupport
 import Sandboxes
 
 /// Collects a job's output and step records, for assertions.
@@ -54,9 +55,9 @@ func sandboxProcesses(uidBase: Int) -> [String] {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/ps")
     p.arguments = ["-eo", "uid=,stat=,args="]
-    let out = Pipe()
+    let out = Spawning.pipe()
     p.standardOutput = out
-    try? p.run()
+    try? Spawning.run(p)
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
     return text.split(separator: "\n").map(String.init).filter { line in

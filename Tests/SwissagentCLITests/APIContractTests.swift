@@ -102,6 +102,24 @@ import Testing
         try await cli.cleanup()
     }
 
+    @Test func sigtermEndsOpenStreamsAndTheProcessExitsCleanly() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, env: env)
+        let (_, created, _) = try await api.call("POST", "/v1/jobs", body: #"{"steps":[{"tool":"shell","input":{"command":"true"}}]}"#)
+        let id = try #require(created["id"] as? String)
+        // No worker: the job stays pending and its event stream stays open until the server stops.
+        let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 30)
+        let stream = Task { try await HTTPClient().send(request) }
+        try await Task.sleep(for: .milliseconds(1500))
+        let start = ContinuousClock.now
+        api.worker.signal(SIGTERM)
+        let response = try await stream.value
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(String(decoding: response.body, as: UTF8.self).contains("retry: 1000"))
+        #expect(await api.worker.exitStatus(within: 10) == 0, "\(api.worker.output)")
+        try await cli.cleanup()
+    }
+
     /// schemathesis generates requests from the document (valid ones, invalid ones, and chains that
     /// follow a submitted job's links) and checks every answer: never a 5xx, always a documented status,
     /// content type, headers and body. The event stream is left out: it stays open while a job waits,
@@ -132,7 +150,7 @@ import Testing
         p.standardOutput = handle
         p.standardError = handle
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try Spawning.run(p)
         let deadline = ContinuousClock.now + .seconds(240)
         while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
         if p.isRunning { p.terminate() }

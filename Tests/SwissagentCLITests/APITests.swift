@@ -102,9 +102,9 @@ final class APIProcess: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "printf %s 'file-token-123' | sha256sum | cut -d' ' -f1"]
-        let out = Pipe()
+        let out = Spawning.pipe()
         p.standardOutput = out
-        try p.run()
+        try Spawning.run(p)
         let digest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         p.waitUntilExit()
         let file = NSTemporaryDirectory() + "swissagent-tokens-\(JobID.make())"

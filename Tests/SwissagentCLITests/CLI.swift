@@ -51,7 +51,7 @@ struct CLI {
         env["REDIS_URL"] = redisURL
         env["SWISSAGENT_PREFIX"] = prefix
         p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Spawning.pipe(), err = Spawning.pipe(), input = Spawning.pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
@@ -64,7 +64,7 @@ struct CLI {
                 }
             }
             do {
-                try p.run()
+                try Spawning.run(p)
             } catch {
                 cont.resume(throwing: error)
                 return

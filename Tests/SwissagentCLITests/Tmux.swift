@@ -17,10 +17,10 @@ final class Tmux: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
         p.arguments = args
-        let out = Pipe()
+        let out = Spawning.pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        try p.run()
+        try Spawning.run(p)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
@@ -57,7 +57,7 @@ final class Tmux: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
         p.arguments = ["has-session", "-t", session]
         p.standardError = FileHandle.nullDevice
-        try? p.run()
+        try? Spawning.run(p)
         p.waitUntilExit()
         return p.terminationStatus == 0
     }

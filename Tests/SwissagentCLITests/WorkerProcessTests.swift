@@ -23,7 +23,7 @@ final class WorkerProcess: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = handle
         process.standardOutput = handle
-        try process.run()
+        try Spawning.run(process)
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
@@ -112,6 +112,29 @@ final class WorkerProcess: @unchecked Sendable {
         #expect(kills > 0)
         #expect(orphaned > 0, "the kills should have hit running jobs")
         #expect(ContinuousClock.now - start < .seconds(60))
+        try await cli.cleanup()
+    }
+
+    @Test func theHealthFileSaysOkWhileTheWorkerBeats() async throws {
+        let cli = try CLI()
+        let file = NSTemporaryDirectory() + "swissagent-health-\(JobID.make())"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let worker = try WorkerProcess(cli, ["--health-file", file])
+        var text = ""
+        for _ in 0..<100 where text != "ok\n" {
+            text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(text == "ok\n", "\(worker.output)")
+        // The probe in k8s/worker.yaml, as the pod runs it.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/bin/sh")
+        probe.arguments = ["-c", "test -n \"$(find \"$0\" -newermt '-30 seconds')\" && grep -qx ok \"$0\"", file]
+        try Spawning.run(probe)
+        probe.waitUntilExit()
+        #expect(probe.terminationStatus == 0)
+        worker.signal(SIGTERM)
+        #expect(await worker.exitStatus(within: 10) == 0)
         try await cli.cleanup()
     }
 

@@ -121,7 +121,13 @@ public final class Worker: Sendable {
             let info = WorkerInfo(id: config.id, host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
                                   startedAt: started, heartbeatAt: Date().timeIntervalSince1970, queues: config.queues,
                                   concurrency: config.concurrency, currentJobs: state.running.map(\.token.id))
-            try? await shared.heartbeat(info, ttl: config.heartbeatInterval * 3)
+            var health = "ok\n"
+            do { try await shared.heartbeat(info, ttl: config.heartbeatInterval * 3) } catch { health = "no heartbeat: \(error)\n" }
+            if let path = config.healthFile {
+                do { try Data(health.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+                    logger.warning("cannot write the health file \(path): \(error)")
+                }
+            }
             try? await Task.sleep(for: .milliseconds(Int(config.heartbeatInterval * 1000)))
         }
     }

@@ -11,9 +11,11 @@ public struct WorkerConfig: Sendable {
     /// Seconds a blocked claim waits before looking again (also bounds how fast a shutdown is noticed).
     public var claimWait: Double
     public var heartbeatInterval: Double
+    /// Rewritten at every heartbeat with "ok" or why not: probes (Kubernetes exec probes) read its age and text.
+    public var healthFile: String?
 
     public init(id: String = WorkerConfig.defaultID(), queues: [String] = ["default"], concurrency: Int = 4, lease: Double = 30,
-                grace: Double = 25, claimWait: Double = 1, heartbeatInterval: Double = 5) {
+                grace: Double = 25, claimWait: Double = 1, heartbeatInterval: Double = 5, healthFile: String? = nil) {
         self.id = id
         self.queues = queues
         self.concurrency = concurrency
@@ -21,6 +23,7 @@ public struct WorkerConfig: Sendable {
         self.grace = grace
         self.claimWait = claimWait
         self.heartbeatInterval = heartbeatInterval
+        self.healthFile = healthFile
     }
 
     /// host:pid:random, unique per process.

@@ -1,0 +1,48 @@
+import Foundation
+import RedisTestSupport
+import RedisQueue
+import Testing
+
+/// The Kubernetes manifests and the Dockerfile: schema-valid, security-scanned (scripts/validate-k8s),
+/// and in step with the code they configure.
+@Suite struct DeploymentTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func manifestsPassSchemaValidationAndTheSecurityScan() async throws {
+        let p = Process()
+        p.executableURL = Self.repo.appendingPathComponent("scripts/validate-k8s")
+        let log = NSTemporaryDirectory() + "swissagent-validate-k8s-\(UUID().uuidString.prefix(8)).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try Spawning.run(p)
+        let deadline = ContinuousClock.now + .seconds(180)
+        while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        if p.isRunning { p.terminate() }
+        let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(p.terminationStatus == 0, "\(out.suffix(4000))")
+        #expect(out.contains("Failed checks: 0"))
+    }
+
+    @Test func manifestsMatchTheWorkerAndTheAPI() throws {
+        let worker = try String(contentsOf: Self.repo.appendingPathComponent("k8s/worker.yaml"), encoding: .utf8)
+        // Kubernetes must wait longer than the worker's grace period before it sends SIGKILL.
+        let grace = try #require(Self.number(after: "\"--grace\", \"", in: worker))
+        let termination = try #require(Self.number(after: "terminationGracePeriodSeconds: ", in: worker))
+        #expect(termination > grace)
+        // The probe reads the file the worker is told to write.
+        #expect(worker.contains("\"--health-file\", \"/tmp/health\"") && worker.contains("\"/tmp/health\"]"))
+        let api = try String(contentsOf: Self.repo.appendingPathComponent("k8s/api.yaml"), encoding: .utf8)
+        #expect(api.contains("path: /readyz") && api.contains("path: /healthz"))
+        // KEDA watches the pending list where the queue keeps it.
+        let keda = try String(contentsOf: Self.repo.appendingPathComponent("k8s/keda.yaml"), encoding: .utf8)
+        #expect(keda.contains("listName: \"\(Keys().queue("default").pending)\""))
+    }
+
+    static func number(after marker: String, in text: String) -> Int? {
+        guard let r = text.range(of: marker) else { return nil }
+        return Int(text[r.upperBound...].prefix { $0.isNumber })
+    }
+}
