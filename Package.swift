@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
-        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses"]),
+        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess"]),
         .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
@@ -46,7 +46,7 @@ let package = Package(
         ),
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
-        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient"], path: "Tests/RedisTestSupport"),
+        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisQueue", "RedisTestSupport"],
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport"], exclude: ["http_test_server.py"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "HTTPClient", "RedisTestSupport"]),
     ]
 )

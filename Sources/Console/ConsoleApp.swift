@@ -1,4 +1,5 @@
 import AgentCore
+import ChildProcess
 import Foundation
 import RedisQueue
 
@@ -109,13 +110,12 @@ public final class ConsoleApp: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let editor = ProcessInfo.processInfo.environment["VISUAL"] ?? ProcessInfo.processInfo.environment["EDITOR"] ?? "vi"
         terminal.suspend()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\(editor) \"$0\"", path]
+        // The editor gets the terminal and nothing else of the console (no Redis socket).
         var status: Int32 = -1
-        if (try? p.run()) != nil {
-            p.waitUntilExit()
-            status = p.terminationStatus
+        if let pid = try? ChildProcess.spawn(["/bin/sh", "-c", "\(editor) \"$0\"", path], environment: ProcessInfo.processInfo.environment,
+                                              directory: FileManager.default.currentDirectoryPath, stdin: 0, stdout: 1, stderr: 2),
+           case .exited(let code) = ChildProcess.wait(pid) {
+            status = code
         }
         terminal.resume()
         guard status == 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else {

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTPClient
 import RedisTestSupport
@@ -6,7 +7,8 @@ import Testing
 /// A real HTTP server on loopback (Python's, from the standard library), started for these tests.
 final class TestHTTPServer: @unchecked Sendable {
     // `@unchecked Sendable`: set in init, only read afterwards.
-    let process = Process()
+    let process: TestProcess
+    private let output: FileHandle
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -14,16 +16,15 @@ final class TestHTTPServer: @unchecked Sendable {
 
     init() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path
-        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/bin/sh")
-        process.arguments = process.executableURL?.path == "/bin/sh" ? ["-c", "exec python3 \"$0\" 0", script] : [script, "0"]
-        let out = Spawning.pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice  // never hold the test runner's own stderr open
-        try Spawning.run(process)
-        port = try readyPort(from: out, server: "HTTP test server")
+        let out = try ChildProcess.pipe()
+        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
+                                  stderr: TestProcess.devNull)
+        try? out.write.close()
+        output = out.read
+        port = try readyPort(from: out.read, server: "HTTP test server")
     }
 
-    deinit { process.terminate() }
+    deinit { process.signal(SIGTERM) }
 }
 
 @Suite struct HTTPClientTests {

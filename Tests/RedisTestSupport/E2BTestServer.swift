@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTPClient
 
@@ -6,7 +7,8 @@ import HTTPClient
 /// when the test process does.
 public final class E2BTestServer: @unchecked Sendable {
     // `@unchecked Sendable`: set in init, only read afterwards.
-    let process = Process()
+    let process: TestProcess
+    private let output: FileHandle
     public let port: Int
     public let key: String
     public var base: String { "http://127.0.0.1:\(port)" }
@@ -19,17 +21,16 @@ public final class E2BTestServer: @unchecked Sendable {
             .appendingPathComponent("SandboxTests/E2B/e2b_test_server.py").path
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let python else { throw TestServerError("python3 is needed for the E2B test server: apt-get install -y python3") }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "0"]
-        process.environment = ["E2B_TEST_KEY": key, "PATH": "/usr/local/bin:/usr/bin:/bin"]
-        let out = Spawning.pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice  // never hold the test runner's stderr open
-        try Spawning.run(process)
-        port = try readyPort(from: out, server: "E2B test server")
+        let out = try ChildProcess.pipe()
+        process = try TestProcess([python, script, "0"], environment: ["E2B_TEST_KEY": key, "PATH": "/usr/local/bin:/usr/bin:/bin"],
+                                  stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
+                                  stderr: TestProcess.devNull)
+        try? out.write.close()
+        output = out.read
+        port = try readyPort(from: out.read, server: "E2B test server")
     }
 
-    deinit { process.terminate() }
+    deinit { process.signal(SIGTERM) }
 
     /// Calls one of the server's /_test/ endpoints.
     public func control(_ method: String, _ path: String, body: String? = nil) async throws -> Data {

@@ -2,11 +2,11 @@ import Foundation
 
 /// The test servers bind port 0 and print "ready PORT": the kernel picks a free port, so no test
 /// server can collide with another one or with an outgoing connection's ephemeral port.
-public func readyPort(from output: Pipe, server: String) throws -> Int {
+public func readyPort(from output: FileHandle, server: String) throws -> Int {
     // Read to the end of the line: an unbuffered Python writes "ready", " " and the port separately.
     var bytes = Data()
     while !bytes.contains(UInt8(ascii: "\n")) {
-        let chunk = output.fileHandleForReading.availableData
+        let chunk = output.availableData
         if chunk.isEmpty { break }
         bytes.append(chunk)
     }

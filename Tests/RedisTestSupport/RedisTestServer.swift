@@ -52,12 +52,8 @@ public final class RedisTestServer: Sendable {
         let quoted = ([bin] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let watchdog = "\(quoted) >\(dir)/redis.log 2>&1 & r=$!; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill -9 $r 2>/dev/null"
         try? FileManager.default.removeItem(atPath: pidFile)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", watchdog]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try Spawning.run(p)
+        let null = TestProcess.devNull
+        let p = try TestProcess(["/bin/sh", "-c", watchdog], stdin: null, stdout: null, stderr: null)
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
             if !p.isRunning { return false }
@@ -77,15 +73,8 @@ public final class RedisTestServer: Sendable {
     }
 
     private func canConnect() -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.which("redis-cli") ?? "/usr/bin/redis-cli")
-        p.arguments = ["-p", String(port), "PING"]
-        let out = Spawning.pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? Spawning.run(p)) != nil else { return false }
-        p.waitUntilExit()
-        let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard let answer = (try? TestProcess.runBlocking([Self.which("redis-cli") ?? "/usr/bin/redis-cli", "-p", String(port), "PING"], timeout: 5))?.text
+        else { return false }
         return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password
     }
 

@@ -22,7 +22,7 @@ import Testing
     @Test func noDescriptorOfTheWorkerReachesTheSandbox() async throws {
         let redis = try RedisClient(url: try RedisTestServer.sharedURL)
         try await redis.call("PING")  // an open connection in this process while the step runs
-        let leaked = Spawning.pipe()
+        let leaked = Pipe()
         let run = try await runSteps([shell("for f in /proc/self/fd/*; do echo \"fd $(basename $f) $(readlink $f)\"; done")])
         #expect(run.error == nil)
         let fds = run.stdout.split(separator: "\n").filter { $0.hasPrefix("fd ") }

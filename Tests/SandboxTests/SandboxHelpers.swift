@@ -52,14 +52,7 @@ func shell(_ command: String, timeout: Double? = nil, network: Bool? = nil, limi
 
 /// Processes left running under the sandbox uids (there must be none after a job).
 func sandboxProcesses(uidBase: Int) -> [String] {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/ps")
-    p.arguments = ["-eo", "uid=,stat=,args="]
-    let out = Spawning.pipe()
-    p.standardOutput = out
-    try? Spawning.run(p)
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
+    let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "uid=,stat=,args="], timeout: 10))?.text ?? ""
     return text.split(separator: "\n").map(String.init).filter { line in
         let parts = line.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, let uid = Int(parts[0]) else { return false }

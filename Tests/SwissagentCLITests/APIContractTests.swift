@@ -136,26 +136,13 @@ import Testing
         let work = NSTemporaryDirectory() + "swissagent-schemathesis-\(JobID.make())"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.currentDirectoryURL = URL(fileURLWithPath: work)
-        p.arguments = ["run", api.base + "/openapi.json", "--header", "Authorization: Bearer tok-acme",
+        let r = try await TestProcess.run([tool, "run", api.base + "/openapi.json", "--header", "Authorization: Bearer tok-acme",
                        "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance",
                        "--exclude-operation-id", "jobOutput", "--phases", "examples,coverage,fuzzing,stateful",
                        "--max-examples", "40", "--seed", "20261127", "--request-timeout", "10", "--generation-database", "none",
-                       "--no-color"]
-        let log = work + "/out.txt"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try Spawning.run(p)
-        let deadline = ContinuousClock.now + .seconds(240)
-        while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
-        if p.isRunning { p.terminate() }
-        let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(p.terminationStatus == 0, "\(out.suffix(6000))\nAPI log: \(api.worker.output.suffix(3000))")
+                       "--no-color"], directory: work, timeout: 240)
+        let out = r.text + String(decoding: r.stderr, as: UTF8.self)
+        #expect(r.status == 0, "\(out.suffix(6000))\nAPI log: \(api.worker.output.suffix(3000))")
         #expect(out.contains("passed"))
         try await cli.cleanup()
     }

@@ -99,14 +99,8 @@ final class APIProcess: @unchecked Sendable {
 
     @Test func tokensFileHoldsDigestsNotTokens() async throws {
         // The digest comes from coreutils' sha256sum: the server's own SHA-256 must agree with it.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "printf %s 'file-token-123' | sha256sum | cut -d' ' -f1"]
-        let out = Spawning.pipe()
-        p.standardOutput = out
-        try Spawning.run(p)
-        let digest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        p.waitUntilExit()
+        let digest = try await TestProcess.run(["/bin/sh", "-c", "printf %s 'file-token-123' | sha256sum | cut -d' ' -f1"])
+            .text.trimmingCharacters(in: .whitespacesAndNewlines)
         let file = NSTemporaryDirectory() + "swissagent-tokens-\(JobID.make())"
         try "# digest tenant [admin]\n\(digest) initech\n".write(toFile: file, atomically: true, encoding: .utf8)
         let cli = try CLI()

@@ -44,59 +44,15 @@ struct CLI {
 
     /// Runs the binary without holding a Swift thread while it runs: tests run in parallel on few threads.
     func run(_ args: [String], stdin: String? = nil) async throws -> Result {
-        let p = Process()
-        p.executableURL = try Self.binary
-        p.arguments = args
         var env = extraEnv ?? ProcessInfo.processInfo.environment
         env["REDIS_URL"] = redisURL
         env["SWISSAGENT_PREFIX"] = prefix
-        p.environment = env
-        let out = Spawning.pipe(), err = Spawning.pipe(), input = Spawning.pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        let collected = Collected()
-        return try await withCheckedThrowingContinuation { cont in
-            p.terminationHandler = { proc in
-                collected.finish { o, e in
-                    cont.resume(returning: Result(status: proc.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                                                  stderr: String(decoding: e, as: UTF8.self)))
-                }
-            }
-            do {
-                try Spawning.run(p)
-            } catch {
-                cont.resume(throwing: error)
-                return
-            }
-            collected.read(out.fileHandleForReading, err.fileHandleForReading)
-            Thread.detachNewThread {
-                if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-                try? input.fileHandleForWriting.close()
-            }
-        }
+        let r = try await TestProcess.run([try Self.binary.path] + args, environment: env, stdin: Data((stdin ?? "").utf8))
+        return Result(status: r.status, stdout: r.text, stderr: String(decoding: r.stderr, as: UTF8.self))
     }
 
     /// Deletes this CLI's keys.
     func cleanup() async throws {
         try await RedisClient(url: redisURL).deleteKeys(withPrefix: prefix)
-    }
-}
-
-/// Reads a process's stdout and stderr to their ends on threads of their own.
-/// `@unchecked Sendable`: the buffers are written by the reader threads before `group` is left, and read after.
-final class Collected: @unchecked Sendable {
-    private var out = Data(), err = Data()
-    private let group = DispatchGroup()
-
-    func read(_ o: FileHandle, _ e: FileHandle) {
-        group.enter()
-        group.enter()
-        Thread.detachNewThread { self.out = o.readDataToEndOfFile(); self.group.leave() }
-        Thread.detachNewThread { self.err = e.readDataToEndOfFile(); self.group.leave() }
-    }
-
-    func finish(_ done: @escaping @Sendable (Data, Data) -> Void) {
-        group.notify(queue: .global()) { done(self.out, self.err) }
     }
 }

@@ -9,20 +9,9 @@ import Testing
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func manifestsPassSchemaValidationAndTheSecurityScan() async throws {
-        let p = Process()
-        p.executableURL = Self.repo.appendingPathComponent("scripts/validate-k8s")
-        let log = NSTemporaryDirectory() + "swissagent-validate-k8s-\(UUID().uuidString.prefix(8)).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try Spawning.run(p)
-        let deadline = ContinuousClock.now + .seconds(180)
-        while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
-        if p.isRunning { p.terminate() }
-        let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(p.terminationStatus == 0, "\(out.suffix(4000))")
+        let r = try await TestProcess.run([Self.repo.appendingPathComponent("scripts/validate-k8s").path], timeout: 180)
+        let out = r.text + String(decoding: r.stderr, as: UTF8.self)
+        #expect(r.status == 0, "\(out.suffix(4000))")
         #expect(out.contains("Failed checks: 0"))
     }
 

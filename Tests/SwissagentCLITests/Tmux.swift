@@ -14,16 +14,7 @@ final class Tmux: @unchecked Sendable {
 
     @discardableResult
     static func tmux(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        p.arguments = args
-        let out = Spawning.pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try Spawning.run(p)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try TestProcess.runBlocking(["/usr/bin/tmux"] + args, timeout: 10).text
     }
 
     func send(_ keys: String...) throws { try Self.tmux(["send-keys", "-t", session] + keys) }
@@ -53,13 +44,7 @@ final class Tmux: @unchecked Sendable {
 
     var alive: Bool { ((try? Self.tmux(["has-session", "-t", session])) ?? "").isEmpty == false || hasSession }
     private var hasSession: Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        p.arguments = ["has-session", "-t", session]
-        p.standardError = FileHandle.nullDevice
-        try? Spawning.run(p)
-        p.waitUntilExit()
-        return p.terminationStatus == 0
+        (try? TestProcess.runBlocking(["/usr/bin/tmux", "has-session", "-t", session], timeout: 10))?.status == 0
     }
 
     func kill() { _ = try? Self.tmux(["kill-session", "-t", session]) }

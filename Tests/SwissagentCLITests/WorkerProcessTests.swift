@@ -7,37 +7,29 @@ import Testing
 /// A `swissagent worker` process, as deployed.
 final class WorkerProcess: @unchecked Sendable {
     // `@unchecked Sendable`: `process` is set in init and only read afterwards.
-    let process = Process()
+    let process: TestProcess
     let log: String
 
     init(_ cli: CLI, _ args: [String], env: [String: String] = [:], command: [String] = ["worker"]) throws {
         log = NSTemporaryDirectory() + "swissagent-worker-\(JobID.make()).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = try CLI.binary
-        process.arguments = command + args
         var e = ProcessInfo.processInfo.environment
         e["REDIS_URL"] = cli.redisURL
         e["SWISSAGENT_PREFIX"] = cli.prefix
         for (k, v) in env { e[k] = v }
-        process.environment = e
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardError = handle
-        process.standardOutput = handle
-        try Spawning.run(process)
+        process = try TestProcess([try CLI.binary.path] + command + args, environment: e, stdin: TestProcess.devNull,
+                                  stdout: handle.fileDescriptor, stderr: handle.fileDescriptor)
+        try? handle.close()
     }
 
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    func signal(_ sig: Int32) { process.signal(sig) }
 
-    // A worker must never outlive its test, even one that failed half-way: a stray process that
-    // holds an inherited descriptor of the test runner keeps `swift test` waiting for ever.
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    // A worker must never outlive its test, even one that failed half-way.
+    deinit { process.signal(SIGKILL) }
 
-    /// Waits for the process to end; nil if it is still running after `seconds`.
-    func exitStatus(within seconds: Double) async -> Int32? {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
+    /// Waits for the process to end: its exit status (128 + n after signal n), nil if still running after `seconds`.
+    func exitStatus(within seconds: Double) async -> Int32? { await process.exit(within: seconds) }
 
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 }
@@ -64,7 +56,7 @@ final class WorkerProcess: @unchecked Sendable {
         try await Task.sleep(for: .milliseconds(500))
         first.signal(SIGKILL)
         _ = await first.exitStatus(within: 5)
-        #expect(first.process.terminationReason == .uncaughtSignal, "the first worker was not killed: \(first.output)")
+        #expect(first.process.termination == .signaled(SIGKILL), "the first worker was not killed: \(first.output)")
         let second = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
         let done = try #require(try await waitFor(queue, id, [.succeeded, .failed], seconds: 30))
         let story = "history: \(done.history.map { "\($0.event) \($0.worker ?? "")" })\nfirst: \(first.output)\nsecond: \(second.output)"
@@ -127,12 +119,8 @@ final class WorkerProcess: @unchecked Sendable {
         }
         #expect(text == "ok\n", "\(worker.output)")
         // The probe in k8s/worker.yaml, as the pod runs it.
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/bin/sh")
-        probe.arguments = ["-c", "test -n \"$(find \"$0\" -newermt '-30 seconds')\" && grep -qx ok \"$0\"", file]
-        try Spawning.run(probe)
-        probe.waitUntilExit()
-        #expect(probe.terminationStatus == 0)
+        let probe = try await TestProcess.run(["/bin/sh", "-c", "test -n \"$(find \"$0\" -newermt '-30 seconds')\" && grep -qx ok \"$0\"", file])
+        #expect(probe.status == 0)
         worker.signal(SIGTERM)
         #expect(await worker.exitStatus(within: 10) == 0)
         try await cli.cleanup()
