@@ -120,6 +120,33 @@ import Testing
         try await cli.cleanup()
     }
 
+    /// A client that connects and says nothing (or stops mid-request) does not hold a connection for ever.
+    @Test func idleConnectionsAreClosed() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, extra: ["--idle-timeout", "1"], env: env)
+        defer { api.worker.signal(SIGTERM) }
+        let probe = """
+            import socket, time
+            s = socket.create_connection(("127.0.0.1", \(api.port))); s.settimeout(10)
+            s.sendall(b"POST /v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer tok-acme\\r\\nContent-Length: 100\\r\\n\\r\\n{")
+            t = time.time(); data = s.recv(4096)
+            print("closed" if data == b"" else "answered", round(time.time() - t, 1))
+            s2 = socket.create_connection(("127.0.0.1", \(api.port))); s2.settimeout(10)
+            t = time.time(); data = s2.recv(4096)
+            print("closed" if data == b"" else "answered", round(time.time() - t, 1))
+            """
+        let r = try await TestProcess.run(["python3", "-c", probe], timeout: 20)
+        // Half a request, then nothing; and a connection that never sends a byte: both closed after about 1 s.
+        let lines = r.text.split(separator: "\n")
+        #expect(lines.count == 2, "\(r.text) \(String(decoding: r.stderr, as: UTF8.self))")
+        for line in lines {
+            let words = line.split(separator: " ")
+            let seconds = Double(words.last ?? "") ?? 99
+            #expect(words.first == "closed" && seconds >= 0.5 && seconds < 5, "\(line)")
+        }
+        try await cli.cleanup()
+    }
+
     /// schemathesis generates requests from the document (valid ones, invalid ones, and chains that
     /// follow a submitted job's links) and checks every answer: never a 5xx, always a documented status,
     /// content type, headers and body. The event stream is left out: it stays open while a job waits,
