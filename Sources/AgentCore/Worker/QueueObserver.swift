@@ -3,9 +3,13 @@ import Foundation
 /// Sends a running job's output and step records to its queue. Output is batched every 20 ms, so a
 /// chatty command costs at most 50 round trips a second, and a line reaches Redis within ~20 ms.
 public final class QueueObserver: JobObserver, @unchecked Sendable {
-    // `@unchecked Sendable`: `pending`, `closed` and `last` are only touched while holding `lock`.
+    // `@unchecked Sendable`: `pending`, `closed`, `last`, `sending` and `waiting` are only touched while holding `lock`.
     private let lock = NSLock()
     private var pending: [OutputEvent] = []
+    /// One send at a time: a flush that overtook another would append out of order, and `finish`
+    /// must not return (and the job be acknowledged) while an earlier batch is still on its way.
+    private var sending = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
     private var closed = false
     private var last: [StepRecord] = []
     private let queue: any JobQueue
@@ -52,18 +56,32 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         try? await queue.record(token, steps: records, sandbox: sandbox, usage: usage)
     }
 
-    /// Sends what is buffered. A failed send keeps the events for the next try.
+    /// Sends what is buffered, after any send already under way. A failed send keeps the events for the next try.
     public func flush() async {
+        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if sending { waiting.append(turn); return false }
+                sending = true
+                return true
+            }
+            if now { turn.resume() }
+        }
         let batch: [OutputEvent] = lock.withLock {
             defer { pending = [] }
             return pending
         }
-        if batch.isEmpty { return }
-        do {
-            try await queue.appendOutput(token, events: batch)
-        } catch {
-            lock.withLock { pending = batch + pending }
+        if !batch.isEmpty {
+            do {
+                try await queue.appendOutput(token, events: batch)
+            } catch {
+                lock.withLock { pending = batch + pending }
+            }
         }
+        let next = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            if waiting.isEmpty { sending = false; return nil }
+            return waiting.removeFirst()
+        }
+        next?.resume()
     }
 
     /// Stops batching and sends the rest.
