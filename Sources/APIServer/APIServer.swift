@@ -29,6 +29,16 @@ public struct APIServer: Sendable {
         ("GET", "/v1/queues"),
     ]
 
+    /// The methods the routes take at `path` (empty when no route has that shape): a known path with
+    /// another method is 405 with Allow, not 404.
+    static func allowedMethods(path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return routes.filter { route in
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == parts.count && zip(template, parts).allSatisfy { t, p in t == p || (t.hasPrefix("{") && !p.isEmpty) }
+        }.map(\.method)
+    }
+
     /// `onListening` gets the bound address (port 0 asks the kernel for a free port).
     public func application(host: String, port: Int, logger: Logger,
                             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) -> some ApplicationProtocol {

@@ -16,7 +16,14 @@ struct AccessLog<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let e as HTTPError {
-            response = APIResponse.error(for: e)
+            let allowed = e.status == .notFound ? APIServer.allowedMethods(path: request.uri.path) : []
+            if allowed.isEmpty {
+                response = APIResponse.error(for: e)
+            } else {
+                response = APIResponse.error(.methodNotAllowed, "method_not_allowed",
+                                             "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method.rawValue)")
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             response = APIResponse.error(.internalServerError, "internal", "the server failed to answer: see its log")

@@ -46,12 +46,20 @@ import Testing
         let cli = try CLI()
         let api = try await APIProcess(cli, env: env)
         defer { api.worker.signal(SIGTERM) }
-        for (method, path) in [("GET", "/v1/nothing-here"), ("PUT", "/v1/jobs"), ("PATCH", "/v1/jobs/x"), ("GET", "/"), ("POST", "/healthz")] {
+        for (method, path) in [("GET", "/v1/nothing-here"), ("GET", "/"), ("POST", "/v1/jobs/x/y/z"), ("DELETE", "/v1")] {
             let r = try await HTTPClient().send(HTTPRequest(method, api.base + path, headers: [("Authorization", "Bearer tok-acme")]))
             #expect(r.status == 404, "\(method) \(path)")
             #expect(r.headers["content-type"] == "application/json")
             let body = try #require(try JSONSerialization.jsonObject(with: r.body) as? [String: Any])
             #expect((body["error"] as? [String: Any])?["code"] as? String == "no_route")
+        }
+        // A known path with a method it does not take: 405 and what it does take.
+        for (method, path, allow) in [("PUT", "/v1/jobs", "POST, GET"), ("PATCH", "/v1/jobs/x", "GET, DELETE"), ("POST", "/healthz", "GET")] {
+            let r = try await HTTPClient().send(HTTPRequest(method, api.base + path, headers: [("Authorization", "Bearer tok-acme")]))
+            #expect(r.status == 405, "\(method) \(path)")
+            #expect(r.headers["allow"] == allow, "\(method) \(path)")
+            let body = try #require(try JSONSerialization.jsonObject(with: r.body) as? [String: Any])
+            #expect((body["error"] as? [String: Any])?["code"] as? String == "method_not_allowed")
         }
         try await cli.cleanup()
     }
