@@ -20,11 +20,11 @@ RUN swift build -c release --product swissagent --static-swift-stdlib \
  && mkdir -p /out/usr/local/share/swissagent && cp -r themes /out/usr/local/share/swissagent/
 
 # Run stage: the runtime libraries, and what the local sandbox runs with (bubblewrap, prlimit and
-# setpriv from util-linux, python3 for the code tool). No compiler, no headers, no shell tools beyond Debian's base.
+# setpriv from util-linux, python3 for the code tool, tini to reap). No compiler, no headers, no shell tools beyond Debian's base.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libhiredis0.14 libcurl4 libncursesw6 libstdc++6 ca-certificates tzdata bubblewrap util-linux python3 \
+      libhiredis0.14 libcurl4 libncursesw6 libstdc++6 ca-certificates tzdata bubblewrap util-linux python3 tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --home-dir /var/lib/swissagent --create-home swissagent \
  && mkdir -p /var/lib/swissagent/workspaces && chown swissagent:swissagent /var/lib/swissagent/workspaces
@@ -36,5 +36,7 @@ USER 10001:10001
 WORKDIR /var/lib/swissagent
 # The API listens here; workers and the console open no port.
 EXPOSE 8080
-ENTRYPOINT ["swissagent"]
+# tini as PID 1 reaps what sandboxes leave behind (bubblewrap's processes end as zombies of init),
+# which would otherwise pile up against the worker's process limit.
+ENTRYPOINT ["tini", "--", "swissagent"]
 CMD ["--help"]

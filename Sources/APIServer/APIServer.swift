@@ -14,7 +14,10 @@ public struct APIServer: Sendable {
     /// Connections idle this long are closed (a slow or stuck client cannot hold one for ever).
     public var idleTimeout: Duration = .seconds(75)
     public var accessLog = true
+    /// Output streams open at once on this replica (each holds a Redis connection).
+    public var maxStreams = 1000 { didSet { streams = StreamSlots(limit: maxStreams) } }
     let requestMetrics = RequestMetrics()
+    private(set) var streams = StreamSlots(limit: 1000)
 
     public init(queue: RedisJobQueue, tokens: APITokens) {
         self.queue = queue

@@ -22,6 +22,10 @@ extension APIServer {
         }
         // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
         if !grant.admin { spec.tenant = grant.tenant } else if spec.tenant == nil { spec.tenant = grant.tenant }
+        // A chosen id names one job in every queue: a second submit with it is a conflict, not a new job.
+        if let id = spec.id, try await queue.job(id: id) != nil {
+            return APIResponse.error(.conflict, "id_taken", "a job with id \(id) exists: choose another id, or leave it out")
+        }
         let id = try await queue.enqueue(spec)
         var response = APIResponse.json(.created, ["id": .string(id), "queue": .string(spec.queue),
                                                    "state": .string(spec.runAt == nil ? "pending" : "scheduled")])

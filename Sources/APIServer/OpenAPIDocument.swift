@@ -167,6 +167,9 @@ public enum OpenAPIDocument {
               "401": {
                 "$ref": "#/components/responses/Error"
               },
+              "409": {
+                "$ref": "#/components/responses/Error"
+              },
               "413": {
                 "$ref": "#/components/responses/Error"
               },
@@ -398,6 +401,9 @@ public enum OpenAPIDocument {
                     }
                   }
                 }
+              },
+              "400": {
+                "$ref": "#/components/responses/Error"
               },
               "401": {
                 "$ref": "#/components/responses/Error"

@@ -109,7 +109,7 @@ extension RedisJobQueue {
 
     public func reapExpiredLeases(queue: String) async throws -> Int {
         let q = keys.queue(queue)
-        let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker],
+        let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker, q.metrics],
                                           args: [nowMs, q.jobPrefix, maxOrphans, 500])
         return reply.int ?? 0
     }

@@ -257,7 +257,7 @@ enum Scripts {
         return out
         """)
 
-    /// KEYS: lease, active, pending, failed, marker
+    /// KEYS: lease, active, pending, failed, marker, metrics
     /// ARGV: now, jobPrefix, max_orphans, limit
     /// Returns how many jobs whose lease ran out were taken back (to the front of pending, or to
     /// failed once a job has been orphaned max_orphans times: a job that keeps killing its worker).
@@ -268,7 +268,7 @@ enum Scripts {
           redis.call('ZREM', KEYS[1], id)
           redis.call('LREM', KEYS[2], 1, id)
           local jk = ARGV[2] .. id
-          local f = redis.call('HMGET', jk, 'state', 'worker', 'attempts')
+          local f = redis.call('HMGET', jk, 'state', 'worker', 'attempts', 'claimed_at')
           if f[1] == 'active' then
             local n = redis.call('HINCRBY', jk, 'orphaned', 1)
             local attempt = tonumber(f[3])
@@ -277,6 +277,7 @@ enum Scripts {
               local why = 'lease expired ' .. n .. ' times: its worker stopped renewing it (killed or stuck)'
               redis.call('HSET', jk, 'state', 'failed', 'error', why, 'finished_at', now, 'updated_at', now)
               redis.call('ZADD', KEYS[4], now, id)
+              observe(KEYS[6], 'failed', f[4], now)
               hist(jk .. ':history', {at = now, event = 'failed', attempt = attempt, worker = f[2], error = why})
             else
               redis.call('HSET', jk, 'state', 'pending', 'enqueued_at', now, 'updated_at', now)

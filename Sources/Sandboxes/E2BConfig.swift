@@ -31,10 +31,13 @@ public struct E2BConfig: Sendable {
         self.gibPricePerSecond = gibPricePerSecond
     }
 
-    /// From the environment; nil without `E2B_API_KEY` (or `E2B_API_KEY_FILE`, a file holding it).
+    /// From the environment; nil without `E2B_API_KEY` (or `E2B_API_KEY_FILE`, a file holding it: an
+    /// absent file, an optional Secret key left out, also means no E2B).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> E2BConfig? {
         var key = env["E2B_API_KEY"] ?? ""
-        if key.isEmpty, let path = env["E2B_API_KEY_FILE"], !path.isEmpty { key = try SecretFile.read(path, what: "E2B_API_KEY_FILE") }
+        if key.isEmpty, let path = env["E2B_API_KEY_FILE"], !path.isEmpty, FileManager.default.fileExists(atPath: path) {
+            key = try SecretFile.read(path, what: "E2B_API_KEY_FILE")
+        }
         guard !key.isEmpty else { return nil }
         return E2BConfig(apiKey: key, domain: env["E2B_DOMAIN"] ?? "e2b.app", apiURL: env["E2B_API_URL"], sandboxURL: env["E2B_SANDBOX_URL"],
                          template: env["E2B_TEMPLATE"] ?? "base")

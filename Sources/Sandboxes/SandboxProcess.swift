@@ -9,6 +9,8 @@ final class SandboxProcess: @unchecked Sendable {
     private let lock = NSLock()
     private let argv: [String]
     private var pid: pid_t = 0
+    /// Set once the child is reaped: its pid may belong to another process from then on.
+    private var reaped = false
     private let limits: ResourceLimits
     private let output: OutputHandler
     private var limitHit: LimitKind?
@@ -42,8 +44,9 @@ final class SandboxProcess: @unchecked Sendable {
         try? inPipe.read.close()
         let exited = DispatchSemaphore(value: 0)
         let ended = Ended()
-        Thread.detachNewThread {
+        Thread.detachNewThread { [self] in
             ended.termination = ChildProcess.wait(pid)
+            lock.withLock { reaped = true }
             exited.signal()
         }
         let readers = DispatchGroup()
@@ -65,7 +68,7 @@ final class SandboxProcess: @unchecked Sendable {
                 }
             }
         } onCancel: {
-            Foundation.kill(pid, SIGKILL)
+            lock.withLock { if !reaped { Foundation.kill(pid, SIGKILL) } }
         }
         deadline.cancel()
         let elapsed = ContinuousClock.now - start
@@ -130,12 +133,13 @@ final class SandboxProcess: @unchecked Sendable {
     }
 
     private func kill(_ pid: Int32, because limit: LimitKind) {
-        let first = lock.withLock { () -> Bool in
-            if limitHit != nil { return false }
-            limitHit = limit
-            return true
+        // Under the lock, so the child cannot be reaped (and its pid reused) between the check and the kill;
+        // a deadline that fires after the command ended is not a limit it hit.
+        lock.withLock {
+            if limitHit != nil || (reaped && limit == .time) { return }
+            limitHit = limit  // output read after the exit still counts against the output limit
+            if !reaped { Foundation.kill(pid, SIGKILL) }
         }
-        if first { Foundation.kill(pid, SIGKILL) }
     }
 
     /// How the child ended, written by its waiting thread before it signals, read after.

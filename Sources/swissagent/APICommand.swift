@@ -23,6 +23,9 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Seconds before an idle connection is closed.")
     var idleTimeout = 75
 
+    @Option(help: "Output streams (GET /v1/jobs/ID/output) open at once; more get 503 with Retry-After.")
+    var maxStreams = 1000
+
     @Flag(inversion: .prefixedNo, help: "Write one log line per request (method, path, route, status, time; never a header).")
     var accessLog = true
 
@@ -38,6 +41,7 @@ struct APICommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+        guard maxStreams > 0 else { throw ValidationError("--max-streams must be positive") }
     }
 
     func run() async throws {
@@ -60,6 +64,7 @@ struct APICommand: AsyncParsableCommand {
         var server = APIServer(queue: queue, tokens: tokens)
         server.idleTimeout = .seconds(idleTimeout)
         server.accessLog = accessLog
+        server.maxStreams = maxStreams
         let logger = Logger(label: "swissagent.api")
         let app = server.application(host: host, port: port, logger: logger) { host, port in
             logger.info("listening on \(host):\(port)", metadata: ["redis": "\(redis.redactedURL)"])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SwissAgent: AsyncParsableCommand {
@@ -9,4 +10,11 @@ struct SwissAgent: AsyncParsableCommand {
         subcommands: [ConsoleCommand.self, Submit.self, Jobs.self, Queues.self, WorkerCommand.self, RunCommand.self, APICommand.self,
                       Bench.self, Demo.self]
     )
+
+    static func main() async {
+        // A sandboxed command that exits before reading all its stdin must not take the worker down:
+        // the write fails with EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
 }

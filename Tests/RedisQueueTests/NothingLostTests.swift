@@ -82,6 +82,10 @@ import Testing
             let record = try #require(try await q.job(id: id))
             #expect(record.state == .failed)
             #expect(record.lastError?.hasPrefix("lease expired 3 times") == true)
+            // /metrics counts it as failed, with the time from its last claim.
+            let metrics = try await q.metrics(queue: "default")
+            #expect(metrics.failed == 1 && metrics.count == 1)
+            #expect(metrics.sumMs == 2000)
         }
     }
 

@@ -26,8 +26,9 @@ final class APIProcess: @unchecked Sendable {
         throw TestServerError("the API did not come up: \(worker.output)")
     }
 
-    func call(_ method: String, _ path: String, token: String? = "tok-acme", body: String? = nil) async throws -> (Int, [String: Any], [String: String]) {
-        let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    func call(_ method: String, _ path: String, token: String? = "tok-acme", body: String? = nil,
+              headers extra: [(String, String)] = []) async throws -> (Int, [String: Any], [String: String]) {
+        let headers = (token.map { [("Authorization", "Bearer \($0)")] } ?? []) + extra
         let r = try await HTTPClient().send(HTTPRequest(method, base + path, headers: headers + [("Content-Type", "application/json")],
                                                         body: body.map { Data($0.utf8) }))
         let json = (try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]) ?? [:]
@@ -91,6 +92,13 @@ final class APIProcess: @unchecked Sendable {
         #expect(try await api.call("GET", "/v1/jobs/..%2F..%2Fetc").0 == 404)
         #expect(try await api.call("GET", "/v1/jobs?state=bogus").0 == 400)
         #expect(try await api.call("GET", "/v1/jobs?limit=0").0 == 400)
+        // A chosen id names one job: submitting it again (by any tenant) is a conflict, not a new job.
+        let withID = #"{"id":"ticket-42","steps":[{"tool":"shell","input":{"command":"true"}}]}"#
+        #expect(try await api.call("POST", "/v1/jobs", body: withID).0 == 201)
+        let (again, e4, _) = try await api.call("POST", "/v1/jobs", token: "tok-globex", body: withID)
+        #expect(again == 409 && (e4["error"] as? [String: Any])?["code"] as? String == "id_taken")
+        let (badResume, e5, _) = try await api.call("GET", "/v1/jobs/ticket-42/output", headers: [("Last-Event-ID", "../../x")])
+        #expect(badResume == 400 && (e5["error"] as? [String: Any])?["code"] as? String == "invalid_last_event_id")
         let unknown = try await api.call("GET", "/v1/nothing-here").0
         #expect((400..<500).contains(unknown))
         #expect(try await api.call("GET", "/readyz", token: nil).0 == 200)
@@ -114,6 +122,27 @@ final class APIProcess: @unchecked Sendable {
 }
 
 @Suite struct APIOutputTests {
+    @Test func openStreamsAreCappedAndTheirSlotsComeBack() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, extra: ["--max-streams", "1"], env: ["SWISSAGENT_API_TOKENS": "tok-acme=acme"])
+        defer { api.worker.signal(SIGTERM) }
+        let (_, created, _) = try await api.call("POST", "/v1/jobs", body: #"{"steps":[{"tool":"shell","input":{"command":"true"}}]}"#)
+        let id = try #require(created["id"] as? String)
+        let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 30)
+        let first = Task { try await HTTPClient().send(request) }  // no worker: it stays open
+        try await Task.sleep(for: .milliseconds(800))
+        let (busy, e, headers) = try await api.call("GET", "/v1/jobs/\(id)/output")
+        #expect(busy == 503 && (e["error"] as? [String: Any])?["code"] as? String == "too_many_streams")
+        #expect(headers["retry-after"] == "5")
+        // Cancelling ends the first stream; its slot is free again.
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/cancel").0 == 200)
+        let ended = String(decoding: try await first.value.body, as: UTF8.self)
+        #expect(ended.contains("event: end\ndata: {\"state\":\"cancelled\"}"))
+        let again = try await HTTPClient().send(request)
+        #expect(again.status == 200 && String(decoding: again.body, as: UTF8.self).contains("event: end"))
+        try await cli.cleanup()
+    }
+
     @Test func outputFollowsAsServerSentEventsAndResumes() async throws {
         let cli = try CLI()
         let api = try await APIProcess(cli, env: ["SWISSAGENT_API_TOKENS": "tok-acme=acme"])

@@ -84,10 +84,15 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         next?.resume()
     }
 
-    /// Stops batching and sends the rest.
+    /// Stops batching and sends the rest, trying a few times over about 3 s if Redis is away
+    /// (the job's acknowledgement, which comes next, would wait for Redis anyway).
     public func finish() async {
         flusher?.cancel()
-        await flush()
+        for attempt in 1...5 {
+            await flush()
+            if lock.withLock({ pending.isEmpty }) { break }
+            try? await Task.sleep(for: .milliseconds(200 * attempt))
+        }
         lock.withLock { closed = true }
     }
 }
