@@ -41,14 +41,4 @@ enum APIResponse {
             }),
         ])
     }
-
-    static func queue(_ s: QueueStats) -> JSONValue {
-        .object([
-            "queue": .string(s.queue), "paused": .bool(s.paused), "pending": .number(Double(s.pending)),
-            "active": .number(Double(s.active)), "scheduled": .number(Double(s.scheduled)),
-            "retrying": .number(Double(s.retrying)), "failed": .number(Double(s.failed)),
-            "succeeded": .number(Double(s.succeeded)), "cancelled": .number(Double(s.cancelled)),
-            "oldest_pending_s": s.oldestPendingAge.map { .number($0) } ?? .null,
-        ])
-    }
 }

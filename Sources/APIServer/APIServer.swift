@@ -15,9 +15,8 @@ public struct APIServer: Sendable {
     public var idleTimeout: Duration = .seconds(75)
     public var accessLog = true
     /// Output streams open at once on this replica (each holds a Redis connection).
-    public var maxStreams = 1000 { didSet { streams = StreamSlots(limit: maxStreams) } }
+    public var maxStreams = 1000
     let requestMetrics = RequestMetrics()
-    private(set) var streams = StreamSlots(limit: 1000)
 
     public init(queue: RedisJobQueue, tokens: APITokens) {
         self.queue = queue
@@ -54,6 +53,7 @@ public struct APIServer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        let streams = StreamSlots(limit: maxStreams)
         router.add(middleware: AccessLog(metrics: requestMetrics, enabled: accessLog))
         router.get("/healthz") { _, _ in APIResponse.json(.ok, ["status": "ok"]) }
         router.get("/readyz") { _, _ in
@@ -88,7 +88,7 @@ public struct APIServer: Sendable {
         router.get("/v1/jobs/:id/output") { request, context in
             try await authorized(request) { grant in
                 guard let job = try await visibleJob(context.parameters.get("id"), grant) else { return APIResponse.notFound() }
-                return outputEvents(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "")
+                return outputEvents(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "", slots: streams)
             }
         }
         router.get("/v1/queues") { request, _ in try await authorized(request) { _ in try await queues() } }

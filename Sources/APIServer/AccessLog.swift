@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,8 +29,7 @@ struct AccessLog<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             response = APIResponse.error(.internalServerError, "internal", "the server failed to answer: see its log")
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).seconds
         let route = context.endpointPath ?? "unmatched"
         metrics.record(method: request.method.rawValue, route: route, status: response.status.code, seconds: seconds)
         if enabled {

@@ -23,7 +23,7 @@ extension APIServer {
         // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
         if !grant.admin { spec.tenant = grant.tenant } else if spec.tenant == nil { spec.tenant = grant.tenant }
         // A chosen id names one job in every queue: a second submit with it is a conflict, not a new job.
-        if let id = spec.id, try await queue.job(id: id) != nil {
+        if let id = spec.id, try await queue.exists(id: id) {
             return APIResponse.error(.conflict, "id_taken", "a job with id \(id) exists: choose another id, or leave it out")
         }
         let id = try await queue.enqueue(spec)
@@ -89,7 +89,7 @@ extension APIServer {
 
     func queues() async throws -> Response {
         var out: [JSONValue] = []
-        for name in try await queue.queues() { out.append(APIResponse.queue(try await queue.stats(queue: name))) }
+        for name in try await queue.queues() { out.append(try await queue.stats(queue: name).json) }
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
     }
 

@@ -9,7 +9,7 @@ extension APIServer {
     /// The job's output as Server-Sent Events: each chunk an event whose id is its place in the stream
     /// (so Last-Event-ID resumes), following live, ending with an `end` event once the job is finished.
     /// On shutdown the stream ends early with a `retry` hint: the client resumes on another replica.
-    func outputEvents(_ id: String, after: String) -> Response {
+    func outputEvents(_ id: String, after: String, slots streams: StreamSlots) -> Response {
         guard after.isEmpty || Self.isStreamID(after) else {
             return APIResponse.error(.badRequest, "invalid_last_event_id", "Last-Event-ID is the id of an event of this stream (digits-digits)")
         }
@@ -72,8 +72,6 @@ final class StreamSlots: Sendable {
         }
         return ok ? Slot(owner: self) : nil
     }
-
-    var count: Int { open.withLock { $0 } }
 
     fileprivate func give() { open.withLock { $0 -= 1 } }
 

@@ -40,6 +40,14 @@ int swissagent_spawn(const char *path, char *const argv[], char *const envp[], c
     return rc;
 }
 
+int swissagent_await_exit(pid_t pid) {
+    siginfo_t info;
+    for (;;) {
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == 0) return 0;
+        if (errno != EINTR) return errno;
+    }
+}
+
 int swissagent_wait(pid_t pid, int *status) {
     for (;;) {
         if (waitpid(pid, status, 0) == pid) return 0;

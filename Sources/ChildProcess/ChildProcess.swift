@@ -25,7 +25,7 @@ public enum ChildProcess {
 
     /// Starts `argv[0]` (an absolute path) with exactly `environment`, in `directory`, its standard
     /// streams from the three descriptors, and no other descriptor of this process. Returns its pid.
-    public static func spawn(_ argv: [String], environment: [String: String], directory: String,
+    static func spawn(_ argv: [String], environment: [String: String], directory: String,
                              stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
         guard let path = argv.first else { throw Failure(description: "nothing to run") }
         let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -41,11 +41,53 @@ public enum ChildProcess {
         return pid
     }
 
-    /// Blocks the calling thread until the child ends (call it from a thread of its own).
-    public static func wait(_ pid: pid_t) -> Termination {
+    /// Reaps an ended child: its pid is free for reuse from here on.
+    static func reap(_ pid: pid_t) -> Termination {
         var status: Int32 = 0
         guard swissagent_wait(pid, &status) == 0 else { return .signaled(SIGKILL) }
         let t = swissagent_termination(status)
         return t < 0 ? .signaled(-t) : .exited(t)
+    }
+
+    /// A started child, reaped by a thread of its own. A signal never reaches its pid once it is
+    /// reaped (the pid may belong to another process by then): the reaper waits for the end without
+    /// reaping, then reaps under the same lock that `signal` takes.
+    public final class Child: @unchecked Sendable {
+        // `@unchecked Sendable`: `ended` is only touched while holding `lock`.
+        public let pid: pid_t
+        private let lock = NSLock()
+        private var ended: Termination?
+        private let done = DispatchSemaphore(value: 0)
+
+        /// Starts `argv` as `ChildProcess.spawn` does.
+        public init(_ argv: [String], environment: [String: String], directory: String,
+                    stdin: Int32, stdout: Int32, stderr: Int32) throws {
+            pid = try spawn(argv, environment: environment, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr)
+            Thread.detachNewThread { [self] in
+                _ = swissagent_await_exit(pid)
+                lock.withLock { ended = reap(pid) }
+                done.signal()
+            }
+        }
+
+        /// nil while the child runs.
+        public var termination: Termination? { lock.withLock { ended } }
+
+        /// Sends `sig` unless the child has ended; whether it was sent.
+        @discardableResult
+        public func signal(_ sig: Int32) -> Bool {
+            lock.withLock {
+                guard ended == nil else { return false }
+                kill(pid, sig)
+                return true
+            }
+        }
+
+        /// Blocks the calling thread until the child has ended and been reaped.
+        public func wait() -> Termination {
+            done.wait()
+            done.signal()
+            return termination ?? .signaled(SIGKILL)
+        }
     }
 }

@@ -112,9 +112,9 @@ public final class ConsoleApp: @unchecked Sendable {
         terminal.suspend()
         // The editor gets the terminal and nothing else of the console (no Redis socket).
         var status: Int32 = -1
-        if let pid = try? ChildProcess.spawn(["/bin/sh", "-c", "\(editor) \"$0\"", path], environment: ProcessInfo.processInfo.environment,
-                                              directory: FileManager.default.currentDirectoryPath, stdin: 0, stdout: 1, stderr: 2),
-           case .exited(let code) = ChildProcess.wait(pid) {
+        if let child = try? ChildProcess.Child(["/bin/sh", "-c", "\(editor) \"$0\"", path], environment: ProcessInfo.processInfo.environment,
+                                                directory: FileManager.default.currentDirectoryPath, stdin: 0, stdout: 1, stderr: 2),
+           case .exited(let code) = child.wait() {
             status = code
         }
         terminal.resume()

@@ -5,12 +5,10 @@ import Foundation
 /// Runs one sandboxed command: streams its output, enforces the wall-clock and output limits from
 /// outside, and kills the whole tree (bubblewrap's pid namespace dies with it) on a limit or on cancel.
 final class SandboxProcess: @unchecked Sendable {
-    // `@unchecked Sendable`: `limitHit`, `outputBytes`, `stderrTail` and `pid` are only touched while holding `lock`.
+    // `@unchecked Sendable`: `limitHit`, `outputBytes`, `stderrTail` and `child` are only touched while holding `lock`.
     private let lock = NSLock()
     private let argv: [String]
-    private var pid: pid_t = 0
-    /// Set once the child is reaped: its pid may belong to another process from then on.
-    private var reaped = false
+    private var child: ChildProcess.Child?
     private let limits: ResourceLimits
     private let output: OutputHandler
     private var limitHit: LimitKind?
@@ -25,30 +23,23 @@ final class SandboxProcess: @unchecked Sendable {
 
     func run(stdin: Data?) async throws -> ExecResult {
         let start = ContinuousClock.now
-        let pid: pid_t
+        let child: ChildProcess.Child
         let outPipe, errPipe, inPipe: (read: FileHandle, write: FileHandle)
         do {
             outPipe = try ChildProcess.pipe()
             errPipe = try ChildProcess.pipe()
             inPipe = try ChildProcess.pipe()
             // Nothing of the worker reaches the sandbox: no environment, no descriptor but the three pipes.
-            pid = try ChildProcess.spawn(argv, environment: [:], directory: "/", stdin: inPipe.read.fileDescriptor,
-                                         stdout: outPipe.write.fileDescriptor, stderr: errPipe.write.fileDescriptor)
+            child = try ChildProcess.Child(argv, environment: [:], directory: "/", stdin: inPipe.read.fileDescriptor,
+                                           stdout: outPipe.write.fileDescriptor, stderr: errPipe.write.fileDescriptor)
         } catch {
             throw SandboxError("cannot start the sandbox: \(error)", retryable: false)
         }
-        lock.withLock { self.pid = pid }
+        lock.withLock { self.child = child }
         // The child holds its own copies now; ours must close or the readers never see the end.
         try? outPipe.write.close()
         try? errPipe.write.close()
         try? inPipe.read.close()
-        let exited = DispatchSemaphore(value: 0)
-        let ended = Ended()
-        Thread.detachNewThread { [self] in
-            ended.termination = ChildProcess.wait(pid)
-            lock.withLock { reaped = true }
-            exited.signal()
-        }
         let readers = DispatchGroup()
         read(outPipe.read, stream: .stdout, group: readers)
         read(errPipe.read, stream: .stderr, group: readers)
@@ -56,25 +47,25 @@ final class SandboxProcess: @unchecked Sendable {
             if let stdin { try? inPipe.write.write(contentsOf: stdin) }
             try? inPipe.write.close()
         }
-        let deadline = DispatchWorkItem { [weak self] in self?.kill(pid, because: .time) }
+        let deadline = DispatchWorkItem { [weak self] in self?.kill(because: .time) }
         DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds, execute: deadline)
 
         await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {
-                    exited.wait()
+                    _ = child.wait()
                     readers.wait()
                     cont.resume()
                 }
             }
         } onCancel: {
-            lock.withLock { if !reaped { Foundation.kill(pid, SIGKILL) } }
+            child.signal(SIGKILL)
         }
         deadline.cancel()
         let elapsed = ContinuousClock.now - start
         if Task.isCancelled { throw CancellationError() }
 
-        let (signaled, status): (Bool, Int32) = switch ended.termination {
+        let (signaled, status): (Bool, Int32) = switch child.wait() {
         case .signaled(let sig): (true, sig)
         case .exited(let code): (false, code)
         }
@@ -125,26 +116,19 @@ final class SandboxProcess: @unchecked Sendable {
             }
             return (allowed, bytes.count > room, forkFailing)
         }
-        let pid = lock.withLock { self.pid }
-        if over { kill(pid, because: .output) }
+        if over { kill(because: .output) }
         // A fork bomb spins on failing forks until its time runs out: stop it at its process limit.
-        if forkFailing && limits.processes != nil { kill(pid, because: .processes) }
+        if forkFailing && limits.processes != nil { kill(because: .processes) }
         return allowed
     }
 
-    private func kill(_ pid: Int32, because limit: LimitKind) {
-        // Under the lock, so the child cannot be reaped (and its pid reused) between the check and the kill;
-        // a deadline that fires after the command ended is not a limit it hit.
+    private func kill(because limit: LimitKind) {
         lock.withLock {
-            if limitHit != nil || (reaped && limit == .time) { return }
-            limitHit = limit  // output read after the exit still counts against the output limit
-            if !reaped { Foundation.kill(pid, SIGKILL) }
+            guard limitHit == nil, let child else { return }
+            // A deadline that fires after the command ended is not a limit it hit; output read after
+            // the exit still counts against the output limit.
+            if child.signal(SIGKILL) || limit != .time { limitHit = limit }
         }
-    }
-
-    /// How the child ended, written by its waiting thread before it signals, read after.
-    private final class Ended: @unchecked Sendable {
-        var termination = ChildProcess.Termination.exited(0)
     }
 
     static func looksLikeForkFailure(_ bytes: [UInt8]) -> Bool {

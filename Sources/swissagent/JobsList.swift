@@ -38,20 +38,12 @@ struct JobsList: AsyncParsableCommand {
         var rows: [JobSummary] = []
         outer: for s in states {
             for q in queues {
-                if let tenant {
-                    // Tenants share a queue: walk its pages and keep this tenant's jobs.
-                    var skip = offset, start = 0
-                    while rows.count < limit {
-                        let page = try await jobQueue.list(queue: q, state: s, offset: start, limit: 500)
-                        if page.isEmpty { break }
-                        start += page.count
-                        for r in page where r.tenant == tenant && rows.count < limit {
-                            if skip > 0 { skip -= 1 } else { rows.append(r) }
-                        }
-                    }
+                let page = if let tenant {
+                    try await Self.jobs(of: tenant, in: jobQueue, queue: q, state: s, offset: offset, limit: limit - rows.count)
                 } else {
-                    rows += try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
+                    try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
                 }
+                rows += page
                 if rows.count >= limit { break outer }
             }
         }
@@ -66,6 +58,19 @@ struct JobsList: AsyncParsableCommand {
                 [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
                  Format.age(r.createdAt), r.state == .active ? (r.worker ?? "-") : Format.oneLine(r.lastError)]
             }))
+    }
+
+    /// A page of one tenant's jobs: tenants share a queue, so this walks its pages and keeps theirs.
+    static func jobs(of tenant: String, in jobQueue: RedisJobQueue, queue: String, state: JobState, offset: Int, limit: Int) async throws -> [JobSummary] {
+        let filter = JobFilter(tenant: tenant)
+        var found: [JobSummary] = [], start = 0
+        while found.count < offset + limit {
+            let page = try await jobQueue.list(queue: queue, state: state, offset: start, limit: 500)
+            if page.isEmpty { break }
+            start += page.count
+            found += page.filter(filter.matches)
+        }
+        return Array(found.dropFirst(offset).prefix(limit))
     }
 
     static func json(_ r: JobSummary) -> JSONValue {

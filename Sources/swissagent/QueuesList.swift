@@ -21,16 +21,10 @@ struct QueuesList: AsyncParsableCommand {
         let now = Date()
         if json {
             print(Format.json(.array(all.map { s in
-                .object([
-                    "queue": .string(s.queue), "paused": .bool(s.paused), "pending": JSONValue(s.pending),
-                    "active": JSONValue(s.active), "scheduled": JSONValue(s.scheduled), "retrying": JSONValue(s.retrying),
-                    "failed": JSONValue(s.failed), "succeeded": JSONValue(s.succeeded), "cancelled": JSONValue(s.cancelled),
-                    "orphaned": JSONValue(s.orphaned), "oldest_pending_s": s.oldestPendingAge.map { .number($0) } ?? .null,
-                    "processed_per_min": JSONValue(Format.perMinute(s.processedPerMinute, now: now)),
-                    "failed_per_min": JSONValue(Format.perMinute(s.failedPerMinute, now: now)),
-                    "processed_last_hour": .array(s.processedPerMinute.map(JSONValue.init)),
-                    "failed_last_hour": .array(s.failedPerMinute.map(JSONValue.init)),
-                ])
+                var fields = s.json.objectValue ?? [:]
+                fields["processed_per_min"] = JSONValue(Format.perMinute(s.processedPerMinute, now: now))
+                fields["failed_per_min"] = JSONValue(Format.perMinute(s.failedPerMinute, now: now))
+                return .object(fields)
             })))
             return
         }

@@ -43,7 +43,7 @@ public final class RedisTestServer: Sendable {
     /// Starts (or restarts) the server on its port; false when the port was taken.
     @discardableResult
     public func launch() throws -> Bool {
-        guard let bin = Self.which("redis-server") else {
+        guard let bin = TestProcess.which("redis-server") else {
             throw TestServerError("redis-server not found on PATH: apt-get install -y redis-server")
         }
         let args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
@@ -73,15 +73,9 @@ public final class RedisTestServer: Sendable {
     }
 
     private func canConnect() -> Bool {
-        guard let answer = (try? TestProcess.runBlocking([Self.which("redis-cli") ?? "/usr/bin/redis-cli", "-p", String(port), "PING"], timeout: 5))?.text
+        guard let answer = (try? TestProcess.runBlocking(["redis-cli", "-p", String(port), "PING"], timeout: 5))?.text
         else { return false }
         return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password
-    }
-
-    static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return (path.split(separator: ":") + ["/usr/bin", "/usr/sbin"]).map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 

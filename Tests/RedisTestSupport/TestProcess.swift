@@ -4,12 +4,9 @@ import Foundation
 /// A process a test starts: through posix_spawn with every other descriptor closed (so a long-lived
 /// child, tmux's server or a worker, never holds another test's pipe open), reaped by a thread of
 /// its own with waitpid (Foundation's Process can miss a quick child's exit and wait for ever).
-public final class TestProcess: @unchecked Sendable {
-    // `@unchecked Sendable`: `ended` is only touched while holding `lock`.
-    public let pid: pid_t
-    private let lock = NSLock()
-    private var ended: ChildProcess.Termination?
-    private let done = DispatchSemaphore(value: 0)
+public final class TestProcess: Sendable {
+    private let child: ChildProcess.Child
+    public var pid: pid_t { child.pid }
 
     /// Starts `argv` (argv[0] a path, or a name looked up on PATH) with its standard streams on the
     /// given descriptors; `environment` nil means this process's.
@@ -18,21 +15,16 @@ public final class TestProcess: @unchecked Sendable {
         guard let name = argv.first, let path = name.hasPrefix("/") ? name : Self.which(name) else {
             throw TestServerError("cannot find \(argv.first ?? "") on PATH")
         }
-        pid = try ChildProcess.spawn([path] + argv.dropFirst(), environment: environment ?? ProcessInfo.processInfo.environment,
-                                     directory: directory ?? FileManager.default.currentDirectoryPath,
-                                     stdin: stdin, stdout: stdout, stderr: stderr)
-        Thread.detachNewThread { [self] in
-            let t = ChildProcess.wait(pid)
-            lock.withLock { ended = t }
-            done.signal()
-        }
+        child = try ChildProcess.Child([path] + argv.dropFirst(), environment: environment ?? ProcessInfo.processInfo.environment,
+                                       directory: directory ?? FileManager.default.currentDirectoryPath,
+                                       stdin: stdin, stdout: stdout, stderr: stderr)
     }
 
     /// /dev/null, open for the whole run (FileHandle.nullDevice has no real descriptor here).
     public static let devNull: Int32 = open("/dev/null", O_RDWR | O_CLOEXEC)
 
-    public var isRunning: Bool { lock.withLock { ended == nil } }
-    public var termination: ChildProcess.Termination? { lock.withLock { ended } }
+    public var isRunning: Bool { child.termination == nil }
+    public var termination: ChildProcess.Termination? { child.termination }
 
     /// The exit status, or 128 + the signal that ended it; nil while running.
     public var status: Int32? {
@@ -43,13 +35,10 @@ public final class TestProcess: @unchecked Sendable {
         }
     }
 
-    public func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
+    public func signal(_ sig: Int32) { child.signal(sig) }
 
     /// Blocks this thread until the process ends.
-    public func waitUntilExit() {
-        done.wait()
-        done.signal()
-    }
+    public func waitUntilExit() { _ = child.wait() }
 
     /// Waits (without holding a thread) up to `seconds`; the status, or nil if still running.
     public func exit(within seconds: Double) async -> Int32? {

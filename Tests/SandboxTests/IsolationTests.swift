@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func hostFilesAreOutOfReach() async throws {
-        let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let project = TestPaths.repository.path
         let run = try await runSteps([shell("""
             for p in /root /home '\(project)' '\(project)/Package.swift' /etc/shadow /proc/1/root/root; do
               if ls "$p" >/dev/null 2>&1; then echo "SEEN $p"; else echo "hidden $p"; fi

@@ -9,7 +9,6 @@ import Testing
 /// The API against its own contract: the OpenAPI document, Prometheus metrics, JSON errors for
 /// anything it does not serve, access logs without secrets, and a property-based run of schemathesis.
 @Suite(.serialized) struct APIContractTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let env = ["SWISSAGENT_API_TOKENS": "tok-acme=acme,tok-root=ops:admin"]
 
     @Test func theDocumentAndTheServedRoutesAgree() async throws {
@@ -19,7 +18,7 @@ import Testing
         let served = try await HTTPClient().send(HTTPRequest("GET", api.base + "/openapi.json"))
         #expect(served.status == 200)
         // The copy kept in the repo is the served document, byte for byte.
-        let kept = try Data(contentsOf: Self.repo.appendingPathComponent("docs/openapi.json"))
+        let kept = try Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/openapi.json"))
         #expect(String(decoding: kept, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             == String(decoding: served.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
                 "docs/openapi.json is stale: swissagent api --print-openapi > docs/openapi.json")
@@ -160,7 +159,7 @@ import Testing
     /// content type, headers and body. The event stream is left out: it stays open while a job waits,
     /// and has its own tests (APIOutputTests).
     @Test func schemathesisFindsNoServerErrorAndNoAnswerOutsideTheDocument() async throws {
-        let tool = Self.repo.appendingPathComponent(".build-tools/py/bin/schemathesis").path
+        let tool = TestPaths.repository.appendingPathComponent(".build-tools/py/bin/schemathesis").path
         guard FileManager.default.isExecutableFile(atPath: tool) else {
             Issue.record("schemathesis is not installed: run scripts/test-tools")
             return

@@ -6,27 +6,26 @@ import Testing
 /// The Kubernetes manifests and the Dockerfile: schema-valid, security-scanned (scripts/validate-k8s),
 /// and in step with the code they configure.
 @Suite struct DeploymentTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func manifestsPassSchemaValidationAndTheSecurityScan() async throws {
-        let r = try await TestProcess.run([Self.repo.appendingPathComponent("scripts/validate-k8s").path], timeout: 180)
+        let r = try await TestProcess.run([TestPaths.repository.appendingPathComponent("scripts/validate-k8s").path], timeout: 180)
         let out = r.text + String(decoding: r.stderr, as: UTF8.self)
         #expect(r.status == 0, "\(out.suffix(4000))")
         #expect(out.contains("Failed checks: 0"))
     }
 
     @Test func manifestsMatchTheWorkerAndTheAPI() throws {
-        let worker = try String(contentsOf: Self.repo.appendingPathComponent("k8s/worker.yaml"), encoding: .utf8)
+        let worker = try String(contentsOf: TestPaths.repository.appendingPathComponent("k8s/worker.yaml"), encoding: .utf8)
         // Kubernetes must wait longer than the worker's grace period before it sends SIGKILL.
         let grace = try #require(Self.number(after: "\"--grace\", \"", in: worker))
         let termination = try #require(Self.number(after: "terminationGracePeriodSeconds: ", in: worker))
         #expect(termination > grace)
         // The probe reads the file the worker is told to write.
         #expect(worker.contains("\"--health-file\", \"/tmp/health\"") && worker.contains("\"/tmp/health\"]"))
-        let api = try String(contentsOf: Self.repo.appendingPathComponent("k8s/api.yaml"), encoding: .utf8)
+        let api = try String(contentsOf: TestPaths.repository.appendingPathComponent("k8s/api.yaml"), encoding: .utf8)
         #expect(api.contains("path: /readyz") && api.contains("path: /healthz"))
         // KEDA watches the pending list where the queue keeps it.
-        let keda = try String(contentsOf: Self.repo.appendingPathComponent("k8s/keda.yaml"), encoding: .utf8)
+        let keda = try String(contentsOf: TestPaths.repository.appendingPathComponent("k8s/keda.yaml"), encoding: .utf8)
         #expect(keda.contains("listName: \"\(Keys().queue("default").pending)\""))
     }
 

@@ -12,6 +12,10 @@ int swissagent_pipe_cloexec(int fds[2]);
 int swissagent_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                      int in_fd, int out_fd, int err_fd, pid_t *pid);
 
+/// Blocks until the child has ended, without reaping it (waitid with WNOWAIT, retried on EINTR):
+/// until it is reaped its pid cannot be reused. Returns 0 or errno.
+int swissagent_await_exit(pid_t pid);
+
 /// waitpid that retries on EINTR. Returns 0 and the raw status, or errno.
 int swissagent_wait(pid_t pid, int *status);
 
