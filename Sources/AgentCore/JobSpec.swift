@@ -11,16 +11,18 @@ public struct StepLimits: Sendable, Equatable, Codable {
     public var outputBytes: Int?
     public var cpuSeconds: Int?
     public var processes: Int?
+    public var diskMB: Int?
 
-    public init(memoryMB: Int? = nil, outputBytes: Int? = nil, cpuSeconds: Int? = nil, processes: Int? = nil) {
+    public init(memoryMB: Int? = nil, outputBytes: Int? = nil, cpuSeconds: Int? = nil, processes: Int? = nil, diskMB: Int? = nil) {
         self.memoryMB = memoryMB
         self.outputBytes = outputBytes
         self.cpuSeconds = cpuSeconds
         self.processes = processes
+        self.diskMB = diskMB
     }
 
     enum CodingKeys: String, CodingKey {
-        case memoryMB = "memory_mb", outputBytes = "output_bytes", cpuSeconds = "cpu_s", processes
+        case memoryMB = "memory_mb", outputBytes = "output_bytes", cpuSeconds = "cpu_s", processes, diskMB = "disk_mb"
     }
 }
 
@@ -55,6 +57,7 @@ public struct StepSpec: Sendable, Equatable, Codable {
             if let v = limits.outputBytes { l["output_bytes"] = .number(Double(v)) }
             if let v = limits.cpuSeconds { l["cpu_s"] = .number(Double(v)) }
             if let v = limits.processes { l["processes"] = .number(Double(v)) }
+            if let v = limits.diskMB { l["disk_mb"] = .number(Double(v)) }
             o["limits"] = .object(l)
         }
         return .object(o)

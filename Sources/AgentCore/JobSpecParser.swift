@@ -107,12 +107,16 @@ public struct JobSpecParser: Sendable {
         }
         if let v = obj["limits"], v != .null {
             guard let l = v.objectValue else { throw JobSpecError("\(path).limits", "expected an object, got \(v.typeName)") }
+            let knownLimits: Set<String> = ["memory_mb", "output_bytes", "cpu_s", "processes", "disk_mb"]
+            if let unknown = l.keys.sorted().first(where: { !knownLimits.contains($0) }) {
+                throw JobSpecError("\(path).limits.\(unknown)", "unknown limit (known: \(knownLimits.sorted().joined(separator: ", ")))")
+            }
             func int(_ key: String) throws(JobSpecError) -> Int? {
                 guard let n = try positiveNumber(l[key], "\(path).limits.\(key)", max: Self.maxLimit) else { return nil }
                 return Int(n)
             }
             step.limits = StepLimits(memoryMB: try int("memory_mb"), outputBytes: try int("output_bytes"),
-                                     cpuSeconds: try int("cpu_s"), processes: try int("processes"))
+                                     cpuSeconds: try int("cpu_s"), processes: try int("processes"), diskMB: try int("disk_mb"))
         }
         return step
     }

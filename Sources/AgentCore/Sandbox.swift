@@ -8,33 +8,24 @@ public struct ResourceLimits: Sendable, Equatable {
     public var processes: Int?
     public var outputBytes: Int
     public var fileSizeMB: Int?
+    /// What the job's files may take: the workspace and /tmp together.
+    public var diskMB: Int?
 
     public init(wallSeconds: Double = 300, cpuSeconds: Int? = 300, memoryMB: Int? = 1024, processes: Int? = 128,
-                outputBytes: Int = 4 << 20, fileSizeMB: Int? = 1024) {
+                outputBytes: Int = 4 << 20, fileSizeMB: Int? = 1024, diskMB: Int? = 1024) {
         self.wallSeconds = wallSeconds
         self.cpuSeconds = cpuSeconds
         self.memoryMB = memoryMB
         self.processes = processes
         self.outputBytes = outputBytes
         self.fileSizeMB = fileSizeMB
-    }
-
-    /// These limits, narrowed by a step's own (a step may ask for less or, within the worker's cap, more).
-    public func applying(_ step: StepLimits?, timeout: Double?) -> ResourceLimits {
-        var l = self
-        if let timeout { l.wallSeconds = timeout }
-        guard let step else { return l }
-        if let v = step.memoryMB { l.memoryMB = v }
-        if let v = step.outputBytes { l.outputBytes = v }
-        if let v = step.cpuSeconds { l.cpuSeconds = v }
-        if let v = step.processes { l.processes = v }
-        return l
+        self.diskMB = diskMB
     }
 }
 
 /// Which limit stopped a command.
 public enum LimitKind: String, Sendable, Equatable {
-    case time, cpu, memory, processes, output
+    case time, cpu, memory, processes, output, disk
 
     /// "exceeded its 10 s time limit"
     public func describe(_ limits: ResourceLimits) -> String {
@@ -44,6 +35,7 @@ public enum LimitKind: String, Sendable, Equatable {
         case .memory: "exceeded its \(limits.memoryMB ?? 0) MB memory limit"
         case .processes: "exceeded its \(limits.processes ?? 0)-process limit"
         case .output: "exceeded its \(limits.outputBytes)-byte output limit"
+        case .disk: "exceeded its \(limits.diskMB ?? 0) MB disk limit"
         }
     }
 

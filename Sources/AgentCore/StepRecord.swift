@@ -11,6 +11,32 @@ public struct StepRecord: Sendable, Equatable, Codable {
     public var exitCode: Int32?
     public var outputBytes: Int
     public var error: String?
+    /// The limits the step actually ran under (what it asked for, within the worker's caps).
+    public var limits: Limits?
+
+    /// `ResourceLimits` as recorded on the job, in the job's own field names.
+    public struct Limits: Sendable, Equatable, Codable {
+        public var wallSeconds: Double
+        public var cpuSeconds: Int?
+        public var memoryMB: Int?
+        public var processes: Int?
+        public var outputBytes: Int
+        public var diskMB: Int?
+
+        public init(_ l: ResourceLimits) {
+            wallSeconds = l.wallSeconds
+            cpuSeconds = l.cpuSeconds
+            memoryMB = l.memoryMB
+            processes = l.processes
+            outputBytes = l.outputBytes
+            diskMB = l.diskMB
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case processes
+            case wallSeconds = "timeout_s", cpuSeconds = "cpu_s", memoryMB = "memory_mb", outputBytes = "output_bytes", diskMB = "disk_mb"
+        }
+    }
 
     public init(tool: String, status: Status = .pending, startedAt: Double? = nil, seconds: Double? = nil, exitCode: Int32? = nil,
                 outputBytes: Int = 0, error: String? = nil) {
@@ -24,7 +50,7 @@ public struct StepRecord: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tool, status, seconds, error
+        case tool, status, seconds, error, limits
         case startedAt = "started_at", exitCode = "exit_code", outputBytes = "output_bytes"
     }
 }

@@ -62,7 +62,9 @@ public enum ChildProcess {
         /// Starts `argv` as `ChildProcess.spawn` does.
         public init(_ argv: [String], environment: [String: String], directory: String,
                     stdin: Int32, stdout: Int32, stderr: Int32) throws {
-            pid = try spawn(argv, environment: environment, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr)
+            pid = try SpawnThread.shared.run {
+                try spawn(argv, environment: environment, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr)
+            }
             Thread.detachNewThread { [self] in
                 _ = swissagent_await_exit(pid)
                 lock.withLock { ended = reap(pid) }
@@ -89,5 +91,54 @@ public enum ChildProcess {
             done.signal()
             return termination ?? .signaled(SIGKILL)
         }
+    }
+}
+
+/// The one thread every child is started from, alive as long as the process. A child that asks to
+/// die with its parent (bubblewrap's --die-with-parent, PR_SET_PDEATHSIG) is signalled when the
+/// *thread* that forked it exits, not the process: started from a pool thread that retires after a
+/// few idle seconds, a sandbox was killed mid-step. Spawned from here, it dies with the process.
+/// `@unchecked Sendable`: `work` is only touched while holding `condition`.
+final class SpawnThread: @unchecked Sendable {
+    static let shared = SpawnThread()
+
+    private let condition = NSCondition()
+    private var work: [() -> Void] = []
+
+    private init() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "swissagent-spawn"
+        thread.start()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while work.isEmpty { condition.wait() }
+            let next = work.removeFirst()
+            condition.unlock()
+            next()
+        }
+    }
+
+    /// Runs `body` on the spawn thread and waits for its result.
+    func run<T>(_ body: @escaping () throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        condition.lock()
+        work.append {
+            box.result = Result { try body() }
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        guard let result = box.result else { throw ChildProcess.Failure(description: "the spawn thread gave no result") }
+        return try result.get()
+    }
+
+    /// `@unchecked Sendable`: written once on the spawn thread before `done` is signalled, read after.
+    private final class ResultBox<T>: @unchecked Sendable {
+        var result: Result<T, any Error>?
     }
 }

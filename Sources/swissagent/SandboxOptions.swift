@@ -6,7 +6,7 @@ extension SandboxChoice: ExpressibleByArgument {}
 
 /// Sandbox settings shared by `worker` and `run`.
 struct SandboxOptions: ParsableArguments {
-    @Option(help: "Default wall-clock limit of a step, in seconds (a step's timeout_s replaces it).")
+    @Option(help: "Wall-clock limit of a step that sets no timeout_s, in seconds.")
     var stepTimeout: Double = 300
 
     @Option(help: "Memory limit of a step, in MB (address space).")
@@ -21,6 +21,28 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "Output limit of a step, in bytes.")
     var outputBytes: Int = 4 << 20
 
+    @Option(help: "Disk limit of a step, in MB: the job's workspace and /tmp together.")
+    var diskMb: Int = 1024
+
+    // A step may ask for less than the limits above, or for more up to these caps (default: the limit itself).
+    @Option(help: "The most wall-clock time a step may ask for (timeout_s), in seconds (default: --step-timeout).")
+    var maxStepTimeout: Double?
+
+    @Option(help: "The most memory a step may ask for, in MB (default: --memory-mb).")
+    var maxMemoryMb: Int?
+
+    @Option(help: "The most CPU time a step may ask for, in seconds (default: --cpu-seconds).")
+    var maxCpuSeconds: Int?
+
+    @Option(help: "The most processes a step may ask for (default: --processes).")
+    var maxProcesses: Int?
+
+    @Option(help: "The most output a step may ask for, in bytes (default: --output-bytes).")
+    var maxOutputBytes: Int?
+
+    @Option(help: "The most disk a step may ask for, in MB (default: --disk-mb).")
+    var maxDiskMb: Int?
+
     @Flag(help: "Let steps that ask for it (\"network\": true) reach the network.")
     var allowNetwork = false
 
@@ -31,13 +53,34 @@ struct SandboxOptions: ParsableArguments {
     var defaultSandbox: SandboxChoice = .auto
 
     func validate() throws {
-        guard stepTimeout > 0, memoryMb > 0, cpuSeconds > 0, processes > 0, outputBytes > 0 else {
-            throw ValidationError("limits must be positive")
+        let limits: [(String, Double)] = [("--step-timeout", stepTimeout), ("--memory-mb", Double(memoryMb)),
+                                          ("--cpu-seconds", Double(cpuSeconds)), ("--processes", Double(processes)),
+                                          ("--output-bytes", Double(outputBytes)), ("--disk-mb", Double(diskMb))]
+        for (flag, value) in limits where !(value > 0) { throw ValidationError("\(flag) must be positive") }
+        let caps: [(String, String, Double?, Double)] = [
+            ("--max-step-timeout", "--step-timeout", maxStepTimeout, stepTimeout),
+            ("--max-memory-mb", "--memory-mb", maxMemoryMb.map(Double.init), Double(memoryMb)),
+            ("--max-cpu-seconds", "--cpu-seconds", maxCpuSeconds.map(Double.init), Double(cpuSeconds)),
+            ("--max-processes", "--processes", maxProcesses.map(Double.init), Double(processes)),
+            ("--max-output-bytes", "--output-bytes", maxOutputBytes.map(Double.init), Double(outputBytes)),
+            ("--max-disk-mb", "--disk-mb", maxDiskMb.map(Double.init), Double(diskMb)),
+        ]
+        for (flag, limit, cap, value) in caps {
+            if let cap, !(cap >= value) { throw ValidationError("\(flag) cannot be below \(limit) (\(Self.number(value)))") }
         }
     }
 
+    private static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
     var limits: ResourceLimits {
-        ResourceLimits(wallSeconds: stepTimeout, cpuSeconds: cpuSeconds, memoryMB: memoryMb, processes: processes, outputBytes: outputBytes)
+        ResourceLimits(wallSeconds: stepTimeout, cpuSeconds: cpuSeconds, memoryMB: memoryMb, processes: processes,
+                       outputBytes: outputBytes, diskMB: diskMb)
+    }
+
+    var policy: LimitPolicy {
+        LimitPolicy(defaults: limits, caps: ResourceLimits(
+            wallSeconds: maxStepTimeout ?? stepTimeout, cpuSeconds: maxCpuSeconds ?? cpuSeconds, memoryMB: maxMemoryMb ?? memoryMb,
+            processes: maxProcesses ?? processes, outputBytes: maxOutputBytes ?? outputBytes, diskMB: maxDiskMb ?? diskMb))
     }
 
     /// The local sandbox, checked to work on this machine; refuses with how to fix it.
@@ -51,7 +94,7 @@ struct SandboxOptions: ParsableArguments {
         }
     }
 
-    var supervisor: Supervisor { Supervisor(limits: limits, allowNetwork: allowNetwork) }
+    var supervisor: Supervisor { Supervisor(policy: policy, allowNetwork: allowNetwork) }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
     func makeRouter(owner: String = "swissagent-run") async throws -> SandboxRouter {

@@ -9,15 +9,20 @@ public protocol JobObserver: Sendable {
 /// Runs a plan step by step in one sandbox session, within per-step and whole-job time limits.
 public struct Supervisor: Sendable {
     public var router: ToolRouter
-    /// Limits for a step that asks for none; a step's own limits replace these.
-    public var limits: ResourceLimits
+    /// The worker's limits: defaults for a step that asks for none, and caps no step can lift.
+    public var policy: LimitPolicy
     /// Whether steps may ask for the network.
     public var allowNetwork: Bool
 
-    public init(router: ToolRouter = ToolRouter(), limits: ResourceLimits = ResourceLimits(), allowNetwork: Bool = false) {
+    public init(router: ToolRouter = ToolRouter(), policy: LimitPolicy, allowNetwork: Bool = false) {
         self.router = router
-        self.limits = limits
+        self.policy = policy
         self.allowNetwork = allowNetwork
+    }
+
+    /// Limits that are defaults and caps at once: a step may ask for less, never for more.
+    public init(router: ToolRouter = ToolRouter(), limits: ResourceLimits = ResourceLimits(), allowNetwork: Bool = false) {
+        self.init(router: router, policy: LimitPolicy(limits), allowNetwork: allowNetwork)
     }
 
     /// Runs every step; throws `JobFailure` when a step fails (later steps are skipped), and
@@ -30,7 +35,8 @@ public struct Supervisor: Sendable {
             records[i].startedAt = Date().timeIntervalSince1970
             await observer.steps(records)
             do {
-                let result = try await runStep(step, index: i, job: job, deadline: deadline, session: session, observer: observer)
+                let result = try await runStep(step, index: i, job: job, deadline: deadline, session: session, observer: observer,
+                                           applied: { limits in records[i].limits = StepRecord.Limits(limits) })
                 records[i].seconds = result.seconds
                 records[i].exitCode = result.exitCode
                 records[i].outputBytes = result.outputBytes
@@ -61,14 +67,15 @@ public struct Supervisor: Sendable {
     }
 
     private func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
-                         session: any SandboxSession, observer: any JobObserver) async throws -> ExecResult {
+                         session: any SandboxSession, observer: any JobObserver,
+                         applied: (ResourceLimits) -> Void) async throws -> ExecResult {
         let n = i + 1
         do {
             let tool = try router.tool(step.tool, step: i)
             if step.network == true && !allowNetwork {
                 throw JobFailure("step \(n) asks for network access, which this worker does not allow", kind: .permanent)
             }
-            var stepLimits = limits.applying(step.limits, timeout: step.timeoutSeconds)
+            var stepLimits = policy.resolve(step.limits, timeout: step.timeoutSeconds)
             var jobBound = false
             if let deadline {
                 let leftSeconds = ContinuousClock.now.duration(to: deadline).seconds
@@ -77,6 +84,7 @@ public struct Supervisor: Sendable {
                 }
                 if leftSeconds < stepLimits.wallSeconds { stepLimits.wallSeconds = leftSeconds; jobBound = true }
             }
+            applied(stepLimits)
             let context = ToolContext(session: session, step: step, index: i, limits: stepLimits, network: step.network == true,
                                       output: { stream, text in observer.output(step: i, stream: stream, text: text) })
             let result = try await tool.run(context)
