@@ -562,6 +562,11 @@ public enum OpenAPIDocument {
                 "type": "integer",
                 "minimum": 1,
                 "maximum": 1099511627776
+              },
+              "disk_mb": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 1099511627776
               }
             }
           },

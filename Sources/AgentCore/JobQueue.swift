@@ -37,7 +37,8 @@ public protocol JobQueue: Sendable {
     func delete(id: String) async throws -> DeleteOutcome
     func setPaused(queue: String, _ paused: Bool) async throws
 
-    func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws
+    /// Appends to the job's stored output, within the byte cap the queue keeps per job.
+    func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws -> OutputAppend
     /// Output after `offset` ("" for the start); waits up to `wait` seconds for new entries when there are none.
     func readOutput(id: String, after offset: String, limit: Int, wait: Double) async throws -> [OutputEvent]
 

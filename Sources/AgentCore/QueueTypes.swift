@@ -244,6 +244,21 @@ public struct OutputEvent: Sendable, Equatable {
     }
 }
 
+/// What became of appended output.
+public struct OutputAppend: Sendable, Equatable {
+    public enum Outcome: String, Sendable { case stored, full, stale }
+    /// `full`: the job's stored output reached its cap, and what did not fit was dropped (the stream
+    /// says so); `stale`: the claim is no longer current or the job is gone, and nothing was written.
+    public var outcome: Outcome
+    /// Bytes of this batch that were not stored.
+    public var droppedBytes: Int
+
+    public init(_ outcome: Outcome, droppedBytes: Int = 0) {
+        self.outcome = outcome
+        self.droppedBytes = droppedBytes
+    }
+}
+
 /// How long finished jobs are kept.
 public struct RetentionPolicy: Sendable, Equatable {
     public var succeededSeconds: Double

@@ -2,14 +2,20 @@ import AgentCore
 import Foundation
 
 extension RedisJobQueue {
-    /// Appends to the job's output stream, capped at about `outputMaxEntries` entries (MAXLEN ~).
-    public func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws {
-        if events.isEmpty { return }
-        let key = keys.queue(token.queue).output(token.id)
-        let cmds: [[any RedisArgument]] = events.map {
-            ["XADD", key, "MAXLEN", "~", outputMaxEntries, "*", "step", $0.step, "stream", $0.stream.rawValue, "text", $0.text]
+    /// Appends to the job's output stream, capped at `outputMaxBytes` per job (counted in the job's
+    /// hash, so the cap holds across attempts and workers) and at about `outputMaxEntries` entries.
+    @discardableResult
+    public func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws -> OutputAppend {
+        if events.isEmpty { return OutputAppend(.stored) }
+        let q = keys.queue(token.queue)
+        var args: [any RedisArgument] = [token.claim, outputMaxEntries, outputMaxBytes]
+        for e in events { args += [e.step, e.stream.rawValue, e.text] }
+        let reply = try await client.eval(Scripts.appendOutput, keys: [q.job(token.id), q.output(token.id)], args: args).orThrow()
+        guard let parts = reply.array, parts.count == 2, let outcome = parts[0].text.flatMap(OutputAppend.Outcome.init(rawValue:)),
+              let dropped = parts[1].int, dropped >= 0 else {
+            throw RedisError.unexpectedReply("append_output answered \(reply)")
         }
-        for reply in try await client.pipeline(cmds) { try reply.orThrow() }
+        return OutputAppend(outcome, droppedBytes: Int(dropped))
     }
 
     public func readOutput(id: String, after offset: String, limit: Int, wait: Double) async throws -> [OutputEvent] {

@@ -11,31 +11,36 @@ public final class RedisJobQueue: JobQueue, Sendable {
     /// Jobs orphaned this many times go to failed instead of running again.
     public let maxOrphans: Int
     public let outputMaxEntries: Int
+    /// Bytes of output kept per job, over all its attempts; what comes after is dropped.
+    public let outputMaxBytes: Int
     let clock: @Sendable () -> Date
     let knownQueues = KnownQueues()
     /// Which queue each job id lives in: jobs never move, so lookups that follow a job (output,
     /// state polling) skip the per-queue search after the first.
     let locations = JobLocations()
 
+    public static let defaultOutputMaxBytes = 16 << 20
+
     /// Per-minute counters live two hours, so the last hour is always complete.
     static let counterTTLms = 2 * 3600 * 1000
 
     public init(client: RedisClient, prefix: String = "swissagent:", retry: RetryPolicy = RetryPolicy(),
                 retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.keys = Keys(prefix: prefix)
         self.retry = retry
         self.retention = retention
         self.maxOrphans = maxOrphans
         self.outputMaxEntries = outputMaxEntries
+        self.outputMaxBytes = outputMaxBytes
         self.clock = clock
     }
 
     /// A queue with the same settings on a connection of its own (for a blocking consumer).
     public func withNewConnection(label: String = "redis") -> RedisJobQueue {
         RedisJobQueue(client: RedisClient(client.config, label: label), prefix: keys.prefix, retry: retry, retention: retention,
-                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, clock: clock)
+                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: clock)
     }
 
     var nowMs: Int { Int(clock().timeIntervalSince1970 * 1000) }

@@ -6,7 +6,7 @@ import AgentCore
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 2
+    static let version = 3
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -236,6 +236,52 @@ enum Scripts {
         if redis.call('HGET', KEYS[1], 'claims') ~= ARGV[1] then return 0 end
         redis.call('HSET', KEYS[1], unpack(ARGV, 2))
         return 1
+        """)
+
+    /// KEYS: job, output
+    /// ARGV: claim, max entries, max bytes, then step, stream, text per event
+    /// Returns {outcome, dropped bytes}: stored | full (the job's stored output reached max bytes; what
+    /// did not fit was dropped, cut at a UTF-8 boundary, and the stream says so once) | stale (the claim
+    /// is not current or the job is gone: nothing is written, so a late writer cannot bring back the
+    /// stream of a deleted job). `system` events are the worker's own notes: always kept, never counted.
+    static let appendOutput = script("append_output", """
+        if redis.call('HGET', KEYS[1], 'claims') ~= ARGV[1] then return {'stale', 0} end
+        local f = redis.call('HMGET', KEYS[1], 'output_stored', 'output_full')
+        local used = tonumber(f[1]) or 0
+        local max = tonumber(ARGV[3])
+        local full = f[2] == '1' or used >= max
+        local dropped = 0
+        local function add(step, stream, text)
+          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'step', step, 'stream', stream, 'text', text)
+        end
+        for i = 4, #ARGV, 3 do
+          local text = ARGV[i + 2]
+          if ARGV[i + 1] == 'system' then
+            add(ARGV[i], 'system', text)
+          elseif not full and used + #text <= max then
+            add(ARGV[i], ARGV[i + 1], text)
+            used = used + #text
+          else
+            local room = full and 0 or (max - used)
+            while room > 0 do
+              local b = string.byte(text, room + 1)
+              if not b or b < 128 or b >= 192 then break end
+              room = room - 1
+            end
+            if room > 0 then add(ARGV[i], ARGV[i + 1], string.sub(text, 1, room)) end
+            used = used + room
+            dropped = dropped + #text - room
+            if not full then
+              add(ARGV[i], 'system', 'output past ' .. max .. ' bytes is not kept')
+              redis.call('HSET', KEYS[1], 'output_full', '1')
+              full = true
+            end
+          end
+        end
+        redis.call('HSET', KEYS[1], 'output_stored', used)
+        if dropped > 0 then redis.call('HINCRBY', KEYS[1], 'output_dropped', dropped) end
+        if full then return {'full', dropped} end
+        return {'stored', 0}
         """)
 
     /// KEYS: lease

@@ -10,6 +10,9 @@ struct BubblewrapCommand {
     var setpriv: String?
     var uid: Int?
     var workspace: String
+    /// The job's /tmp: a directory on disk beside the workspace, counted against the same disk limit
+    /// (a tmpfs would be host memory no limit counts).
+    var tmp: String
     var env: [String: String]
     var network: Bool
     var limits: ResourceLimits
@@ -48,7 +51,7 @@ struct BubblewrapCommand {
         for path in Self.etc { a += ["--ro-bind-try", path, path] }
         // The root bwrap builds is a tmpfs; once everything is mounted, make it read-only too, so the
         // only writable places are the workspace and a private /tmp.
-        a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", workspace, "/workspace", "--remount-ro", "/",
+        a += ["--proc", "/proc", "--dev", "/dev", "--bind", tmp, "/tmp", "--bind", workspace, "/workspace", "--remount-ro", "/",
               "--chdir", "/workspace"]
         let base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8", "TMPDIR": "/tmp"]
         for (k, v) in base.merging(env, uniquingKeysWith: { _, job in job }).sorted(by: { $0.key < $1.key }) {

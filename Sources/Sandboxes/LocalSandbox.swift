@@ -9,6 +9,9 @@ public struct LocalSandboxProvider: SandboxProvider {
     public let config: LocalSandboxConfig
     let tools: HostTools
     let uids: UIDPool
+    let owner: WorkspaceOwner
+    /// How many workspaces of dead workers on this host this provider removed when it started.
+    public let sweptWorkspaces: Int
 
     /// Refuses to build when bubblewrap (or prlimit) is missing or cannot create a sandbox here.
     public init(config: LocalSandboxConfig = LocalSandboxConfig()) throws {
@@ -31,22 +34,27 @@ public struct LocalSandboxProvider: SandboxProvider {
         uids = UIDPool(base: config.uidBase, size: 256, enabled: root)
         try FileManager.default.createDirectory(atPath: config.workspaceRoot, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o711])
+        owner = try WorkspaceOwner(root: config.workspaceRoot)
+        sweptWorkspaces = owner.sweep()
     }
 
     public func open(jobID: String, env: [String: String]) async throws -> any SandboxSession {
         let uid = uids.take()
-        let dir = config.workspaceRoot + "/" + jobID.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } + "-"
+        let dir = owner.directory + "/" + jobID.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(64) + "-"
             + JobID.make().suffix(8)
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o700])
-            if let uid { try FileManager.default.setAttributes([.ownerAccountID: uid, .groupOwnerAccountID: uid], ofItemAtPath: dir) }
+            for path in [dir, dir + "/work", dir + "/tmp"] {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
+                                                        attributes: [.posixPermissions: 0o700])
+                if let uid { try FileManager.default.setAttributes([.ownerAccountID: uid, .groupOwnerAccountID: uid], ofItemAtPath: path) }
+            }
         } catch {
+            WorkspaceOwner.removeTree(dir)
             if let uid { uids.give(uid) }
             throw SandboxError("cannot make the job's workspace \(dir): \(error)", retryable: true)
         }
-        return LocalSandboxSession(tools: tools, uid: uid, uids: uids, workspace: dir, env: env, allowNetwork: config.allowNetwork,
-                                   interpreters: config.interpreters)
+        return LocalSandboxSession(tools: tools, uid: uid, uids: uids, owner: owner, directory: dir, env: env,
+                                   allowNetwork: config.allowNetwork, interpreters: config.interpreters)
     }
 
     /// Foundation's Process closes every descriptor up to the soft RLIMIT_NOFILE in the child before
@@ -79,27 +87,34 @@ final class LocalSandboxSession: SandboxSession {
     let tools: HostTools
     let uid: Int?
     let uids: UIDPool
-    let workspace: String
+    /// Kept alive while the session is: its lock tells sweepers this workspace is in use.
+    let owner: WorkspaceOwner
+    /// The job's directory: `work` (the workspace) and `tmp` (its /tmp), counted together against the disk limit.
+    let directory: String
     let env: [String: String]
     let allowNetwork: Bool
     let interpreters: [String: [String]]
 
-    init(tools: HostTools, uid: Int?, uids: UIDPool, workspace: String, env: [String: String], allowNetwork: Bool,
-         interpreters: [String: [String]]) {
+    init(tools: HostTools, uid: Int?, uids: UIDPool, owner: WorkspaceOwner, directory: String, env: [String: String],
+         allowNetwork: Bool, interpreters: [String: [String]]) {
         self.interpreters = interpreters
         self.tools = tools
         self.uid = uid
         self.uids = uids
-        self.workspace = workspace
+        self.owner = owner
+        self.directory = directory
         self.env = env
         self.allowNetwork = allowNetwork
     }
 
+    var workspace: String { directory + "/work" }
+
     func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
         let command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
-                                        workspace: workspace, env: env, network: request.network && allowNetwork,
-                                        limits: request.limits)
-        return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, output: output)
+                                        workspace: workspace, tmp: directory + "/tmp", env: env,
+                                        network: request.network && allowNetwork, limits: request.limits)
+        let disk = request.limits.diskMB.map { SandboxProcess.DiskWatch(path: directory, limitBytes: Int64($0) << 20) }
+        return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, disk: disk, output: output)
             .run(stdin: request.stdin)
     }
 
@@ -108,7 +123,7 @@ final class LocalSandboxSession: SandboxSession {
     }
 
     func close() async {
-        try? FileManager.default.removeItem(atPath: workspace)
+        WorkspaceOwner.removeTree(directory)
         if let uid { uids.give(uid) }
     }
 }

@@ -11,13 +11,21 @@ final class SandboxProcess: @unchecked Sendable {
     private var child: ChildProcess.Child?
     private let limits: ResourceLimits
     private let output: OutputHandler
+    private let disk: DiskWatch?
     private var limitHit: LimitKind?
     private var outputBytes = 0
     private var stderrTail: [UInt8] = []
 
-    init(argv: [String], limits: ResourceLimits, output: @escaping OutputHandler) {
+    /// The directory a command's files are counted in, and what they may take.
+    struct DiskWatch: Sendable {
+        var path: String
+        var limitBytes: Int64
+    }
+
+    init(argv: [String], limits: ResourceLimits, disk: DiskWatch? = nil, output: @escaping OutputHandler) {
         self.argv = argv
         self.limits = limits
+        self.disk = disk
         self.output = output
     }
 
@@ -49,6 +57,7 @@ final class SandboxProcess: @unchecked Sendable {
         }
         let deadline = DispatchWorkItem { [weak self] in self?.kill(because: .time) }
         DispatchQueue.global().asyncAfter(deadline: .now() + limits.wallSeconds, execute: deadline)
+        if let disk { watch(disk, child: child) }
 
         await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
@@ -69,8 +78,11 @@ final class SandboxProcess: @unchecked Sendable {
         case .signaled(let sig): (true, sig)
         case .exited(let code): (false, code)
         }
+        // Files written in the last moments count too: the step fails with the disk limit it broke.
+        let overDisk = disk.map { DiskUsage.bytes(under: $0.path) > $0.limitBytes } ?? false
         return lock.withLock {
             var limit = limitHit
+            if limit == nil, overDisk { limit = .disk }
             let seconds = elapsed.seconds
             // bwrap reports a command killed by signal n as exit status 128 + n. RLIMIT_CPU sends SIGXCPU
             // at the soft limit and SIGKILL a second later; nothing else here kills with those.
@@ -78,6 +90,8 @@ final class SandboxProcess: @unchecked Sendable {
             if limit == nil, let cpu = limits.cpuSeconds, killedBy == SIGXCPU || (killedBy == SIGKILL && seconds >= Double(cpu)) {
                 limit = .cpu
             }
+            // No file may be bigger than the disk limit (RLIMIT_FSIZE), and writing past it raises SIGXFSZ.
+            if limit == nil, limits.diskMB != nil, killedBy == SIGXFSZ { limit = .disk }
             if limit == nil, status != 0, Self.looksLikeForkFailure(stderrTail) { limit = .processes }
             if limit == nil, status != 0, Self.looksLikeMemory(stderrTail) { limit = .memory }
             return ExecResult(exitCode: signaled ? 128 + status : status, signal: signaled ? status : nil,
@@ -120,6 +134,22 @@ final class SandboxProcess: @unchecked Sendable {
         // A fork bomb spins on failing forks until its time runs out: stop it at its process limit.
         if forkFailing && limits.processes != nil { kill(because: .processes) }
         return allowed
+    }
+
+    /// Counts the command's files while it runs, and kills it once they exceed the disk limit. The
+    /// count walks the tree, so it runs at most a fifth of the time (and every 100 ms at most).
+    private func watch(_ disk: DiskWatch, child: ChildProcess.Child) {
+        Thread.detachNewThread { [self] in
+            while child.termination == nil {
+                let start = ContinuousClock.now
+                if DiskUsage.bytes(under: disk.path) > disk.limitBytes {
+                    kill(because: .disk)
+                    return
+                }
+                let took = ContinuousClock.now - start
+                Thread.sleep(forTimeInterval: max(0.1, took.seconds * 4))
+            }
+        }
     }
 
     private func kill(because limit: LimitKind) {

@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "A file rewritten at every heartbeat (5 s) with \"ok\", or why not: for liveness and readiness probes.")
     var healthFile: String?
 
+    @Option(help: "Output kept in Redis per job, in MB, over all its attempts; the rest is dropped and the stream says how much.")
+    var storedOutputMb = RedisJobQueue.defaultOutputMaxBytes >> 20
+
     @Option(help: "Log format: text or json.")
     var logFormat: LogFormat = .text
 
@@ -38,6 +41,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be 1...256") }
         guard lease > 0 else { throw ValidationError("--lease must be positive") }
         guard grace >= 0 else { throw ValidationError("--grace cannot be negative") }
+        guard (1...1024).contains(storedOutputMb) else { throw ValidationError("--stored-output-mb must be 1...1024") }
     }
 
     func run() async throws {
@@ -46,7 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
         let router = try await sandbox.makeRouter(owner: global.prefix)
         let config = try global.redisConfig()
-        let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix)
+        let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20)
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,

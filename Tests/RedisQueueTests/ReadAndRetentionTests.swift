@@ -42,6 +42,47 @@ import Testing
         }
     }
 
+    @Test func storedOutputIsCappedInBytesAcrossAttemptsAndSaysWhatWasDropped() async throws {
+        try await TestQueue.with(outputMaxBytes: 1000) { tq async throws in
+            let q = tq.queue
+            let id = try await q.enqueue(shellJob("x"))
+            let job = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            let a = try await q.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .stdout, text: String(repeating: "a", count: 600))])
+            #expect(a == OutputAppend(.stored))
+            // 401 bytes of room are left; "é" is two bytes and is never cut in half.
+            let b = try await q.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .stdout, text: "b" + String(repeating: "é", count: 300))])
+            #expect(b == OutputAppend(.full, droppedBytes: 202))
+            let c = try await q.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .stderr, text: "more")])
+            #expect(c == OutputAppend(.full, droppedBytes: 4))
+            let stored = try await q.readOutput(id: id, after: "", limit: 100, wait: 0)
+            let kept = stored.filter { $0.stream != .system }.map(\.text).joined()
+            #expect(kept.utf8.count <= 1000)
+            #expect(kept.hasSuffix("é"))
+            #expect(stored.filter { $0.stream == .system }.map(\.text) == ["output past 1000 bytes is not kept"])
+
+            // The cap is the job's, not the attempt's: the next attempt stores nothing more.
+            _ = try await q.fail(job.token, error: "again", kind: .permanent)
+            #expect(try await q.requeue(id: id) == .requeued)
+            let again = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            let d = try await q.appendOutput(again.token, events: [OutputEvent(step: 0, stream: .stdout, text: "x")])
+            #expect(d == OutputAppend(.full, droppedBytes: 1))
+        }
+    }
+
+    @Test func aStaleOrDeletedJobsOutputIsNotWritten() async throws {
+        try await TestQueue.with { tq async throws in
+            let q = tq.queue
+            let id = try await q.enqueue(shellJob("x"))
+            let job = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            _ = try await q.fail(job.token, error: "gone", kind: .permanent)
+            #expect(try await q.delete(id: id) == .deleted)
+            let late = try await q.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .stdout, text: "too late")])
+            #expect(late.outcome == .stale)
+            let keys = Keys(prefix: tq.prefix).queue("default")
+            #expect(try await q.client.call("EXISTS", keys.output(id), keys.job(id), keys.job(id) + ":history").int == 0)
+        }
+    }
+
     @Test func statsAndPagesStayCheap() async throws {
         let clock = TestClock()
         try await TestQueue.with(clock: clock) { tq async throws in

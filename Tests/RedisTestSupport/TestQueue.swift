@@ -22,13 +22,13 @@ public struct TestQueue: Sendable {
     public let clock: TestClock?
 
     public init(clock: TestClock? = nil, retry: RetryPolicy = RetryPolicy(), retention: RetentionPolicy = RetentionPolicy(),
-                maxOrphans: Int = 10, outputMaxEntries: Int = 10_000) throws {
+                maxOrphans: Int = 10, outputMaxEntries: Int = 10_000, outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes) throws {
         url = try RedisTestServer.sharedURL
         prefix = "swissagent-test:\(UUID().uuidString.prefix(12)):"
         self.clock = clock
         let now: @Sendable () -> Date = if let clock { { clock.now } } else { { Date() } }
         queue = RedisJobQueue(client: try RedisClient(url: url), prefix: prefix, retry: retry, retention: retention,
-                              maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, clock: now)
+                              maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: now)
     }
 
     public func cleanup() async throws {
@@ -38,8 +38,10 @@ public struct TestQueue: Sendable {
     /// Runs `body` with a fresh queue and removes its keys afterwards, pass or fail.
     public static func with<T>(clock: TestClock? = nil, retry: RetryPolicy = RetryPolicy(),
                                retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
+                               outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes,
                                _ body: (TestQueue) async throws -> T) async throws -> T {
-        let tq = try TestQueue(clock: clock, retry: retry, retention: retention, maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries)
+        let tq = try TestQueue(clock: clock, retry: retry, retention: retention, maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries,
+                               outputMaxBytes: outputMaxBytes)
         do {
             let result = try await body(tq)
             try await tq.cleanup()

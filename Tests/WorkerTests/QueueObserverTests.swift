@@ -34,9 +34,9 @@ final class SlowOutput: JobQueue, Sendable {
     let delay: Duration
     init(_ base: RedisJobQueue, delay: Duration) { self.base = base; self.delay = delay }
 
-    func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws {
+    func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws -> OutputAppend {
         try await Task.sleep(for: delay)
-        try await base.appendOutput(token, events: events)
+        return try await base.appendOutput(token, events: events)
     }
 
     func enqueue(_ spec: JobSpec) async throws -> String { try await base.enqueue(spec) }

@@ -2,10 +2,18 @@ import Foundation
 
 /// Sends a running job's output and step records to its queue. Output is batched every 20 ms, so a
 /// chatty command costs at most 50 round trips a second, and a line reaches Redis within ~20 ms.
+/// Memory stays flat whatever a step prints: once the queue says the job's stored output is full
+/// (or the claim is gone) nothing more is kept, and while Redis is away at most `maxBuffered` bytes wait.
 public final class QueueObserver: JobObserver, @unchecked Sendable {
-    // `@unchecked Sendable`: `pending`, `closed`, `last`, `sending` and `waiting` are only touched while holding `lock`.
+    // `@unchecked Sendable`: every `var` is only touched while holding `lock`.
     private let lock = NSLock()
     private var pending: [OutputEvent] = []
+    private var pendingBytes = 0
+    /// The queue stores no more of this job's output (full), or none at all (stale claim).
+    private var refused: OutputAppend.Outcome?
+    private var droppedBytes = 0
+    private var lastStep = 0
+    private let maxBuffered: Int
     /// One send at a time: a flush that overtook another would append out of order, and `finish`
     /// must not return (and the job be acknowledged) while an earlier batch is still on its way.
     private var sending = false
@@ -17,7 +25,8 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
     private let sandbox: String?
     private var flusher: Task<Void, Never>?
 
-    public init(queue: any JobQueue, token: ClaimToken, sandbox: String?) {
+    public init(queue: any JobQueue, token: ClaimToken, sandbox: String?, maxBuffered: Int = 4 << 20) {
+        self.maxBuffered = maxBuffered
         self.queue = queue
         self.token = token
         self.sandbox = sandbox
@@ -35,6 +44,13 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
     public func output(step: Int, stream: OutputEvent.Stream, text: String) {
         lock.withLock {
             if closed { return }
+            let bytes = text.utf8.count
+            if refused != nil || pendingBytes + bytes > maxBuffered {
+                droppedBytes += bytes
+                return
+            }
+            pendingBytes += bytes
+            lastStep = step
             // Coalesce with the previous chunk of the same step and stream while it is small.
             if let last = pending.last, last.step == step, last.stream == stream, last.text.utf8.count < 16_384 {
                 pending[pending.count - 1].text += text
@@ -67,14 +83,26 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
             if now { turn.resume() }
         }
         let batch: [OutputEvent] = lock.withLock {
-            defer { pending = [] }
+            defer { pending = []; pendingBytes = 0 }
             return pending
         }
         if !batch.isEmpty {
             do {
-                try await queue.appendOutput(token, events: batch)
+                let answer = try await queue.appendOutput(token, events: batch)
+                lock.withLock {
+                    droppedBytes += answer.droppedBytes
+                    if answer.outcome != .stored {
+                        refused = answer.outcome
+                        droppedBytes += pendingBytes
+                        pending = []
+                        pendingBytes = 0
+                    }
+                }
             } catch {
-                lock.withLock { pending = batch + pending }
+                lock.withLock {
+                    pending = batch + pending
+                    pendingBytes = pending.reduce(0) { $0 + $1.text.utf8.count }
+                }
             }
         }
         let next = lock.withLock { () -> CheckedContinuation<Void, Never>? in
@@ -93,6 +121,12 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
             if lock.withLock({ pending.isEmpty }) { break }
             try? await Task.sleep(for: .milliseconds(200 * attempt))
         }
-        lock.withLock { closed = true }
+        // Say what was not kept, so a reader knows the stream is not the whole story.
+        let note: OutputEvent? = lock.withLock {
+            closed = true
+            guard droppedBytes > 0, refused != .stale else { return nil }
+            return OutputEvent(step: lastStep, stream: .system, text: "\(droppedBytes) bytes of output were not kept")
+        }
+        if let note { _ = try? await queue.appendOutput(token, events: [note]) }
     }
 }
