@@ -28,7 +28,9 @@ extension RedisJobQueue {
             keys: [q.pending, q.active, q.lease, q.paused, q.marker, q.failed],
             args: [now, now + Int(lease * 1000), worker, q.jobPrefix, "invalid-" + JobID.make(now: clock())]
         )
-        return Self.decodeClaim(reply, queue: queue, now: now)
+        let parts = reply.array ?? []
+        report(invalid: parts.dropFirst(), queue: queue)
+        return parts.first.flatMap { Self.decodeClaim($0, queue: queue, now: now) }
     }
 
     public func claim(id: String, worker: String, lease: Double) async throws -> ClaimedJob? {
@@ -73,7 +75,13 @@ extension RedisJobQueue {
         let parts = reply.array ?? []
         let outcome = parts.first?.text.flatMap(AckOutcome.init(rawValue:)) ?? .missing
         let job = parts.count > 1 ? Self.decodeClaim(parts[1], queue: token.queue, now: now) : nil
+        report(invalid: parts.dropFirst(2), queue: token.queue)
         return (outcome, job)
+    }
+
+    /// Records that were no job and went to failed on the way to a claim: said once, where the operator looks.
+    private func report(invalid notes: ArraySlice<RedisReply>, queue: String) {
+        for note in notes.compactMap(\.text) { onInvalidRecord("queue \(queue): \(note)") }
     }
 
     public func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome {

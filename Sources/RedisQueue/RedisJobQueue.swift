@@ -14,6 +14,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
     /// Bytes of output kept per job, over all its attempts; what comes after is dropped.
     public let outputMaxBytes: Int
     let clock: @Sendable () -> Date
+    /// Told of each record found in a pending list that was not a job (it went to failed), for the log.
+    public let onInvalidRecord: @Sendable (String) -> Void
     let knownQueues = KnownQueues()
     /// Which queue each job id lives in: jobs never move, so lookups that follow a job (output,
     /// state polling) skip the per-queue search after the first.
@@ -26,7 +28,9 @@ public final class RedisJobQueue: JobQueue, Sendable {
 
     public init(client: RedisClient, prefix: String = "swissagent:", retry: RetryPolicy = RetryPolicy(),
                 retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
-                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes, clock: @escaping @Sendable () -> Date = { Date() }) {
+                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes, clock: @escaping @Sendable () -> Date = { Date() },
+                onInvalidRecord: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.onInvalidRecord = onInvalidRecord
         self.client = client
         self.keys = Keys(prefix: prefix)
         self.retry = retry
@@ -40,7 +44,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
     /// A queue with the same settings on a connection of its own (for a blocking consumer).
     public func withNewConnection(label: String = "redis") -> RedisJobQueue {
         RedisJobQueue(client: RedisClient(client.config, label: label), prefix: keys.prefix, retry: retry, retention: retention,
-                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: clock)
+                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: clock, onInvalidRecord: onInvalidRecord)
     }
 
     var nowMs: Int { Int(clock().timeIntervalSince1970 * 1000) }

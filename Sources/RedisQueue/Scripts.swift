@@ -6,7 +6,7 @@ import AgentCore
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 3
+    static let version = 4
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -84,38 +84,56 @@ enum Scripts {
           hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
           return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
         end
+        local states = {scheduled = true, pending = true, active = true, retrying = true, succeeded = true, failed = true,
+          cancelled = true}
         local function claim_next(pending, active, lease, paused, marker, failed, now, leaseUntil, worker, jobPrefix, garbageId)
-          if redis.call('EXISTS', paused) == 1 then return nil end
+          local notes = {}
+          if redis.call('EXISTS', paused) == 1 then return nil, notes end
           for i = 1, 20 do
             local id = redis.call('LMOVE', pending, active, 'RIGHT', 'LEFT')
-            if not id then return nil end
+            if not id then return nil, notes end
             local jk = jobPrefix .. id
             local f = redis.call('HMGET', jk, 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
             if f[1] and f[2] == 'pending' then
               if redis.call('LLEN', pending) > 0 then redis.call('ZADD', marker, 0, '1') end
-              return activate(jk, id, f, lease, now, leaseUntil, worker)
+              return activate(jk, id, f, lease, now, leaseUntil, worker), notes
             end
             redis.call('LREM', active, 1, id)
-            if not f[2] then
+            if redis.call('EXISTS', jk) == 0 then
               local gid = garbageId .. '-' .. i
               local why = 'invalid job payload: not a job id of this queue: ' .. string.sub(id, 1, 200)
               redis.call('HSET', jobPrefix .. gid, 'spec', id, 'state', 'failed', 'max_attempts', 0, 'created_at', now,
                 'updated_at', now, 'finished_at', now, 'error', why, 'tools', '')
               hist(jobPrefix .. gid .. ':history', {at = now, event = 'failed', error = why})
               redis.call('ZADD', failed, now, gid)
+              notes[#notes + 1] = gid .. ': ' .. why
+            elseif not f[1] or not f[2] or not states[f[2]] then
+              -- A record that is no job: failed with the reason, never silently dropped.
+              local why = 'invalid job record: no spec'
+              if not f[2] then why = 'invalid job record: no state'
+              elseif not states[f[2]] then why = 'invalid job record: unknown state "' .. string.sub(f[2], 1, 40) .. '"' end
+              if not f[1] then redis.call('HSET', jk, 'spec', '') end
+              redis.call('HSET', jk, 'state', 'failed', 'error', why, 'updated_at', now, 'finished_at', now)
+              hist(jk .. ':history', {at = now, event = 'failed', error = why})
+              redis.call('ZADD', failed, now, id)
+              notes[#notes + 1] = id .. ': ' .. why
             end
+            -- Otherwise a duplicate entry of a job that is elsewhere (its state says where): dropped.
           end
           redis.call('ZADD', marker, 0, '1')
-          return nil
+          return nil, notes
         end
 
         """
 
     /// KEYS: pending, active, lease, paused, marker, failed
     /// ARGV: now, lease_until, worker, jobPrefix, garbage_id
-    /// Returns nil, or {id, spec, claim, attempt, enqueued_at}.
+    /// Returns {job or nil, notes...}: the job is {id, spec, claim, attempt, enqueued_at}; each note
+    /// names a record that was not a job and went to failed.
     static let claim = script("claim", claimFunction + """
-        return claim_next(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+        local job, notes = claim_next(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[1]), ARGV[2], ARGV[3],
+          ARGV[4], ARGV[5])
+        return {job or false, unpack(notes)}
         """)
 
     /// KEYS: job, pending, active, lease
@@ -132,7 +150,7 @@ enum Scripts {
     /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics
     /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
     ///       same call: lease_until (0 = don't), jobPrefix, garbage_id
-    /// Returns {outcome, next job or nil}; outcome is succeeded | duplicate | stale | missing.
+    /// Returns {outcome, next job or nil, notes...} (notes as for claim); outcome is succeeded | duplicate | stale | missing.
     static let complete = script("complete", claimFunction + """
         local function finish()
         local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'claimed_at')
@@ -156,8 +174,9 @@ enum Scripts {
         end
         local outcome = finish()
         if ARGV[7] == '0' then return {outcome} end
-        return {outcome, claim_next(KEYS[7], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[10], tonumber(ARGV[3]), ARGV[7],
-          ARGV[6], ARGV[8], ARGV[9])}
+        local job, notes = claim_next(KEYS[7], KEYS[3], KEYS[4], KEYS[8], KEYS[9], KEYS[10], tonumber(ARGV[3]), ARGV[7],
+          ARGV[6], ARGV[8], ARGV[9])
+        return {outcome, job or false, unpack(notes)}
         """)
 
     /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter, metrics

@@ -50,7 +50,8 @@ struct WorkerCommand: AsyncParsableCommand {
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
         let router = try await sandbox.makeRouter(owner: global.prefix)
         let config = try global.redisConfig()
-        let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20)
+        let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20,
+                                  onInvalidRecord: { logger.error("moved to failed: \($0)") })
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,

@@ -105,6 +105,48 @@ import Testing
             #expect(failed.first?.lastError?.hasPrefix("invalid job payload: not a job id of this queue") == true)
         }
     }
+
+    /// A pending entry whose record has an unknown state, no state or no spec lands in failed with the
+    /// reason (it used to leave pending and land nowhere); the claimer is told, for its log.
+    @Test func recordsThatAreNoJobGoToFailedWithTheReason() async throws {
+        let notes = Notes()
+        let tq = try TestQueue()
+        let q = RedisJobQueue(client: tq.queue.client, prefix: tq.prefix, onInvalidRecord: { notes.add($0) })
+        do {
+            _ = try await q.enqueue(shellJob("registers the queue"))
+            _ = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            let keys = Keys(prefix: tq.prefix).queue("default")
+            try await q.client.send(["HSET", keys.job("weird-state"), "spec", #"{"steps":[]}"#, "state", "zombie"]).orThrow()
+            try await q.client.send(["HSET", keys.job("no-spec"), "state", "pending"]).orThrow()
+            try await q.client.send(["HSET", keys.job("no-state"), "spec", #"{"steps":[]}"#]).orThrow()
+            try await q.client.send(["LPUSH", keys.pending, "weird-state", "no-spec", "no-state"]).orThrow()
+            let good = try await q.enqueue(shellJob("second"))
+            let job = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(job.id == good)
+            for (id, why) in [("weird-state", #"invalid job record: unknown state "zombie""#), ("no-spec", "invalid job record: no spec"),
+                              ("no-state", "invalid job record: no state")] {
+                let record = try #require(try await q.job(id: id), "\(id) vanished")
+                #expect(record.state == .failed, "\(id)")
+                #expect(record.lastError == why)
+            }
+            let failed = try await q.list(queue: "default", state: .failed, offset: 0, limit: 10)
+            #expect(Set(failed.map(\.id)) == ["weird-state", "no-spec", "no-state"])
+            #expect(notes.all.count == 3)
+            #expect(notes.all.contains(#"queue default: weird-state: invalid job record: unknown state "zombie""#), "\(notes.all)")
+        } catch {
+            try? await tq.cleanup()
+            throw error
+        }
+        try await tq.cleanup()
+    }
+}
+
+/// Lines a callback was given. `@unchecked Sendable`: `lines` is only touched while holding `lock`.
+final class Notes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ s: String) { lock.withLock { lines.append(s) } }
+    var all: [String] { lock.withLock { lines } }
 }
 
 @Suite struct ConcurrentMaintenanceTests {
