@@ -7,7 +7,7 @@ public enum HumanText {
         guard let s = seconds, s.isFinite else { return "-" }
         if s < 0 { return "-" + duration(-s) }
         if s < 1 { return String(format: "%.0fms", s * 1000) }
-        let t = Int(s)
+        let t = Int(min(s, 1e15))  // a number from elsewhere may be absurd; Int(1e300) traps
         if t < 60 { return "\(t)s" }
         if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
         if t < 86400 { return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) }

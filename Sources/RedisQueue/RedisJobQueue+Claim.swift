@@ -44,9 +44,9 @@ extension RedisJobQueue {
 
     static func decodeClaim(_ reply: RedisReply, queue: String, now: Int) -> ClaimedJob? {
         guard let f = reply.array, f.count == 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
-              let attempt = f[3].int else { return nil }
+              let attempt = Stored.count(f[3].int) else { return nil }
         return ClaimedJob(id: id, queue: queue, specJSON: spec, claim: claim, attempt: attempt,
-                          enqueuedAt: Date(ms: f[4].double ?? Double(now)))
+                          enqueuedAt: Stored.date(ms: f[4].text) ?? Date(ms: Double(now)))
     }
 
     public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {

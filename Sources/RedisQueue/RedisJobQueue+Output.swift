@@ -43,7 +43,7 @@ extension RedisJobQueue {
             for i in stride(from: 0, to: fields.count - 1, by: 2) {
                 if let k = fields[i].text { f[k] = fields[i + 1].text ?? "" }
             }
-            return OutputEvent(offset: offset, step: f["step"].flatMap { Int($0) } ?? 0,
+            return OutputEvent(offset: offset, step: Stored.count(f["step"]).map { min($0, 1 << 20) } ?? 0,
                                stream: f["stream"].flatMap(OutputEvent.Stream.init(rawValue:)) ?? .stdout, text: f["text"] ?? "")
         }
     }

@@ -20,12 +20,12 @@ extension RedisJobQueue {
             queue: queue, paused: r[7].int == 1, pending: r[0].int ?? 0, active: r[1].int ?? 0, scheduled: r[2].int ?? 0,
             retrying: r[3].int ?? 0, failed: r[4].int ?? 0, succeeded: r[5].int ?? 0, cancelled: r[6].int ?? 0,
             orphaned: r[8].int ?? 0,
-            processedPerMinute: (r[10].array ?? []).map { $0.int ?? 0 },
-            failedPerMinute: (r[11].array ?? []).map { $0.int ?? 0 })
+            processedPerMinute: (r[10].array ?? []).map { Stored.count($0.text) ?? 0 },
+            failedPerMinute: (r[11].array ?? []).map { Stored.count($0.text) ?? 0 })
         if let oldest = r[9].text,
            let times = try await client.send(["HMGET", q.job(oldest), "enqueued_at", "created_at"]).array,
-           let enqueued = times.lazy.compactMap(\.double).first {
-            stats.oldestPendingAge = max(0, Double(now) - enqueued) / 1000
+           let enqueued = times.lazy.compactMap({ Stored.date(ms: $0.text) }).first?.timeIntervalSince1970 {
+            stats.oldestPendingAge = max(0, Double(now) / 1000 - enqueued)
         }
         return stats
     }
@@ -52,21 +52,21 @@ extension RedisJobQueue {
             let v = reply.array ?? []
             func text(_ i: Int) -> String? { i < v.count ? v[i].text.flatMap { $0.isEmpty ? nil : $0 } : nil }
             let digest = SpecDigest(json: text(7))
-            func date(_ i: Int) -> Date? { text(i).flatMap { Double($0) }.map { Date(ms: $0) } }
+            func date(_ i: Int) -> Date? { Stored.date(ms: text(i)) }
             // A job untouched since enqueue has no updated_at yet: its creation time stands in.
             var summary = JobSummary(
                 id: id, queue: queue, state: text(0).flatMap(JobState.init(rawValue:)), tools: digest.tools.joined(separator: ","),
-                attempts: text(1).flatMap { Int($0) } ?? 0,
-                maxAttempts: text(2).flatMap { Int($0) } ?? digest.maxAttempts ?? 0, worker: text(3),
-                lastError: text(4), createdAt: text(5).flatMap { Double($0) }.map { Date(ms: $0) },
-                updatedAt: (text(6) ?? text(5)).flatMap { Double($0) }.map { Date(ms: $0) }, tenant: digest.tenant)
+                attempts: Stored.count(text(1)) ?? 0,
+                maxAttempts: Stored.count(text(2)) ?? digest.maxAttempts ?? 0, worker: text(3),
+                lastError: text(4), createdAt: date(5), updatedAt: date(6) ?? date(5), tenant: digest.tenant)
             summary.claimedAt = date(8)
             summary.leaseUntil = date(9)
             summary.finishedAt = date(10)
             summary.runAt = date(11)
-            summary.orphaned = text(13).flatMap { Int($0) } ?? 0
+            summary.orphaned = Stored.count(text(13)) ?? 0
             summary.metadata = digest.metadata.map { "\($0.key)=\($0.value.displayText)" }.sorted()
-            if let steps = text(12).flatMap({ try? JSONDecoder().decode([StepRecord].self, from: Data($0.utf8)) }), !steps.isEmpty {
+            if let steps = text(12).flatMap({ try? JSONDecoder().decode([StepRecord].self, from: Data($0.utf8)) }), !steps.isEmpty,
+               steps.count <= 100_000 {
                 let current = steps.lastIndex { $0.status != .pending && $0.status != .skipped } ?? 0
                 summary.step = (current + 1, steps.count)
             }
@@ -91,21 +91,21 @@ extension RedisJobQueue {
         var h: [String: String] = [:]
         for i in stride(from: 0, to: flat.count - 1, by: 2) { h[flat[i]] = flat[i + 1] }
         guard let state = h["state"].flatMap(JobState.init(rawValue:)) else { return nil }
-        func date(_ k: String) -> Date? { h[k].flatMap { Double($0) }.map { Date(ms: $0) } }
-        func int(_ k: String) -> Int { h[k].flatMap { Int($0) } ?? 0 }
+        func date(_ k: String) -> Date? { Stored.date(ms: h[k]) }
+        func int(_ k: String) -> Int { Stored.count(h[k]) ?? 0 }
         let decoder = JSONDecoder()
-        let history = try r[1].orThrow().texts.compactMap { try? decoder.decode(JobEvent.self, from: Data($0.utf8)) }
+        let history = try r[1].orThrow().texts.compactMap { try? decoder.decode(JobEvent.self, from: Data($0.utf8)).checked() }
         var record = JobRecord(
             id: id, queue: queue, state: state, specJSON: h["spec"] ?? "", attempts: int("attempts"),
-            maxAttempts: h["max_attempts"].flatMap { Int($0) } ?? SpecDigest(json: h["spec"]).maxAttempts ?? 0, orphaned: int("orphaned"), createdAt: date("created_at"),
+            maxAttempts: Stored.count(h["max_attempts"]) ?? SpecDigest(json: h["spec"]).maxAttempts ?? 0, orphaned: int("orphaned"), createdAt: date("created_at"),
             updatedAt: date("updated_at") ?? date("created_at"), finishedAt: date("finished_at"), runAt: date("run_at"),
             leaseUntil: date("lease_until"), worker: h["worker"].flatMap { $0.isEmpty ? nil : $0 },
             lastError: h["error"], result: h["result"].flatMap { $0.isEmpty ? nil : $0 },
             cancelRequested: h["cancel_requested"] != nil, history: history)
-        record.steps = h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []
+        record.steps = (h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []).map { $0.checked() }
         record.sandbox = h["sandbox"]
-        record.sandboxSeconds = h["sandbox_seconds"].flatMap(Double.init)
-        record.costUSD = h["cost_usd"].flatMap(Double.init)
+        record.sandboxSeconds = Stored.amount(h["sandbox_seconds"])
+        record.costUSD = Stored.amount(h["cost_usd"])
         return record
     }
 }
@@ -118,7 +118,7 @@ extension RedisJobQueue {
         let items = reply.array ?? []
         var fields: [String: Int] = [:]
         for i in stride(from: 0, to: items.count - 1, by: 2) {
-            if let name = items[i].text, let value = items[i + 1].int { fields[name] = value }
+            if let name = items[i].text, let value = Stored.count(items[i + 1].text) { fields[name] = value }
         }
         return QueueMetrics(fields: fields)
     }

@@ -25,7 +25,11 @@ extension RedisJobQueue {
         var gone: [String] = []
         let decoder = JSONDecoder()
         for (id, r) in zip(ids, replies) {
-            if let text = r.text, let w = try? decoder.decode(WorkerInfo.self, from: Data(text.utf8)) { alive.append(w) } else { gone.append(id) }
+            if let text = r.text, let w = (try? decoder.decode(WorkerInfo.self, from: Data(text.utf8)))?.checked() {
+                alive.append(w)
+            } else {
+                gone.append(id)
+            }
         }
         if !gone.isEmpty { try await client.send(["ZREM", keys.workers] + gone).orThrow() }
         return alive

@@ -5,6 +5,7 @@ import RedisQueue
 /// Prints a job's state changes and output as they happen, until it finishes.
 struct JobFollower {
     let queue: RedisJobQueue
+    let output: OutputOptions
 
     /// Returns true when the job succeeded.
     func follow(id: String) async throws -> Bool {
@@ -17,12 +18,12 @@ struct JobFollower {
             if job.state != lastState {
                 var line = "\(id) \(job.state.rawValue)"
                 if job.state == .retrying || job.state == .failed, let e = job.lastError { line += ": \(e)" }
-                printError(line)
+                output.warn(line)
                 lastState = job.state
             }
             let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: job.state.isTerminal ? 0 : 0.5)
             for e in events {
-                FileHandle.standardOutput.write(Data(e.text.utf8))
+                output.write(e.text, to: e.stream == .stdout ? .standardOutput : .standardError)
                 offset = e.offset
             }
             if job.state.isTerminal && events.isEmpty { return job.state == .succeeded }

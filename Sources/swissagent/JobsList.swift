@@ -26,6 +26,8 @@ struct JobsList: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
         guard offset >= 0 else { throw ValidationError("--offset cannot be negative") }
@@ -48,11 +50,11 @@ struct JobsList: AsyncParsableCommand {
             }
         }
         if json {
-            print(Format.json(.array(rows.map(Self.json))))
+            output.json(Format.json(.array(rows.map(Self.json))))
             return
         }
-        if rows.isEmpty { print("no jobs"); return }
-        print(Format.table(
+        if rows.isEmpty { output.say("no jobs"); return }
+        output.say(Format.table(
             ["ID", "QUEUE", "STATE", "TENANT", "TOOLS", "ATTEMPTS", "AGE", "WORKER/ERROR"],
             rows.map { r in
                 [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",

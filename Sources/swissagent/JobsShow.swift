@@ -14,10 +14,12 @@ struct JobsShow: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() async throws {
         guard let job = try await global.makeQueue().job(id: id) else { throw CLIError("no job with id \(id)") }
         if json {
-            print(Format.json(Self.json(job)))
+            output.json(Format.json(Self.json(job)))
             return
         }
         var lines: [(String, String)] = [
@@ -36,17 +38,17 @@ struct JobsShow: AsyncParsableCommand {
         }
         if let e = job.lastError { lines.append(("error", e)) }
         if let r = job.result { lines.append(("result", r)) }
-        for (k, v) in lines { print(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
-        print("\nspec:")
-        print((try? JSONValue.parse(Data(job.specJSON.utf8))).map(Format.json) ?? job.specJSON)
-        print("\nhistory:")
+        for (k, v) in lines { output.say(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
+        output.say("\nspec:")
+        output.say((try? JSONValue.parse(Data(job.specJSON.utf8))).map { TerminalText.json(Format.json($0)) } ?? job.specJSON)
+        output.say("\nhistory:")
         for e in job.history {
             var line = "  \(Format.timestamp(Date(timeIntervalSince1970: e.at / 1000)))  \(e.event)"
             if let a = e.attempt { line += " attempt \(a)" }
             if let w = e.worker, !w.isEmpty { line += " by \(w)" }
             if let n = e.note { line += " (\(n))" }
             if let err = e.error { line += ": \(err)" }
-            print(line)
+            output.say(line)
         }
     }
 

@@ -11,6 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Output streams to the terminal as it is produced (stdout to stdout, stderr to stderr), under a header per step.")
 
     @OptionGroup var sandbox: SandboxOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "A job JSON file, or - for standard input.")
     var file: String
@@ -25,7 +26,7 @@ struct RunCommand: AsyncParsableCommand {
             provider = try router.provider(for: spec)
             steps = try await StepsPlanner().plan(spec)
         } catch let f as JobFailure { throw CLIError(f.description) }
-        let observer = TerminalObserver(steps: steps)
+        let observer = TerminalObserver(steps: steps, output: output)
         let session: any SandboxSession
         do { session = try await provider.open(jobID: spec.id ?? JobID.make(), env: spec.env) } catch let e as SandboxError {
             throw CLIError(e.description)
@@ -42,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - start).seconds
         let summary = failure.map { "failed after \(String(format: "%.2f", seconds)) s: \($0)" }
             ?? "succeeded: \(steps.count) step\(steps.count == 1 ? "" : "s") in \(String(format: "%.2f", seconds)) s"
-        printError("── \(summary)")
+        output.warn("── \(summary)")
         if failure != nil { throw ExitCode(1) }
     }
 }
@@ -53,14 +54,16 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var shown: [StepRecord.Status]
     private let steps: [StepSpec]
+    private let printer: OutputOptions
 
-    init(steps: [StepSpec]) {
+    init(steps: [StepSpec], output: OutputOptions) {
         self.steps = steps
+        printer = output
         shown = steps.map { _ in .pending }
     }
 
     func output(step: Int, stream: OutputEvent.Stream, text: String) {
-        (stream == .stderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
+        printer.write(text, to: stream == .stderr ? .standardError : .standardOutput)
     }
 
     func steps(_ records: [StepRecord]) async {
@@ -75,7 +78,7 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
         for (i, r) in changes {
             switch r.status {
             case .running: printError("── step \(i + 1)/\(records.count): \(Self.describe(steps[i]))")
-            case .failed: printError("── step \(i + 1) failed: \(r.error ?? "")")
+            case .failed: printer.warn("── step \(i + 1) failed: \(r.error ?? "")")
             case .succeeded where (r.seconds ?? 0) >= 1: printError("── step \(i + 1) done in \(String(format: "%.2f", r.seconds ?? 0)) s")
             default: break
             }

@@ -9,6 +9,7 @@ struct Submit: AsyncParsableCommand {
         discussion: "Reads FILE, or standard input when FILE is -. A job that fails validation is refused with the field and the reason.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "A job JSON file, or - for standard input.")
     var file: String
@@ -28,7 +29,7 @@ struct Submit: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(ids.map { $0 + "\n" }.joined().utf8))
         if wait {
             var ok = true
-            for id in ids { ok = try await JobFollower(queue: jobQueue).follow(id: id) && ok }
+            for id in ids { ok = try await JobFollower(queue: jobQueue, output: output).follow(id: id) && ok }
             if !ok { throw ExitCode(1) }
         }
     }
