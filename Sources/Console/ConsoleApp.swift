@@ -48,10 +48,11 @@ public final class ConsoleApp: @unchecked Sendable {
         var drawnVersion = -1
         var size = (terminal.width, terminal.height)
         while true {
-            if lock.withLock({ quitRequested }) { return }
+            if lock.withLock({ quitRequested }) || terminal.isGone { return }
             var dirty = false
             let (data, _) = source.snapshot
             if let key = terminal.readKey(timeoutMs: 50) {
+                if terminal.isGone { return }
                 let (result, action) = Keymap.handle(key, &state, data, height: terminal.height)
                 if result.contains(.quit) { return }
                 if let action { perform(action, terminal: terminal) }

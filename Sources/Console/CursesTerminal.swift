@@ -9,6 +9,9 @@ public final class CursesTerminal: Terminal {
     private var pairs: [Style: Int32] = [:]
     private var previous: Canvas?
     private var closed = false
+    public private(set) var isGone = false
+    /// Polls in a row that said "readable" yet gave no key: what a terminal at end of file looks like.
+    private var emptyReads = 0
 
     /// Fails (instead of exiting, as initscr would) when the terminal is unknown or missing.
     public init(theme: Theme) throws {
@@ -86,8 +89,32 @@ public final class CursesTerminal: Terminal {
         return n
     }
 
+    /// Waits for input with poll(2) rather than in ncurses, which answers ERR at once, for ever, on
+    /// a terminal that is gone (a deleted pty, no SIGHUP): the console spun at 60% of a core.
     public func readKey(timeoutMs: Int) -> Key? {
-        _ = cncurses_timeout(Int32(timeoutMs))
+        if let key = readBuffered() { return key }  // ncurses may hold typed-ahead input
+        var pfd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let n = poll(&pfd, 1, Int32(timeoutMs))
+        if n < 0 {
+            if errno != EINTR { isGone = true }
+            return nil
+        }
+        if n == 0 { emptyReads = 0; return nil }
+        if pfd.revents & Int16(POLLNVAL) != 0 { isGone = true; return nil }
+        if let key = readBuffered() { return key }
+        emptyReads += 1
+        if pfd.revents & Int16(POLLHUP | POLLERR) != 0 || emptyReads >= 3 { isGone = true }
+        return nil
+    }
+
+    private func readBuffered() -> Key? {
+        _ = cncurses_timeout(0)
+        guard let key = decodeKey() else { return nil }
+        emptyReads = 0
+        return key
+    }
+
+    private func decodeKey() -> Key? {
         var ch: wint_t = 0
         let kind = cncurses_read(&ch)
         if kind == ERR { return nil }

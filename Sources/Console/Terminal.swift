@@ -7,6 +7,8 @@ public protocol Terminal: AnyObject {
     func draw(_ canvas: Canvas)
     /// The next key, or nil after `timeoutMs`.
     func readKey(timeoutMs: Int) -> Key?
+    /// The terminal went away (end of file or an I/O error on it, with or without a SIGHUP): the console ends.
+    var isGone: Bool { get }
     /// Gives the screen back to the shell (for $EDITOR), and takes it again.
     func suspend()
     func resume()
