@@ -16,6 +16,10 @@ public struct APIServer: Sendable {
     public var accessLog = true
     /// Output streams open at once on this replica (each holds a Redis connection).
     public var maxStreams = 1000
+    /// Output streams one tenant may hold open at once on this replica, so one cannot starve the rest.
+    public var maxStreamsPerTenant = 100
+    /// Queues a token may use when its grant names none.
+    public var defaultQueues = [JobSpec.defaultQueue]
     let requestMetrics = RequestMetrics()
 
     public init(queue: RedisJobQueue, tokens: APITokens) {
@@ -53,7 +57,7 @@ public struct APIServer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        let streams = StreamSlots(limit: maxStreams)
+        let streams = StreamSlots(limit: maxStreams, perTenant: maxStreamsPerTenant)
         router.add(middleware: AccessLog(metrics: requestMetrics, enabled: accessLog))
         router.get("/healthz") { _, _ in APIResponse.json(.ok, ["status": "ok"]) }
         router.get("/readyz") { _, _ in
@@ -86,24 +90,25 @@ public struct APIServer: Sendable {
             try await authorized(request) { try await cancel(context.parameters.get("id"), $0) }
         }
         router.get("/v1/jobs/:id/output") { request, context in
-            try await authorized(request) { grant in
-                guard let job = try await visibleJob(context.parameters.get("id"), grant) else { return APIResponse.notFound() }
-                return outputEvents(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "", slots: streams)
+            try await authorized(request) { scope in
+                guard let job = try await visibleJob(context.parameters.get("id"), scope) else { return APIResponse.notFound() }
+                return outputEvents(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "", slots: streams,
+                                    tenant: scope.grant.tenant)
             }
         }
-        router.get("/v1/queues") { request, _ in try await authorized(request) { _ in try await queues() } }
+        router.get("/v1/queues") { request, _ in try await authorized(request) { try await queues($0) } }
         return router
     }
 
     /// Runs the handler for a request with a valid bearer token; 401 otherwise. Redis errors are 503.
-    func authorized(_ request: Request, _ body: (APITokens.Grant) async throws -> Response) async throws -> Response {
+    func authorized(_ request: Request, _ body: (TenantScope) async throws -> Response) async throws -> Response {
         guard let grant = tokens.grant(for: request.headers[.authorization]) else {
             var response = APIResponse.error(.unauthorized, "unauthorized", "a valid bearer token is required")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         do {
-            return try await body(grant)
+            return try await body(TenantScope(grant: grant, defaultQueues: defaultQueues))
         } catch let e as RedisError {
             return APIResponse.error(.serviceUnavailable, "redis_unavailable", e.description)
         }

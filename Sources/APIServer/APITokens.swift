@@ -1,3 +1,4 @@
+import AgentCore
 
 import Foundation
 
@@ -7,36 +8,78 @@ public struct APITokens: Sendable {
     public struct Grant: Sendable, Equatable {
         public var tenant: String
         public var admin: Bool
+        /// The queues this token may use; nil: the server's default queues. An admin may use any.
+        public var queues: [String]?
+
+        public init(tenant: String, admin: Bool, queues: [String]? = nil) {
+            self.tenant = tenant
+            self.admin = admin
+            self.queues = queues
+        }
     }
 
     private var byDigest: [[UInt8]: Grant]
 
     public init(digests: [[UInt8]: Grant]) { byDigest = digests }
 
-    /// `SWISSAGENT_API_TOKENS=token=tenant,token2=tenant2` (development): the tokens themselves.
-    public static func fromEnvironmentList(_ list: String) -> APITokens {
+    /// `SWISSAGENT_API_TOKENS=token=tenant,token2=tenant2:admin,token3=tenant3/queue1+queue2` (development):
+    /// the tokens themselves.
+    public static func fromEnvironmentList(_ list: String) throws -> APITokens {
         var d: [[UInt8]: Grant] = [:]
-        for pair in list.split(separator: ",") {
+        for (n, pair) in list.split(separator: ",").enumerated() {
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0) }
-            guard parts.count == 2 else { continue }
-            let admin = parts[1].hasSuffix(":admin")
-            d[SHA256.hash(Array(parts[0].utf8))] = Grant(tenant: admin ? String(parts[1].dropLast(6)) : parts[1], admin: admin)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw APIConfigError("SWISSAGENT_API_TOKENS entry \(n + 1): expected token=tenant[:admin][/queue+queue]")
+            }
+            var grant = parts[1]
+            var queues: [String]?
+            if let slash = grant.firstIndex(of: "/") {
+                queues = grant[grant.index(after: slash)...].split(separator: "+").map(String.init)
+                grant = String(grant[..<slash])
+            }
+            let admin = grant.hasSuffix(":admin")
+            let tenant = admin ? String(grant.dropLast(6)) : grant
+            d[SHA256.hash(Array(parts[0].utf8))] = try checked(Grant(tenant: tenant, admin: admin, queues: queues),
+                                                               where: "SWISSAGENT_API_TOKENS entry \(n + 1)")
         }
         return APITokens(digests: d)
     }
 
-    /// `--tokens-file`: one line per token: its SHA-256 in hex, the tenant, optionally `admin`.
+    /// `--tokens-file`: one line per token: its SHA-256 in hex, the tenant, then optionally `admin`
+    /// and `queues=q1,q2`.
     public static func fromFile(_ text: String) throws -> APITokens {
         var d: [[UInt8]: Grant] = [:]
         for (n, line) in text.split(separator: "\n").enumerated() {
             let words = line.split(separator: " ").map(String.init)
             if words.isEmpty || words[0].hasPrefix("#") { continue }
             guard words.count >= 2, words[0].count == 64, let digest = hexBytes(words[0]) else {
-                throw APIConfigError("tokens file line \(n + 1): expected \"<sha256 hex> <tenant> [admin]\"")
+                throw APIConfigError("tokens file line \(n + 1): expected \"<sha256 hex> <tenant> [admin] [queues=q1,q2]\"")
             }
-            d[digest] = Grant(tenant: words[1], admin: words.count > 2 && words[2] == "admin")
+            var grant = Grant(tenant: words[1], admin: false)
+            for word in words.dropFirst(2) {
+                if word == "admin" {
+                    grant.admin = true
+                } else if word.hasPrefix("queues=") {
+                    grant.queues = word.dropFirst(7).split(separator: ",").map(String.init)
+                } else {
+                    throw APIConfigError("tokens file line \(n + 1): unknown word \"\(word.prefix(40))\" (expected admin or queues=q1,q2)")
+                }
+            }
+            d[digest] = try checked(grant, where: "tokens file line \(n + 1)")
         }
         return APITokens(digests: d)
+    }
+
+    /// Tenant names scope job ids ("tenant:id"), so they may not hold the separator.
+    static func checked(_ grant: Grant, where place: String) throws -> Grant {
+        guard JobSpecParser.isValidName(grant.tenant), !grant.tenant.contains(":"), grant.tenant.count <= 64 else {
+            throw APIConfigError("\(place): tenant \"\(grant.tenant.prefix(40))\" must be 1-64 letters, digits or - _ . @")
+        }
+        for q in grant.queues ?? [] where !JobSpecParser.isValidName(q) {
+            throw APIConfigError("\(place): queue \"\(q.prefix(40))\": \(JobSpecParser.nameRule)")
+        }
+        if grant.queues?.isEmpty == true { throw APIConfigError("\(place): queues= names no queue") }
+        return grant
     }
 
     /// The grant for an `Authorization: Bearer <token>` header, if any.

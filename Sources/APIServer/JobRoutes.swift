@@ -7,7 +7,8 @@ import RedisQueue
 
 /// The /v1 handlers. Each runs after `authorized` has found the caller's tenant.
 extension APIServer {
-    func submit(_ request: Request, _ grant: APITokens.Grant) async throws -> Response {
+    func submit(_ request: Request, _ scope: TenantScope) async throws -> Response {
+        let grant = scope.grant
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -22,18 +23,26 @@ extension APIServer {
         }
         // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
         if !grant.admin { spec.tenant = grant.tenant } else if spec.tenant == nil { spec.tenant = grant.tenant }
-        // A chosen id names one job in every queue: a second submit with it is a conflict, not a new job.
-        if let id = spec.id, try await queue.exists(id: id) {
-            return APIResponse.error(.conflict, "id_taken", "a job with id \(id) exists: choose another id, or leave it out")
+        guard scope.mayUse(queue: spec.queue) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: spec.queue)) }
+        // A chosen id names one job of this tenant in every queue: a second submit with it is a conflict.
+        if let chosen = spec.id {
+            let stored = scope.stored(chosen)
+            guard JobSpecParser.isValidName(stored) else {
+                return APIResponse.error(.badRequest, "invalid_job", "id: \(JobSpecParser.nameRule) (with the tenant's prefix)")
+            }
+            if try await queue.exists(id: stored) {
+                return APIResponse.error(.conflict, "id_taken", "a job with id \(chosen) exists: choose another id, or leave it out")
+            }
+            spec.id = stored
         }
-        let id = try await queue.enqueue(spec)
+        let id = scope.external(try await queue.enqueue(spec))
         var response = APIResponse.json(.created, ["id": .string(id), "queue": .string(spec.queue),
                                                    "state": .string(spec.runAt == nil ? "pending" : "scheduled")])
         response.headers[.location] = "/v1/jobs/\(id)"
         return response
     }
 
-    func list(_ request: Request, _ grant: APITokens.Grant) async throws -> Response {
+    func list(_ request: Request, _ scope: TenantScope) async throws -> Response {
         let q = request.uri.queryParameters
         guard let state = JobState(rawValue: q.get("state") ?? "pending") else {
             return APIResponse.error(.badRequest, "invalid_state", "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -43,10 +52,11 @@ extension APIServer {
         }
         let queueName = q.get("queue") ?? JobSpec.defaultQueue
         guard JobSpecParser.isValidName(queueName) else { return APIResponse.error(.badRequest, "invalid_queue", "queue: \(JobSpecParser.nameRule)") }
+        guard scope.mayUse(queue: queueName) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: queueName)) }
         let page = try await queue.list(queue: queueName, state: state, offset: cursor, limit: limit)
-        let visible = page.filter { grant.admin || $0.tenant == grant.tenant }
+        let visible = page.filter { scope.grant.admin || $0.tenant == scope.grant.tenant }
         var body: [String: JSONValue] = ["jobs": .array(visible.map { j in
-            .object(["id": .string(j.id), "queue": .string(j.queue), "state": .string(j.state?.rawValue ?? state.rawValue),
+            .object(["id": .string(scope.external(j.id)), "queue": .string(j.queue), "state": .string(j.state?.rawValue ?? state.rawValue),
                      "tenant": j.tenant.map { .string($0) } ?? .null,
                      "attempts": .number(Double(j.attempts)), "error": j.lastError.map { .string($0) } ?? .null])
         })]
@@ -54,32 +64,33 @@ extension APIServer {
         return APIResponse.json(.ok, .object(body))
     }
 
-    func show(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
-        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
-        return APIResponse.json(.ok, APIResponse.job(job))
+    func show(_ id: String?, _ scope: TenantScope) async throws -> Response {
+        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        return APIResponse.json(.ok, APIResponse.job(job, id: scope.external(job.id)))
     }
 
-    func requeue(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
-        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+    func requeue(_ id: String?, _ scope: TenantScope) async throws -> Response {
+        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
         switch try await queue.requeue(id: job.id) {
-        case .requeued: return APIResponse.json(.ok, ["id": .string(job.id), "state": "pending"])
+        case .requeued: return APIResponse.json(.ok, ["id": .string(scope.external(job.id)), "state": "pending"])
         case .notRequeueable(let s): return APIResponse.error(.conflict, "not_requeueable", "the job is \(s.rawValue)")
         case .notFound: return APIResponse.notFound()
         }
     }
 
-    func cancel(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
-        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+    func cancel(_ id: String?, _ scope: TenantScope) async throws -> Response {
+        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        let shown = scope.external(job.id)
         switch try await queue.cancel(id: job.id) {
-        case .cancelled: return APIResponse.json(.ok, ["id": .string(job.id), "state": "cancelled"])
-        case .requested: return APIResponse.json(.accepted, ["id": .string(job.id), "state": "active", "cancel_requested": .bool(true)])
+        case .cancelled: return APIResponse.json(.ok, ["id": .string(shown), "state": "cancelled"])
+        case .requested: return APIResponse.json(.accepted, ["id": .string(shown), "state": "active", "cancel_requested": .bool(true)])
         case .alreadyFinished(let s): return APIResponse.error(.conflict, "already_finished", "the job is already \(s.rawValue)")
         case .notFound: return APIResponse.notFound()
         }
     }
 
-    func delete(_ id: String?, _ grant: APITokens.Grant) async throws -> Response {
-        guard let job = try await visibleJob(id, grant) else { return APIResponse.notFound() }
+    func delete(_ id: String?, _ scope: TenantScope) async throws -> Response {
+        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
         switch try await queue.delete(id: job.id) {
         case .deleted: return Response(status: .noContent)
         case .active: return APIResponse.error(.conflict, "job_active", "the job is running: cancel it first")
@@ -87,17 +98,20 @@ extension APIServer {
         }
     }
 
-    func queues() async throws -> Response {
+    /// A tenant sees its own queues; an admin sees every queue.
+    func queues(_ scope: TenantScope) async throws -> Response {
         var out: [JSONValue] = []
-        for name in try await queue.queues() { out.append(try await queue.stats(queue: name).json) }
+        let names = if let allowed = scope.queues { allowed } else { try await queue.queues() }
+        for name in names { out.append(try await queue.stats(queue: name).json) }
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
     }
 
     /// The job if this tenant may see it. Another tenant's job is "not found", not "forbidden".
-    func visibleJob(_ id: String?, _ grant: APITokens.Grant) async throws -> JobRecord? {
+    func visibleJob(_ id: String?, _ scope: TenantScope) async throws -> JobRecord? {
         guard let id, JobSpecParser.isValidName(id) else { return nil }
-        guard let job = try await queue.job(id: id) else { return nil }
-        if grant.admin || SpecDigest(json: job.specJSON).tenant == grant.tenant { return job }
+        for candidate in scope.candidates(id) where JobSpecParser.isValidName(candidate) {
+            if let job = try await queue.job(id: candidate), scope.owns(job.specJSON) { return job }
+        }
         return nil
     }
 }

@@ -7,7 +7,7 @@ public enum OpenAPIDocument {
       "info": {
         "title": "swissagent API",
         "version": "1.0.0",
-        "description": "Submit AI-agent jobs to the swissagent queue, follow their output, and manage them. Every error is JSON: {\"error\": {\"code\", \"message\"}}. Each bearer token belongs to a tenant, which sees and acts on its own jobs only (another tenant's job is 404); an admin token sees all."
+        "description": "Submit AI-agent jobs to the swissagent queue, follow their output, and manage them. Every error is JSON: {\"error\": {\"code\", \"message\"}}. Each bearer token belongs to a tenant, which sees and acts on its own jobs only (another tenant's job is 404) and uses the queues its token names (another queue is 400 queue_not_allowed); job ids a client chooses are its tenant's own. An admin token sees all."
       },
       "servers": [
         {
@@ -409,6 +409,9 @@ public enum OpenAPIDocument {
                 "$ref": "#/components/responses/Error"
               },
               "404": {
+                "$ref": "#/components/responses/Error"
+              },
+              "429": {
                 "$ref": "#/components/responses/Error"
               },
               "503": {

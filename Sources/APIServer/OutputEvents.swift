@@ -9,13 +9,19 @@ extension APIServer {
     /// The job's output as Server-Sent Events: each chunk an event whose id is its place in the stream
     /// (so Last-Event-ID resumes), following live, ending with an `end` event once the job is finished.
     /// On shutdown the stream ends early with a `retry` hint: the client resumes on another replica.
-    func outputEvents(_ id: String, after: String, slots streams: StreamSlots) -> Response {
+    func outputEvents(_ id: String, after: String, slots streams: StreamSlots, tenant: String) -> Response {
         guard after.isEmpty || Self.isStreamID(after) else {
             return APIResponse.error(.badRequest, "invalid_last_event_id", "Last-Event-ID is the id of an event of this stream (digits-digits)")
         }
-        // Each open stream holds a Redis connection: at most `maxStreams` at once on this replica.
-        guard let slot = streams.take() else {
-            var response = APIResponse.error(.serviceUnavailable, "too_many_streams", "\(streams.limit) output streams are open here: retry shortly")
+        // Each open stream holds a Redis connection: at most `maxStreams` at once on this replica, and
+        // at most `perTenant` of them for one tenant.
+        let slot: StreamSlots.Slot
+        switch streams.take(tenant: tenant) {
+        case .success(let s): slot = s
+        case .failure(let full):
+            let message = full == .tenant ? "this tenant has \(streams.perTenant) output streams open here: close one or retry shortly"
+                : "\(streams.limit) output streams are open here: retry shortly"
+            var response = APIResponse.error(full == .tenant ? .tooManyRequests : .serviceUnavailable, "too_many_streams", message)
             response.headers[.retryAfter] = "5"
             return response
         }
@@ -56,28 +62,47 @@ extension APIServer {
     }
 }
 
-/// Counts open output streams. A slot is given back when its holder is freed, whether the stream
-/// ran to its end, failed, or never started.
+/// Counts open output streams, in all and per tenant. A slot is given back when its holder is
+/// freed, whether the stream ran to its end, failed, or never started.
 final class StreamSlots: Sendable {
+    enum Full: Error { case replica, tenant }
+
     let limit: Int
-    private let open = Mutex(0)
+    let perTenant: Int
+    private let open = Mutex<(total: Int, byTenant: [String: Int])>((0, [:]))
 
-    init(limit: Int) { self.limit = limit }
-
-    func take() -> Slot? {
-        let ok = open.withLock { n -> Bool in
-            if n >= limit { return false }
-            n += 1
-            return true
-        }
-        return ok ? Slot(owner: self) : nil
+    init(limit: Int, perTenant: Int) {
+        self.limit = limit
+        self.perTenant = perTenant
     }
 
-    fileprivate func give() { open.withLock { $0 -= 1 } }
+    func take(tenant: String) -> Result<Slot, Full> {
+        let full = open.withLock { state -> Full? in
+            if state.byTenant[tenant, default: 0] >= perTenant { return .tenant }
+            if state.total >= limit { return .replica }
+            state.total += 1
+            state.byTenant[tenant, default: 0] += 1
+            return nil
+        }
+        if let full { return .failure(full) }
+        return .success(Slot(owner: self, tenant: tenant))
+    }
+
+    fileprivate func give(_ tenant: String) {
+        open.withLock { state in
+            state.total -= 1
+            let left = state.byTenant[tenant, default: 1] - 1
+            state.byTenant[tenant] = left > 0 ? left : nil
+        }
+    }
 
     final class Slot: Sendable {
         private let owner: StreamSlots
-        fileprivate init(owner: StreamSlots) { self.owner = owner }
-        deinit { owner.give() }
+        private let tenant: String
+        fileprivate init(owner: StreamSlots, tenant: String) {
+            self.owner = owner
+            self.tenant = tenant
+        }
+        deinit { owner.give(tenant) }
     }
 }

@@ -1,3 +1,4 @@
+import AgentCore
 import APIServer
 import ArgumentParser
 import Foundation
@@ -9,8 +10,9 @@ struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "Serve the HTTP API: submit, list, inspect, requeue, cancel and delete jobs, per tenant.",
-        discussion: "Tokens come from --tokens-file (lines: <sha256 of the token> <tenant> [admin]) or, for development, "
-            + "SWISSAGENT_API_TOKENS=token=tenant,token2=tenant2:admin. SIGTERM drains and stops.")
+        discussion: "Tokens come from --tokens-file (lines: <sha256 of the token> <tenant> [admin] [queues=q1,q2]) or, for "
+            + "development, SWISSAGENT_API_TOKENS=token=tenant,token2=tenant2:admin,token3=tenant3/q1+q2. A token without a "
+            + "queue list may use --queue (default: default); an admin token any queue. SIGTERM drains and stops.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -25,6 +27,12 @@ struct APICommand: AsyncParsableCommand {
 
     @Option(help: "Output streams (GET /v1/jobs/ID/output) open at once; more get 503 with Retry-After.")
     var maxStreams = 1000
+
+    @Option(help: "Output streams one tenant may hold open at once; more get 429 with Retry-After.")
+    var maxStreamsPerTenant = 100
+
+    @Option(name: .customLong("queue"), help: "A queue tokens without a queue list may use (repeat for several).")
+    var queues: [String] = ["default"]
 
     @Flag(inversion: .prefixedNo, help: "Write one log line per request (method, path, route, status, time; never a header).")
     var accessLog = true
@@ -42,6 +50,8 @@ struct APICommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
         guard maxStreams > 0 else { throw ValidationError("--max-streams must be positive") }
+        guard maxStreamsPerTenant > 0 else { throw ValidationError("--max-streams-per-tenant must be positive") }
+        for q in queues where !JobSpecParser.isValidName(q) { throw ValidationError("--queue \(q): \(JobSpecParser.nameRule)") }
     }
 
     func run() async throws {
@@ -55,7 +65,7 @@ struct APICommand: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: tokensFile, encoding: .utf8) else { throw CLIError("cannot read \(tokensFile)") }
             do { tokens = try APITokens.fromFile(text) } catch { throw CLIError("\(error)") }
         } else if let list = ProcessInfo.processInfo.environment["SWISSAGENT_API_TOKENS"] {
-            tokens = APITokens.fromEnvironmentList(list)
+            do { tokens = try APITokens.fromEnvironmentList(list) } catch { throw CLIError("\(error)") }
         } else {
             throw CLIError("no API tokens: pass --tokens-file PATH or set SWISSAGENT_API_TOKENS")
         }
@@ -65,6 +75,8 @@ struct APICommand: AsyncParsableCommand {
         server.idleTimeout = .seconds(idleTimeout)
         server.accessLog = accessLog
         server.maxStreams = maxStreams
+        server.maxStreamsPerTenant = maxStreamsPerTenant
+        server.defaultQueues = queues
         let logger = Logger(label: "swissagent.api")
         let app = server.application(host: host, port: port, logger: logger) { host, port in
             logger.info("listening on \(host):\(port)", metadata: ["redis": "\(redis.redactedURL)"])

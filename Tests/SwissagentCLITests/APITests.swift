@@ -92,10 +92,10 @@ final class APIProcess: @unchecked Sendable {
         #expect(try await api.call("GET", "/v1/jobs/..%2F..%2Fetc").0 == 404)
         #expect(try await api.call("GET", "/v1/jobs?state=bogus").0 == 400)
         #expect(try await api.call("GET", "/v1/jobs?limit=0").0 == 400)
-        // A chosen id names one job: submitting it again (by any tenant) is a conflict, not a new job.
+        // A chosen id names one job of the tenant: submitting it again is a conflict, not a new job.
         let withID = #"{"id":"ticket-42","steps":[{"tool":"shell","input":{"command":"true"}}]}"#
         #expect(try await api.call("POST", "/v1/jobs", body: withID).0 == 201)
-        let (again, e4, _) = try await api.call("POST", "/v1/jobs", token: "tok-globex", body: withID)
+        let (again, e4, _) = try await api.call("POST", "/v1/jobs", body: withID)
         #expect(again == 409 && (e4["error"] as? [String: Any])?["code"] as? String == "id_taken")
         let (badResume, e5, _) = try await api.call("GET", "/v1/jobs/ticket-42/output", headers: [("Last-Event-ID", "../../x")])
         #expect(badResume == 400 && (e5["error"] as? [String: Any])?["code"] as? String == "invalid_last_event_id")
