@@ -15,8 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
-        // Already built as Hummingbird's own dependency; named here for graceful-shutdown checks.
+        // Already built as Hummingbird's own dependencies; named here because the API uses them directly
+        // (graceful shutdown; channel handlers for the header timeout).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
     ],
     targets: [
         // Thin system-library wrappers: a modulemap and a shim header each, no Swift.
@@ -34,13 +37,17 @@ let package = Package(
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
         .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess"]),
         .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "HummingbirdCore", package: "hummingbird"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
-                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                  .product(name: "NIOCore", package: "swift-nio"),
+                                                  .product(name: "NIOHTTPTypes", package: "swift-nio-extras")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
                 "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

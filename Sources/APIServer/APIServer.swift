@@ -2,6 +2,7 @@ import AgentCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import RedisQueue
@@ -13,6 +14,12 @@ public struct APIServer: Sendable {
     public var maxBodyBytes = JobSpecParser.defaultMaxBytes
     /// Connections idle this long are closed (a slow or stuck client cannot hold one for ever).
     public var idleTimeout: Duration = .seconds(75)
+    /// A request's header must be complete this long after its first byte (and a connection's first
+    /// request this long after it connects).
+    public var headerTimeout: Duration = .seconds(10)
+    /// Connections served at once; more wait in the kernel's backlog. Below the descriptor limit, so
+    /// running out of descriptors never happens here (at EMFILE the accept loop spun at a full core).
+    public var maxConnections = 4096
     public var accessLog = true
     /// Output streams open at once on this replica (each holds a Redis connection).
     public var maxStreams = 1000
@@ -49,8 +56,12 @@ public struct APIServer: Sendable {
     public func application(host: String, port: Int, logger: Logger,
                             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) -> some ApplicationProtocol {
         let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000)
-        return Application(router: router(), server: .http1(configuration: .init(idleTimeout: idle)),
-                           configuration: .init(address: .hostname(host, port: port), serverName: "swissagent"),
+        let header = TimeAmount.nanoseconds(Int64(headerTimeout.components.seconds) * 1_000_000_000
+            + headerTimeout.components.attoseconds / 1_000_000_000)
+        return Application(router: router(),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [HeaderArrival(timeout: header)], idleTimeout: idle)),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "swissagent",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
                            onServerRunning: { channel in await onListening(host, channel.localAddress?.port ?? port) },
                            logger: logger)
     }

@@ -25,6 +25,12 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Seconds before an idle connection is closed.")
     var idleTimeout = 75
 
+    @Option(help: "Seconds a request's header may take to arrive, from its first byte (or from connecting).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Connections served at once; more wait to be accepted (default: what the descriptor limit leaves room for).")
+    var maxConnections: Int?
+
     @Option(help: "Output streams (GET /v1/jobs/ID/output) open at once; more get 503 with Retry-After.")
     var maxStreams = 1000
 
@@ -49,6 +55,8 @@ struct APICommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+        guard headerTimeout > 0, headerTimeout <= 3600 else { throw ValidationError("--header-timeout must be 0...3600 seconds") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
         guard maxStreams > 0 else { throw ValidationError("--max-streams must be positive") }
         guard maxStreamsPerTenant > 0 else { throw ValidationError("--max-streams-per-tenant must be positive") }
         for q in queues where !JobSpecParser.isValidName(q) { throw ValidationError("--queue \(q): \(JobSpecParser.nameRule)") }
@@ -73,6 +81,10 @@ struct APICommand: AsyncParsableCommand {
         let queue = RedisJobQueue(client: RedisClient(redis, label: "api"), prefix: global.prefix)
         var server = APIServer(queue: queue, tokens: tokens)
         server.idleTimeout = .seconds(idleTimeout)
+        server.headerTimeout = .milliseconds(Int(headerTimeout * 1000))
+        // Each connection may hold an output stream, and each stream a Redis connection: two descriptors.
+        let descriptors = DescriptorLimit.raise()
+        server.maxConnections = maxConnections ?? max(16, min(100_000, (descriptors - 64) / 2))
         server.accessLog = accessLog
         server.maxStreams = maxStreams
         server.maxStreamsPerTenant = maxStreamsPerTenant

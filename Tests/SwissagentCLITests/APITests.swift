@@ -13,8 +13,8 @@ final class APIProcess: @unchecked Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
 
     /// Port 0: the kernel picks a free port and the API's log says which.
-    init(_ cli: CLI, extra: [String] = [], env: [String: String]) async throws {
-        worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", "0"] + extra)
+    init(_ cli: CLI, extra: [String] = [], env: [String: String], wrapper: [String] = []) async throws {
+        worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", "0"] + extra, wrapper: wrapper)
         for _ in 0..<200 {
             if let line = worker.output.split(separator: "\n").first(where: { $0.contains("listening on 127.0.0.1:") }),
                let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) {

@@ -10,7 +10,7 @@ final class WorkerProcess: @unchecked Sendable {
     let process: TestProcess
     let log: String
 
-    init(_ cli: CLI, _ args: [String], env: [String: String] = [:], command: [String] = ["worker"]) throws {
+    init(_ cli: CLI, _ args: [String], env: [String: String] = [:], command: [String] = ["worker"], wrapper: [String] = []) throws {
         log = NSTemporaryDirectory() + "swissagent-worker-\(JobID.make()).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var e = ProcessInfo.processInfo.environment
@@ -18,7 +18,7 @@ final class WorkerProcess: @unchecked Sendable {
         e["SWISSAGENT_PREFIX"] = cli.prefix
         for (k, v) in env { e[k] = v }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process = try TestProcess([try CLI.binary.path] + command + args, environment: e, stdin: TestProcess.devNull,
+        process = try TestProcess(wrapper + [try CLI.binary.path] + command + args, environment: e, stdin: TestProcess.devNull,
                                   stdout: handle.fileDescriptor, stderr: handle.fileDescriptor)
         try? handle.close()
     }
