@@ -12,13 +12,24 @@ int swissagent_pipe_cloexec(int fds[2]) {
 }
 
 int swissagent_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                     int in_fd, int out_fd, int err_fd, pid_t *pid) {
+                     int in_fd, int out_fd, int err_fd, const int *extra, int n_extra, pid_t *pid) {
+    // Extra descriptors move above their targets first, so mapping one never clobbers another.
+    int moved[8];
+    if (n_extra < 0 || n_extra > 8) return EINVAL;
+    for (int i = 0; i < n_extra; i++) {
+        moved[i] = fcntl(extra[i], F_DUPFD_CLOEXEC, 3 + n_extra);
+        if (moved[i] < 0) { int e = errno; while (i-- > 0) close(moved[i]); return e; }
+    }
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&actions);
-    if (rc != 0) return rc;
+    if (rc != 0) { for (int i = 0; i < n_extra; i++) close(moved[i]); return rc; }
     rc = posix_spawnattr_init(&attr);
-    if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
+    if (rc != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        for (int i = 0; i < n_extra; i++) close(moved[i]);
+        return rc;
+    }
 
     sigset_t defaults, none;
     sigfillset(&defaults);
@@ -31,12 +42,14 @@ int swissagent_spawn(const char *path, char *const argv[], char *const envp[], c
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
     if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    for (int i = 0; rc == 0 && i < n_extra; i++) rc = posix_spawn_file_actions_adddup2(&actions, moved[i], 3 + i);
     if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3 + n_extra);
     if (rc == 0) rc = posix_spawn(pid, path, &actions, &attr, argv, envp);
 
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < n_extra; i++) close(moved[i]);
     return rc;
 }
 

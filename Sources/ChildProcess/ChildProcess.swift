@@ -26,7 +26,7 @@ public enum ChildProcess {
     /// Starts `argv[0]` (an absolute path) with exactly `environment`, in `directory`, its standard
     /// streams from the three descriptors, and no other descriptor of this process. Returns its pid.
     static func spawn(_ argv: [String], environment: [String: String], directory: String,
-                             stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
+                      stdin: Int32, stdout: Int32, stderr: Int32, extra: [Int32] = []) throws -> pid_t {
         guard let path = argv.first else { throw Failure(description: "nothing to run") }
         let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let cArgv = argv.map { strdup($0) } + [nil]
@@ -36,7 +36,7 @@ public enum ChildProcess {
             for p in cEnv { free(p) }
         }
         var pid: pid_t = 0
-        let rc = swissagent_spawn(path, cArgv, cEnv, directory, stdin, stdout, stderr, &pid)
+        let rc = swissagent_spawn(path, cArgv, cEnv, directory, stdin, stdout, stderr, extra, Int32(extra.count), &pid)
         guard rc == 0 else { throw Failure(description: "cannot start \(path): \(String(cString: strerror(rc)))") }
         return pid
     }
@@ -59,11 +59,12 @@ public enum ChildProcess {
         private var ended: Termination?
         private let done = DispatchSemaphore(value: 0)
 
-        /// Starts `argv` as `ChildProcess.spawn` does.
+        /// Starts `argv` as `ChildProcess.spawn` does; `extra` descriptors become the child's 3, 4, ...
         public init(_ argv: [String], environment: [String: String], directory: String,
-                    stdin: Int32, stdout: Int32, stderr: Int32) throws {
+                    stdin: Int32, stdout: Int32, stderr: Int32, extra: [Int32] = []) throws {
             pid = try SpawnThread.shared.run {
-                try spawn(argv, environment: environment, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr)
+                try spawn(argv, environment: environment, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr,
+                          extra: extra)
             }
             Thread.detachNewThread { [self] in
                 _ = swissagent_await_exit(pid)

@@ -14,7 +14,10 @@ struct BubblewrapCommand {
     /// (a tmpfs would be host memory no limit counts).
     var tmp: String
     var env: [String: String]
+    /// The step gets a network namespace of its own behind slirp4netns (`UserModeNetwork`), whose
+    /// resolver this file names.
     var network: Bool
+    var resolvConf: String?
     var limits: ResourceLimits
 
     /// Host paths that exist, read once: merged-/usr systems have /bin etc. as symlinks.
@@ -42,13 +45,13 @@ struct BubblewrapCommand {
             a += [setpriv, "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--"]
         }
         a += [bwrap, "--unshare-all"]
-        if network { a.append("--share-net") }
         a += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv",
               "--ro-bind", "/usr", "/usr"]
         for link in Self.rootLinks {
             if let target = link.target { a += ["--symlink", target, link.path] } else { a += ["--ro-bind", link.path, link.path] }
         }
         for path in Self.etc { a += ["--ro-bind-try", path, path] }
+        if network, let resolvConf { a += ["--ro-bind", resolvConf, "/etc/resolv.conf"] }
         // The root bwrap builds is a tmpfs; once everything is mounted, make it read-only too, so the
         // only writable places are the workspace and a private /tmp.
         a += ["--proc", "/proc", "--dev", "/dev", "--bind", tmp, "/tmp", "--bind", workspace, "/workspace", "--remount-ro", "/",
@@ -57,6 +60,6 @@ struct BubblewrapCommand {
         for (k, v) in base.merging(env, uniquingKeysWith: { _, job in job }).sorted(by: { $0.key < $1.key }) {
             a += ["--setenv", k, v]
         }
-        return a + ["--"] + command
+        return a + ["--"] + (network ? UserModeNetwork.waiting(command) : command)
     }
 }

@@ -10,6 +10,7 @@ public struct LocalSandboxProvider: SandboxProvider {
     let tools: HostTools
     let uids: UIDPool
     let owner: WorkspaceOwner
+    let network: NetworkTools?
     /// How many workspaces of dead workers on this host this provider removed when it started.
     public let sweptWorkspaces: Int
 
@@ -29,6 +30,14 @@ public struct LocalSandboxProvider: SandboxProvider {
         let setpriv = root ? HostTools.which("setpriv") : nil
         if root && setpriv == nil { throw SandboxError("setpriv is not installed: apt-get install -y util-linux", retryable: false) }
         tools = HostTools(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv)
+        if config.allowNetwork {
+            switch NetworkTools.find() {
+            case .success(let found): network = found
+            case .failure(let error): throw error
+            }
+        } else {
+            network = nil
+        }
         Self.capOpenFiles()
         self.config = config
         uids = UIDPool(base: config.uidBase, size: 256, enabled: root)
@@ -36,6 +45,11 @@ public struct LocalSandboxProvider: SandboxProvider {
                                                 attributes: [.posixPermissions: 0o711])
         owner = try WorkspaceOwner(root: config.workspaceRoot)
         sweptWorkspaces = owner.sweep()
+        if network != nil {
+            // Networked steps resolve names through slirp4netns (the host's resolver may be on its loopback).
+            FileManager.default.createFile(atPath: owner.directory + "/resolv.conf", contents: Data(UserModeNetwork.resolver.utf8),
+                                           attributes: [.posixPermissions: 0o644])
+        }
     }
 
     public func open(jobID: String, env: [String: String]) async throws -> any SandboxSession {
@@ -54,7 +68,7 @@ public struct LocalSandboxProvider: SandboxProvider {
             throw SandboxError("cannot make the job's workspace \(dir): \(error)", retryable: true)
         }
         return LocalSandboxSession(tools: tools, uid: uid, uids: uids, owner: owner, directory: dir, env: env,
-                                   allowNetwork: config.allowNetwork, interpreters: config.interpreters)
+                                   network: network.map { ($0, config.blockedHosts) }, interpreters: config.interpreters)
     }
 
     /// Foundation's Process closes every descriptor up to the soft RLIMIT_NOFILE in the child before
@@ -92,11 +106,12 @@ final class LocalSandboxSession: SandboxSession {
     /// The job's directory: `work` (the workspace) and `tmp` (its /tmp), counted together against the disk limit.
     let directory: String
     let env: [String: String]
-    let allowNetwork: Bool
+    /// The tools and the hosts to fence off, when networked steps are allowed.
+    let network: (tools: NetworkTools, blockedHosts: [String])?
     let interpreters: [String: [String]]
 
     init(tools: HostTools, uid: Int?, uids: UIDPool, owner: WorkspaceOwner, directory: String, env: [String: String],
-         allowNetwork: Bool, interpreters: [String: [String]]) {
+         network: (tools: NetworkTools, blockedHosts: [String])?, interpreters: [String: [String]]) {
         self.interpreters = interpreters
         self.tools = tools
         self.uid = uid
@@ -104,7 +119,7 @@ final class LocalSandboxSession: SandboxSession {
         self.owner = owner
         self.directory = directory
         self.env = env
-        self.allowNetwork = allowNetwork
+        self.network = network
     }
 
     var workspace: String { directory + "/work" }
@@ -112,9 +127,11 @@ final class LocalSandboxSession: SandboxSession {
     func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
         let command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
                                         workspace: workspace, tmp: directory + "/tmp", env: env,
-                                        network: request.network && allowNetwork, limits: request.limits)
+                                        network: request.network && network != nil, resolvConf: owner.directory + "/resolv.conf",
+                                        limits: request.limits)
         let disk = request.limits.diskMB.map { SandboxProcess.DiskWatch(path: directory, limitBytes: Int64($0) << 20) }
-        return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, disk: disk, output: output)
+        let net = command.network ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts) } : nil
+        return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, disk: disk, network: net, output: output)
             .run(stdin: request.stdin)
     }
 

@@ -12,6 +12,8 @@ public struct LocalSandboxConfig: Sendable {
     public var uidBase: Int
     /// Where to look for each `code` language's interpreter (paths inside the sandbox, which sees /usr).
     public var interpreters: [String: [String]]
+    /// Hosts a networked step may not reach besides this host itself (the worker's Redis).
+    public var blockedHosts: [String]
 
     public static let defaultInterpreters = [
         "python": ["/usr/bin/python3", "/usr/local/bin/python3"],
@@ -25,7 +27,8 @@ public struct LocalSandboxConfig: Sendable {
 
     public init(workspaceRoot: String = LocalSandboxConfig.defaultWorkspaceRoot, allowNetwork: Bool = false,
                 uidBase: Int = 200_000 + Int(getpid() % 2000) * 256,
-                interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters) {
+                interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters, blockedHosts: [String] = []) {
+        self.blockedHosts = blockedHosts
         self.workspaceRoot = workspaceRoot
         self.allowNetwork = allowNetwork
         self.uidBase = uidBase

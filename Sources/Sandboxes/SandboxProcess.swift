@@ -12,6 +12,7 @@ final class SandboxProcess: @unchecked Sendable {
     private let limits: ResourceLimits
     private let output: OutputHandler
     private let disk: DiskWatch?
+    private let network: UserModeNetwork?
     private var limitHit: LimitKind?
     private var outputBytes = 0
     private var stderrTail: [UInt8] = []
@@ -22,8 +23,10 @@ final class SandboxProcess: @unchecked Sendable {
         var limitBytes: Int64
     }
 
-    init(argv: [String], limits: ResourceLimits, disk: DiskWatch? = nil, output: @escaping OutputHandler) {
+    init(argv: [String], limits: ResourceLimits, disk: DiskWatch? = nil, network: UserModeNetwork? = nil,
+         output: @escaping OutputHandler) {
         self.argv = argv
+        self.network = network
         self.limits = limits
         self.disk = disk
         self.output = output
@@ -48,6 +51,16 @@ final class SandboxProcess: @unchecked Sendable {
         try? outPipe.write.close()
         try? errPipe.write.close()
         try? inPipe.read.close()
+        defer { network?.detach() }
+        if let network {
+            do {
+                try network.attach(sandboxPID: child.pid)
+            } catch {
+                child.signal(SIGKILL)
+                _ = await Task.detached { child.wait() }.value
+                throw error
+            }
+        }
         let readers = DispatchGroup()
         read(outPipe.read, stream: .stdout, group: readers)
         read(errPipe.read, stream: .stderr, group: readers)

@@ -43,7 +43,7 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "The most disk a step may ask for, in MB (default: --disk-mb).")
     var maxDiskMb: Int?
 
-    @Flag(help: "Let steps that ask for it (\"network\": true) reach the network.")
+    @Flag(help: "Let steps that ask for it (\"network\": true) reach the outside world, through a network of their own (slirp4netns) that cannot reach this host or its Redis.")
     var allowNetwork = false
 
     @Option(help: "Where job workspaces are made (default $SWISSAGENT_WORKSPACES or the temporary directory).")
@@ -84,9 +84,11 @@ struct SandboxOptions: ParsableArguments {
     }
 
     /// The local sandbox, checked to work on this machine; refuses with how to fix it.
-    func makeProvider() async throws -> LocalSandboxProvider {
+    /// `blockedHosts`: what a networked step may not reach besides this host (the worker's Redis).
+    func makeProvider(blockedHosts: [String] = []) async throws -> LocalSandboxProvider {
         do {
-            let provider = try LocalSandboxProvider(config: LocalSandboxConfig(workspaceRoot: workspaces, allowNetwork: allowNetwork))
+            let provider = try LocalSandboxProvider(config: LocalSandboxConfig(workspaceRoot: workspaces, allowNetwork: allowNetwork,
+                                                                               blockedHosts: blockedHosts))
             try await provider.selfTest()
             return provider
         } catch let error as SandboxError {
@@ -97,12 +99,12 @@ struct SandboxOptions: ParsableArguments {
     var supervisor: Supervisor { Supervisor(policy: policy, allowNetwork: allowNetwork) }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
-    func makeRouter(owner: String = "swissagent-run") async throws -> SandboxRouter {
+    func makeRouter(owner: String = "swissagent-run", blockedHosts: [String] = []) async throws -> SandboxRouter {
         let e2b = try E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
             var c = config
             c.owner = owner
             return E2BSandboxProvider(config: c)
         }
-        return SandboxRouter(local: try await makeProvider(), e2b: e2b, defaultChoice: defaultSandbox)
+        return SandboxRouter(local: try await makeProvider(blockedHosts: blockedHosts), e2b: e2b, defaultChoice: defaultSandbox)
     }
 }

@@ -48,8 +48,9 @@ struct WorkerCommand: AsyncParsableCommand {
         logFormat.bootstrap()
         let logger = Logger(label: "swissagent.worker")
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
-        let router = try await sandbox.makeRouter(owner: global.prefix)
         let config = try global.redisConfig()
+        let redisHost: [String] = if case .tcp(let host, _) = config.endpoint { [host] } else { [] }
+        let router = try await sandbox.makeRouter(owner: global.prefix, blockedHosts: redisHost)
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20,
                                   onInvalidRecord: { logger.error("moved to failed: \($0)") })
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)

@@ -1,0 +1,88 @@
+import AgentCore
+import Foundation
+import RedisTestSupport
+import Sandboxes
+import Testing
+
+/// "The outside world" for a test: a network namespace of its own joined to this host by a veth
+/// pair (198.51.100.0/24 is a documentation range: nothing real is there), serving HTTP on port 8099.
+final class OutsideHost: @unchecked Sendable {
+    // `@unchecked Sendable`: set in init, only read afterwards.
+    let name: String
+    let hostSide: String
+    let address: String
+    let server: TestProcess
+
+    init() throws {
+        let k = Int.random(in: 1...62)
+        let tag = JobID.make().suffix(6).lowercased()
+        name = "sa-out-\(tag)"
+        hostSide = "sa\(tag)a"
+        address = "198.51.100.\(4 * k + 2)"
+        let ip = try #require(TestProcess.which("ip"))
+        for args in [["netns", "add", name], ["link", "add", hostSide, "type", "veth", "peer", "name", "sa\(tag)b"],
+                     ["link", "set", "sa\(tag)b", "netns", name], ["addr", "add", "198.51.100.\(4 * k + 1)/30", "dev", hostSide],
+                     ["link", "set", hostSide, "up"], ["-n", name, "addr", "add", address + "/30", "dev", "sa\(tag)b"],
+                     ["-n", name, "link", "set", "sa\(tag)b", "up"], ["-n", name, "link", "set", "lo", "up"]] {
+            let r = try TestProcess.runBlocking([ip] + args, timeout: 10)
+            if r.status != 0 { throw TestServerError("ip \(args.joined(separator: " ")): \(String(decoding: r.stderr, as: UTF8.self))") }
+        }
+        server = try TestProcess([ip, "netns", "exec", name, "python3", "-m", "http.server", "--bind", address, "8099"],
+                                 stdin: TestProcess.devNull, stdout: TestProcess.devNull, stderr: TestProcess.devNull)
+    }
+
+    deinit {
+        server.signal(SIGKILL)
+        _ = try? TestProcess.runBlocking(["/usr/sbin/ip", "link", "del", hostSide], timeout: 10)
+        _ = try? TestProcess.runBlocking(["/usr/sbin/ip", "netns", "del", name], timeout: 10)
+    }
+}
+
+/// A networked step reaches the outside world, never this host: its loopback (the worker's
+/// Redis), its own addresses, or slirp4netns' alias for it.
+@Suite(.serialized) struct NetworkIsolationTests {
+    static func connect(_ host: String, _ port: Int) -> String {
+        "python3 -c \"import socket\ntry:\n socket.create_connection(('\(host)', \(port)), timeout=3); print('\(host) CONNECTED')\n"
+            + "except OSError as e: print('\(host) refused', e)\""
+    }
+
+    static func slirps() -> Int {
+        let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "comm="], timeout: 10))?.text ?? ""
+        return text.split(separator: "\n").filter { $0 == "slirp4netns" }.count
+    }
+
+    @Test func aNetworkedStepReachesTheOutsideButNotThisHost() async throws {
+        let outside = try OutsideHost()
+        let redis = try RedisTestServer.shared.get().port
+        // A server of this host on every address: the step must not reach it on any of them.
+        let hostServer = try TestProcess(["python3", "-m", "http.server", "--bind", "0.0.0.0", "18977"], stdin: TestProcess.devNull,
+                                         stdout: TestProcess.devNull, stderr: TestProcess.devNull)
+        defer { hostServer.signal(SIGKILL) }
+        try await Task.sleep(for: .milliseconds(500))
+        let ownAddresses = (try TestProcess.runBlocking(["/usr/sbin/ip", "-4", "-o", "addr", "show"], timeout: 10)).text
+            .split(separator: "\n").compactMap { line -> String? in
+                let w = line.split(separator: " ")
+                return w.firstIndex(of: "inet").flatMap { i in w[i + 1].split(separator: "/").first.map(String.init) }
+            }.filter { $0 != "127.0.0.1" }
+        #expect(ownAddresses.count >= 2, "\(ownAddresses)")
+        let before = Self.slirps()
+        let probes = [Self.connect(outside.address, 8099), Self.connect("127.0.0.1", redis), Self.connect("10.0.2.2", redis)]
+            + ownAddresses.map { Self.connect($0, 18977) }
+        let run = try await runSteps([shell(probes.joined(separator: "; "), network: true)], allowNetwork: true)
+        #expect(run.error == nil, "\(run.stderr)")
+        #expect(run.stdout.contains("\(outside.address) CONNECTED"), "\(run.stdout) \(run.stderr)")
+        for blocked in ["127.0.0.1", "10.0.2.2"] + ownAddresses {
+            #expect(run.stdout.contains("\(blocked) refused"), "\(blocked): \(run.stdout)")
+        }
+        // The user-mode stack ends with the step.
+        for _ in 0..<50 where Self.slirps() > before { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.slirps() == before)
+    }
+
+    @Test func aStepWithoutNetworkHasNone() async throws {
+        let outside = try OutsideHost()
+        try await Task.sleep(for: .milliseconds(300))
+        let run = try await runSteps([shell(Self.connect(outside.address, 8099))], allowNetwork: true)
+        #expect(run.stdout.contains("\(outside.address) refused"), "\(run.stdout)")
+    }
+}
