@@ -58,23 +58,6 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/evil"))
     }
 
-    @Test func noNetworkUnlessAskedAndAllowed() async throws {
-        let port = try RedisTestServer.shared.get().port
-        let probe = "python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('CONNECTED')\""
-        let closed = try await runSteps([shell(probe)])
-        #expect(!closed.stdout.contains("CONNECTED"))
-        #expect(closed.error != nil)
-        // The step asks, but the worker does not allow it: refused with the reason.
-        let refused = try await runSteps([shell(probe, network: true)])
-        #expect(refused.error?.description == "step 1 asks for network access, which this worker does not allow")
-        #expect(refused.error?.kind == .permanent)
-        // Asked and allowed: a network of its own, which still cannot reach this host's loopback
-        // (NetworkIsolationTests shows it reaching the outside).
-        let open = try await runSteps([shell(probe, network: true)], allowNetwork: true)
-        #expect(!open.stdout.contains("CONNECTED"), "\(open.stdout)")
-        #expect(open.stderr.contains("Connection refused") || open.stderr.contains("timed out"), "\(open.stderr)")
-    }
-
     @Test func theWorkspacePersistsAcrossStepsAndGoesAway() async throws {
         let root = NSTemporaryDirectory() + "swissagent-ws-test-\(JobID.make())"
         let run = try await runSteps([

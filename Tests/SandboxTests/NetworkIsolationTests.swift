@@ -46,9 +46,13 @@ final class OutsideHost: @unchecked Sendable {
             + "except OSError as e: print('\(host) refused', e)\""
     }
 
+    /// slirp4netns processes started by this test process (only this serialized suite runs networked steps).
     static func slirps() -> Int {
-        let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "comm="], timeout: 10))?.text ?? ""
-        return text.split(separator: "\n").filter { $0 == "slirp4netns" }.count
+        let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "ppid=,comm="], timeout: 10))?.text ?? ""
+        return text.split(separator: "\n").filter { line in
+            let w = line.split(separator: " ")
+            return w.count == 2 && w[0] == "\(getpid())" && w[1] == "slirp4netns"
+        }.count
     }
 
     @Test func aNetworkedStepReachesTheOutsideButNotThisHost() async throws {
@@ -77,6 +81,23 @@ final class OutsideHost: @unchecked Sendable {
         // The user-mode stack ends with the step.
         for _ in 0..<50 where Self.slirps() > before { try await Task.sleep(for: .milliseconds(100)) }
         #expect(Self.slirps() == before)
+    }
+
+    @Test func noNetworkUnlessAskedAndAllowed() async throws {
+        let port = try RedisTestServer.shared.get().port
+        let probe = "python3 -c \"import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('CONNECTED')\""
+        let closed = try await runSteps([shell(probe)])
+        #expect(!closed.stdout.contains("CONNECTED"))
+        #expect(closed.error != nil)
+        // The step asks, but the worker does not allow it: refused with the reason.
+        let refused = try await runSteps([shell(probe, network: true)])
+        #expect(refused.error?.description == "step 1 asks for network access, which this worker does not allow")
+        #expect(refused.error?.kind == .permanent)
+        // Asked and allowed: a network of its own, which still cannot reach this host's loopback
+        // (NetworkIsolationTests shows it reaching the outside).
+        let open = try await runSteps([shell(probe, network: true)], allowNetwork: true)
+        #expect(!open.stdout.contains("CONNECTED"), "\(open.stdout)")
+        #expect(open.stderr.contains("Connection refused") || open.stderr.contains("timed out"), "\(open.stderr)")
     }
 
     @Test func aStepWithoutNetworkHasNone() async throws {

@@ -7,9 +7,13 @@ import Testing
 /// A worker that allows networked steps: the step cannot reach the worker's Redis, and a worker
 /// killed with -9 leaves no user-mode network stack behind.
 @Suite(.serialized) struct WorkerNetworkTests {
-    static func slirps() -> Int {
-        let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "comm="], timeout: 10))?.text ?? ""
-        return text.split(separator: "\n").filter { $0 == "slirp4netns" }.count
+    /// The pids of slirp4netns processes whose parent is `parent`.
+    static func slirps(of parent: Int32) -> [String] {
+        let text = (try? TestProcess.runBlocking(["/bin/ps", "-eo", "pid=,ppid=,comm="], timeout: 10))?.text ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let w = line.split(separator: " ")
+            return w.count == 3 && w[1] == "\(parent)" && w[2] == "slirp4netns" ? String(w[0]) : nil
+        }
     }
 
     @Test func aNetworkedStepCannotReachRedisAndNothingOutlivesAKilledWorker() async throws {
@@ -20,7 +24,6 @@ import Testing
             + "except OSError as e: print('no redis:', e)\"; sleep 30"
         let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(probe)], network: true)],
                                                  maxAttempts: 1))
-        let before = Self.slirps()
         let worker = try WorkerProcess(cli, ["--concurrency", "1", "--allow-network"])
         defer { worker.signal(SIGKILL) }
         var seen = ""
@@ -29,10 +32,12 @@ import Testing
             return !seen.isEmpty
         }
         #expect(seen.hasPrefix("no redis:"), "\(seen) \(worker.output)")
-        #expect(Self.slirps() == before + 1)
+        let stacks = Self.slirps(of: worker.process.pid)
+        #expect(stacks.count == 1)
         worker.signal(SIGKILL)
         _ = await worker.exitStatus(within: 5)
-        #expect(try await waitUntil(seconds: 5) { Self.slirps() == before }, "slirp4netns outlived its worker")
+        #expect(try await waitUntil(seconds: 5) { stacks.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") } },
+                "slirp4netns outlived its worker")
         try await cli.cleanup()
     }
 }
