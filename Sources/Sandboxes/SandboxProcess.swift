@@ -56,9 +56,17 @@ final class SandboxProcess: @unchecked Sendable {
             do {
                 try network.attach(sandboxPID: child.pid)
             } catch {
-                child.signal(SIGKILL)
-                _ = await Task.detached { child.wait() }.value
-                throw error
+                // A sandbox that ended before its network was up failed by itself (bubblewrap's own
+                // error): its result below says why. One still running cannot go on without a network.
+                let ended = await Task.detached { () -> Bool in
+                    for _ in 0..<20 where child.termination == nil { usleep(10_000) }
+                    return child.termination != nil
+                }.value
+                if !ended {
+                    child.signal(SIGKILL)
+                    _ = await Task.detached { child.wait() }.value
+                    throw error
+                }
             }
         }
         let readers = DispatchGroup()

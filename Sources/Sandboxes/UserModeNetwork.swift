@@ -6,7 +6,7 @@ import Foundation
 /// user-mode stack (slirp4netns) in front, so the step reaches the outside world as the host would,
 /// but never the host itself. Sharing the host's network let a step reach the worker's Redis on
 /// loopback. Here the host's loopback is refused by slirp4netns, and every address of the host (and
-/// of the worker's Redis) is a blackhole route in the step's namespace, which the step, holding no
+/// of the worker's Redis, and link-local) is a prohibit route in the step's namespace, which the step, holding no
 /// capability, cannot remove. The step's command waits until the last route is in place.
 struct NetworkTools: Sendable {
     var slirp4netns: String
@@ -14,8 +14,13 @@ struct NetworkTools: Sendable {
     var ip: String
     var getent: String?
 
-    /// nil when a tool is missing, with what to install.
+    /// Fails with what to install when a tool is missing. Networked steps need a root worker: it adds
+    /// the routes in the step's namespace from outside, and opens /dev/net/tun for slirp4netns.
     static func find() -> Result<NetworkTools, SandboxError> {
+        guard getuid() == 0 else {
+            return .failure(SandboxError("--allow-network needs a worker running as root (it builds each networked step's own network "
+                                         + "from outside; the step itself runs as an unprivileged uid)", retryable: false))
+        }
         guard let slirp = HostTools.which("slirp4netns") else {
             return .failure(SandboxError("network steps need slirp4netns: apt-get install -y slirp4netns", retryable: false))
         }
@@ -60,12 +65,10 @@ final class UserModeNetwork: @unchecked Sendable {
     /// Gives the sandbox started as `sandboxPID` (bubblewrap) its network. Throws when it cannot.
     func attach(sandboxPID: pid_t) throws {
         let inner = try Self.namespacePID(of: sandboxPID)
-        let root = getuid() == 0
         // slirp4netns ends when the exit pipe closes: with the step, or with the worker (even kill -9).
         let exitPipe = try ChildProcess.pipe(), ready = try ChildProcess.pipe()
-        var argv = [tools.slirp4netns, "--configure", "--mtu", "65520", "--disable-host-loopback", "--exit-fd", "3", "--ready-fd", "4"]
-        if !root { argv += ["--userns-path", "/proc/\(inner)/ns/user"] }
-        argv += ["--netns-type", "path", "/proc/\(inner)/ns/net", "tap0"]
+        let argv = [tools.slirp4netns, "--configure", "--mtu", "65520", "--disable-host-loopback", "--exit-fd", "3", "--ready-fd", "4"]
+            + ["--netns-type", "path", "/proc/\(inner)/ns/net", "tap0"]
         guard let devNull = FileHandle(forUpdatingAtPath: "/dev/null") else { throw SandboxError("cannot open /dev/null", retryable: true) }
         let child = try ChildProcess.Child(argv, environment: [:], directory: "/", stdin: devNull.fileDescriptor,
                                            stdout: devNull.fileDescriptor, stderr: devNull.fileDescriptor,
@@ -80,9 +83,11 @@ final class UserModeNetwork: @unchecked Sendable {
             throw SandboxError("the step's network did not start (slirp4netns: \(child.termination.map { "\($0)" } ?? "no answer"))",
                                retryable: true)
         }
-        var enter = [tools.nsenter, "-t", String(inner), "-n"]
-        if !root { enter += ["-U", "--preserve-credentials"] }
-        let routes = (try hostAddresses() + [Self.sentinel]).map { "route add blackhole \($0)/32" }.joined(separator: "\n") + "\n"
+        let enter = [tools.nsenter, "-t", String(inner), "-n"]
+        // prohibit: a connect fails at once (EACCES) rather than hanging. Link-local is fenced off too
+        // (cloud metadata services live at 169.254.169.254).
+        let routes = (try hostAddresses().map { $0 + "/32" } + ["169.254.0.0/16", Self.sentinel + "/32"])
+            .map { "route add prohibit \($0)" }.joined(separator: "\n") + "\n"
         let added = try HelperCommand.run(enter + [tools.ip, "-batch", "-"], input: routes)
         guard added.ok else {
             throw SandboxError("cannot fence the step's network off the host: \(added.output.prefix(300))", retryable: true)
@@ -129,14 +134,18 @@ final class UserModeNetwork: @unchecked Sendable {
         return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && !p.isEmpty && p.allSatisfy(\.isNumber) && (Int(p) ?? 256) < 256 }
     }
 
-    /// The first process bubblewrap starts inside the step's namespaces.
+    /// The first process bubblewrap starts inside the step's namespaces, once bubblewrap has set them
+    /// up: its init (pid 1 of the sandbox) forks the command only after the mounts and the loopback
+    /// are done, and slirp4netns configuring the namespace while bubblewrap still sets up its loopback
+    /// made bubblewrap fail ("loopback: Failed RTM_NEWADDR").
     static func namespacePID(of pid: pid_t) throws -> pid_t {
-        for _ in 0..<2500 {
-            if let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8),
-               let first = text.split(separator: " ").first, let child = pid_t(first.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return child
-            }
-            usleep(2000)
+        func firstChild(_ p: pid_t) -> pid_t? {
+            guard let text = try? String(contentsOfFile: "/proc/\(p)/task/\(p)/children", encoding: .utf8) else { return nil }
+            return text.split(separator: " ").first.flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        for _ in 0..<5000 {
+            if let inner = firstChild(pid), firstChild(inner) != nil { return inner }
+            usleep(1000)
         }
         throw SandboxError("the sandbox did not start its namespaces", retryable: true)
     }

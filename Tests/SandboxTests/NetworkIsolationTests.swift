@@ -68,16 +68,18 @@ final class OutsideHost: @unchecked Sendable {
                 let w = line.split(separator: " ")
                 return w.firstIndex(of: "inet").flatMap { i in w[i + 1].split(separator: "/").first.map(String.init) }
             }.filter { $0 != "127.0.0.1" }
-        #expect(ownAddresses.count >= 2, "\(ownAddresses)")
+        try #require(ownAddresses.count >= 2, "\(ownAddresses)")
         let before = Self.slirps()
         let probes = [Self.connect(outside.address, 8099), Self.connect("127.0.0.1", redis), Self.connect("10.0.2.2", redis)]
             + ownAddresses.map { Self.connect($0, 18977) }
+            + ["ip route del prohibit \(ownAddresses[0]) 2>/dev/null && echo removed-a-route || echo cannot-remove-routes"]
         let run = try await runSteps([shell(probes.joined(separator: "; "), network: true)], allowNetwork: true)
         #expect(run.error == nil, "\(run.stderr)")
         #expect(run.stdout.contains("\(outside.address) CONNECTED"), "\(run.stdout) \(run.stderr)")
         for blocked in ["127.0.0.1", "10.0.2.2"] + ownAddresses {
             #expect(run.stdout.contains("\(blocked) refused"), "\(blocked): \(run.stdout)")
         }
+        #expect(run.stdout.contains("cannot-remove-routes"), "\(run.stdout)")
         // The user-mode stack ends with the step.
         for _ in 0..<50 where Self.slirps() > before { try await Task.sleep(for: .milliseconds(100)) }
         #expect(Self.slirps() == before)
@@ -97,7 +99,8 @@ final class OutsideHost: @unchecked Sendable {
         // (NetworkIsolationTests shows it reaching the outside).
         let open = try await runSteps([shell(probe, network: true)], allowNetwork: true)
         #expect(!open.stdout.contains("CONNECTED"), "\(open.stdout)")
-        #expect(open.stderr.contains("Connection refused") || open.stderr.contains("timed out"), "\(open.stderr)")
+        #expect(open.stderr.contains("Connection refused") || open.stderr.contains("timed out"),
+                "\(open.stderr) \(open.stdout) \(open.error?.description ?? "no error")")
     }
 
     @Test func aStepWithoutNetworkHasNone() async throws {

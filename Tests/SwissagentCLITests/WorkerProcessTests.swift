@@ -49,7 +49,7 @@ final class WorkerProcess: @unchecked Sendable {
     @Test func aJobWhoseWorkerIsKilledIsFinishedByAnother() async throws {
         let cli = try CLI()
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
-        let id = try await queue.enqueue(shellJob("echo begin; sleep 4; echo end"))
+        let id = try await queue.enqueue(shellJob("echo begin; sleep 8; echo end"))  // long enough to be killed mid-way on a loaded machine
         let first = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
         let running = try #require(try await waitFor(queue, id, [.active]))
         #expect(running.state == .active)
