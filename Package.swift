@@ -35,9 +35,11 @@ let package = Package(
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
-        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess"]),
+        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess",
+                                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdCore", package: "hummingbird"),
+                                                  .product(name: "Logging", package: "swift-log"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "NIOCore", package: "swift-nio"),
@@ -47,7 +49,6 @@ let package = Package(
             dependencies: [
                 "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -62,6 +63,8 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
-        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "RedisQueue", "AgentCore", "HTTPClient", "RedisTestSupport"]),
+        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "RedisQueue", "AgentCore", "HTTPClient",
+                                                              "RedisTestSupport"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer"]),
     ]
 )

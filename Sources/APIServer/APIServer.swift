@@ -52,6 +52,13 @@ public struct APIServer: Sendable {
         }.map(\.method)
     }
 
+    /// Serves until SIGTERM or SIGINT, which stop taking connections, let requests in flight finish
+    /// and end event streams. The one entry point a program needs: it never sees the framework.
+    public func run(host: String, port: Int, logger: Logger,
+                    onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        try await application(host: host, port: port, logger: logger, onListening: onListening).runService()
+    }
+
     /// `onListening` gets the bound address (port 0 asks the kernel for a free port).
     public func application(host: String, port: Int, logger: Logger,
                             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) -> some ApplicationProtocol {

@@ -2,7 +2,6 @@ import AgentCore
 import APIServer
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import RedisQueue
 
@@ -90,10 +89,8 @@ struct APICommand: AsyncParsableCommand {
         server.maxStreamsPerTenant = maxStreamsPerTenant
         server.defaultQueues = queues
         let logger = Logger(label: "swissagent.api")
-        let app = server.application(host: host, port: port, logger: logger) { host, port in
+        try await server.run(host: host, port: port, logger: logger) { host, port in
             logger.info("listening on \(host):\(port)", metadata: ["redis": "\(redis.redactedURL)"])
         }
-        // SIGTERM and SIGINT stop taking connections, let requests in flight finish, end event streams.
-        try await app.runService()
     }
 }
