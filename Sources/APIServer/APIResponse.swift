@@ -28,23 +28,4 @@ enum APIResponse {
                        e.body ?? e.status.reasonPhrase)
         }
     }
-
-    /// The job as its client sees it: `id` is the id the client knows (without its tenant's prefix).
-    static func job(_ job: JobRecord, id: String) -> JSONValue {
-        var spec = (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .null
-        if case .object(var fields) = spec, fields["id"] != nil {
-            fields["id"] = .string(id)
-            spec = .object(fields)
-        }
-        return .object([
-            "id": .string(id), "queue": .string(job.queue), "state": .string(job.state.rawValue),
-            "attempts": .number(Double(job.attempts)), "max_attempts": .number(Double(job.maxAttempts)),
-            "error": job.lastError.map { .string($0) } ?? .null, "result": job.result.map { .string($0) } ?? .null,
-            "spec": spec,
-            "steps": .array(job.steps.map { s in
-                .object(["tool": .string(s.tool), "status": .string(s.status.rawValue), "seconds": s.seconds.map { .number($0) } ?? .null,
-                         "exit_code": s.exitCode.map { .number(Double($0)) } ?? .null])
-            }),
-        ])
-    }
 }

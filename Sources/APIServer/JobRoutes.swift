@@ -55,18 +55,14 @@ extension APIServer {
         guard scope.mayUse(queue: queueName) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: queueName)) }
         let page = try await queue.list(queue: queueName, state: state, offset: cursor, limit: limit)
         let visible = page.filter { scope.grant.admin || $0.tenant == scope.grant.tenant }
-        var body: [String: JSONValue] = ["jobs": .array(visible.map { j in
-            .object(["id": .string(scope.external(j.id)), "queue": .string(j.queue), "state": .string(j.state?.rawValue ?? state.rawValue),
-                     "tenant": j.tenant.map { .string($0) } ?? .null,
-                     "attempts": .number(Double(j.attempts)), "error": j.lastError.map { .string($0) } ?? .null])
-        })]
+        var body: [String: JSONValue] = ["jobs": .array(visible.map { WireModel.row($0, id: scope.external($0.id)) })]
         if page.count == limit { body["next_cursor"] = .string(String(cursor + limit)) }
         return APIResponse.json(.ok, .object(body))
     }
 
     func show(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
-        return APIResponse.json(.ok, APIResponse.job(job, id: scope.external(job.id)))
+        return APIResponse.json(.ok, WireModel.job(job, id: scope.external(job.id)))
     }
 
     func requeue(_ id: String?, _ scope: TenantScope) async throws -> Response {

@@ -872,6 +872,29 @@ public enum OpenAPIDocument {
               "error": {
                 "type": "string",
                 "nullable": true
+              },
+              "tools": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "max_attempts": {
+                "type": "integer"
+              },
+              "worker": {
+                "type": "string",
+                "nullable": true
+              },
+              "created_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "updated_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
               }
             }
           },
@@ -952,6 +975,123 @@ public enum OpenAPIDocument {
                     },
                     "exit_code": {
                       "type": "integer",
+                      "nullable": true
+                    },
+                    "started_at": {
+                      "type": "number",
+                      "description": "unix seconds"
+                    },
+                    "output_bytes": {
+                      "type": "integer"
+                    },
+                    "error": {
+                      "type": "string"
+                    },
+                    "limits": {
+                      "type": "object",
+                      "description": "the limits the step ran under",
+                      "properties": {
+                        "timeout_s": {
+                          "type": "number"
+                        },
+                        "cpu_s": {
+                          "type": "integer"
+                        },
+                        "memory_mb": {
+                          "type": "integer"
+                        },
+                        "processes": {
+                          "type": "integer"
+                        },
+                        "output_bytes": {
+                          "type": "integer"
+                        },
+                        "disk_mb": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "created_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "updated_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "finished_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "run_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "lease_until": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": true
+              },
+              "orphaned": {
+                "type": "integer"
+              },
+              "worker": {
+                "type": "string",
+                "nullable": true
+              },
+              "sandbox": {
+                "type": "string",
+                "nullable": true
+              },
+              "cancel_requested": {
+                "type": "boolean"
+              },
+              "sandbox_seconds": {
+                "type": "number",
+                "nullable": true
+              },
+              "cost_usd": {
+                "type": "number",
+                "nullable": true
+              },
+              "history": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "at",
+                    "event"
+                  ],
+                  "properties": {
+                    "at": {
+                      "type": "string",
+                      "format": "date-time",
+                      "nullable": true
+                    },
+                    "event": {
+                      "type": "string"
+                    },
+                    "attempt": {
+                      "type": "integer",
+                      "nullable": true
+                    },
+                    "worker": {
+                      "type": "string",
+                      "nullable": true
+                    },
+                    "error": {
+                      "type": "string",
+                      "nullable": true
+                    },
+                    "note": {
+                      "type": "string",
                       "nullable": true
                     }
                   }

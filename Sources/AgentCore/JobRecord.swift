@@ -131,7 +131,8 @@ public struct SpecDigest: Sendable, Equatable {
         guard let json, let value = try? JSONValue.parse(Data(json.utf8)), let o = value.objectValue else { return }
         tools = o["steps"]?.arrayValue?.compactMap { $0["tool"]?.stringValue } ?? []
         tenant = o["tenant"]?.stringValue
-        maxAttempts = o["max_attempts"]?.numberValue.map { Int($0) }
+        // A stored spec is untrusted: Int(1e300) would trap.
+        maxAttempts = o["max_attempts"]?.numberValue.flatMap { $0.isFinite && $0 >= 0 && $0 <= 1_000_000 ? Int($0) : nil }
         metadata = o["metadata"]?.objectValue ?? [:]
     }
 }

@@ -50,7 +50,7 @@ struct JobsList: AsyncParsableCommand {
             }
         }
         if json {
-            output.json(Format.json(.array(rows.map(Self.json))))
+            output.json(Format.json(.array(rows.map { WireModel.row($0) })))
             return
         }
         if rows.isEmpty { output.say("no jobs"); return }
@@ -73,15 +73,5 @@ struct JobsList: AsyncParsableCommand {
             found += page.filter(filter.matches)
         }
         return Array(found.dropFirst(offset).prefix(limit))
-    }
-
-    static func json(_ r: JobSummary) -> JSONValue {
-        .object([
-            "id": .string(r.id), "queue": .string(r.queue), "state": JSONValue(r.state?.rawValue),
-            "tools": .array(r.tools.split(separator: ",").map { .string(String($0)) }),
-            "attempts": JSONValue(r.attempts), "max_attempts": JSONValue(r.maxAttempts), "worker": JSONValue(r.worker),
-            "error": JSONValue(r.lastError), "created_at": JSONValue(r.createdAt), "updated_at": JSONValue(r.updatedAt),
-            "tenant": JSONValue(r.tenant),
-        ])
     }
 }

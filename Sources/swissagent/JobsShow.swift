@@ -19,7 +19,7 @@ struct JobsShow: AsyncParsableCommand {
     func run() async throws {
         guard let job = try await global.makeQueue().job(id: id) else { throw CLIError("no job with id \(id)") }
         if json {
-            output.json(Format.json(Self.json(job)))
+            output.json(Format.json(WireModel.job(job)))
             return
         }
         var lines: [(String, String)] = [
@@ -50,25 +50,5 @@ struct JobsShow: AsyncParsableCommand {
             if let err = e.error { line += ": \(err)" }
             output.say(line)
         }
-    }
-
-    static func json(_ job: JobRecord) -> JSONValue {
-        .object([
-            "id": .string(job.id), "queue": .string(job.queue), "state": .string(job.state.rawValue),
-            "attempts": JSONValue(job.attempts), "max_attempts": JSONValue(job.maxAttempts), "orphaned": JSONValue(job.orphaned),
-            "created_at": JSONValue(job.createdAt), "updated_at": JSONValue(job.updatedAt), "finished_at": JSONValue(job.finishedAt),
-            "run_at": JSONValue(job.runAt), "lease_until": JSONValue(job.leaseUntil), "worker": JSONValue(job.worker),
-            "error": JSONValue(job.lastError), "result": JSONValue(job.result), "cancel_requested": .bool(job.cancelRequested),
-            "sandbox": JSONValue(job.sandbox), "sandbox_seconds": job.sandboxSeconds.map { .number($0) } ?? .null,
-            "cost_usd": job.costUSD.map { .number($0) } ?? .null,
-            "spec": (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .string(job.specJSON),
-            "history": .array(job.history.map { e in
-                .object([
-                    "at": JSONValue(Date(timeIntervalSince1970: e.at / 1000)), "event": .string(e.event),
-                    "attempt": e.attempt.map(JSONValue.init) ?? .null, "worker": JSONValue(e.worker), "error": JSONValue(e.error),
-                    "note": JSONValue(e.note),
-                ])
-            }),
-        ])
     }
 }
