@@ -35,9 +35,11 @@ let package = Package(
         .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
-        .target(name: "Console", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess",
+        // What every surface does the same way: the CLI, the API and the console are thin adapters over it.
+        .target(name: "Operations", dependencies: ["AgentCore"]),
+        .target(name: "Console", dependencies: ["AgentCore", "Operations", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "APIServer", dependencies: ["AgentCore", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "APIServer", dependencies: ["AgentCore", "Operations", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdCore", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -47,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
+                "AgentCore", "Operations", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,5 +68,6 @@ let package = Package(
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
     ]
 )

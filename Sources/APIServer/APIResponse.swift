@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Operations
 
 /// Every response body the API writes: JSON, and errors as {"error": {"code", "message"}}.
 enum APIResponse {
@@ -18,6 +19,11 @@ enum APIResponse {
     }
 
     static func notFound() -> Response { error(.notFound, "not_found", "no such job") }
+
+    /// An action the job's state refused (409), or a job that is gone (404), with the words every surface uses.
+    static func refusal(_ outcome: ActionOutcome) -> Response {
+        outcome.kind == .notFound ? notFound() : error(.conflict, outcome.code, outcome.message)
+    }
 
     /// Errors thrown below the handlers (no such route, a malformed request) as JSON too.
     static func error(for e: HTTPError) -> Response {

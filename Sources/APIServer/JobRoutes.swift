@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Operations
 import RedisQueue
 
 /// The /v1 handlers. Each runs after `authorized` has found the caller's tenant.
@@ -67,31 +68,26 @@ extension APIServer {
 
     func requeue(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
-        switch try await queue.requeue(id: job.id) {
-        case .requeued: return APIResponse.json(.ok, ["id": .string(scope.external(job.id)), "state": "pending"])
-        case .notRequeueable(let s): return APIResponse.error(.conflict, "not_requeueable", "the job is \(s.rawValue)")
-        case .notFound: return APIResponse.notFound()
-        }
+        let shown = scope.external(job.id)
+        let outcome = try await queue.requeue(id: job.id).outcome(shown)
+        return outcome.done ? APIResponse.json(.ok, ["id": .string(shown), "state": "pending"]) : APIResponse.refusal(outcome)
     }
 
     func cancel(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
         let shown = scope.external(job.id)
-        switch try await queue.cancel(id: job.id) {
-        case .cancelled: return APIResponse.json(.ok, ["id": .string(shown), "state": "cancelled"])
-        case .requested: return APIResponse.json(.accepted, ["id": .string(shown), "state": "active", "cancel_requested": .bool(true)])
-        case .alreadyFinished(let s): return APIResponse.error(.conflict, "already_finished", "the job is already \(s.rawValue)")
-        case .notFound: return APIResponse.notFound()
+        let outcome = try await queue.cancel(id: job.id).outcome(shown)
+        switch outcome.kind {
+        case .done: return APIResponse.json(.ok, ["id": .string(shown), "state": "cancelled"])
+        case .accepted: return APIResponse.json(.accepted, ["id": .string(shown), "state": "active", "cancel_requested": .bool(true)])
+        case .conflict, .notFound: return APIResponse.refusal(outcome)
         }
     }
 
     func delete(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
-        switch try await queue.delete(id: job.id) {
-        case .deleted: return Response(status: .noContent)
-        case .active: return APIResponse.error(.conflict, "job_active", "the job is running: cancel it first")
-        case .notFound: return APIResponse.notFound()
-        }
+        let outcome = try await queue.delete(id: job.id).outcome(scope.external(job.id))
+        return outcome.done ? Response(status: .noContent) : APIResponse.refusal(outcome)
     }
 
     /// A tenant sees its own queues; an admin sees every queue.

@@ -1,4 +1,5 @@
 import AgentCore
+import Operations
 import Foundation
 import Logging
 import RedisQueue
@@ -37,35 +38,18 @@ public struct ActionRunner: Sendable {
     func perform(_ action: ConsoleAction) async throws -> String {
         switch action {
         case .requeue(let ids):
-            var done = 0, skipped: [String] = []
-            for id in ids {
-                switch try await queue.requeue(id: id) {
-                case .requeued: done += 1
-                case .notRequeueable(let s): skipped.append("\(id) is \(s.rawValue)")
-                case .notFound: skipped.append("\(id) is gone")
-                }
-            }
-            return "requeued \(done) job\(done == 1 ? "" : "s")" + (skipped.isEmpty ? "" : "; not: " + skipped.prefix(3).joined(separator: ", "))
+            var outcomes: [ActionOutcome] = []
+            for id in ids { outcomes.append(try await queue.requeue(id: id).outcome(id)) }
+            return BatchSummary.line("requeued", outcomes)
         case .requeueMatching(let q, let filter):
             let n = try await queue.requeueFailed(queue: q, filter: JobFilter(query: filter, regex: true))
             return "requeued \(n) failed job\(n == 1 ? "" : "s")"
         case .cancel(let id):
-            switch try await queue.cancel(id: id) {
-            case .cancelled: return "cancelled \(id)"
-            case .requested: return "cancel requested: the worker running \(id) will stop it"
-            case .alreadyFinished(let s): return "\(id) is already \(s.rawValue)"
-            case .notFound: return "\(id) is gone"
-            }
+            return try await queue.cancel(id: id).outcome(id).message
         case .delete(let ids):
-            var done = 0, running = 0
-            for id in ids {
-                switch try await queue.delete(id: id) {
-                case .deleted: done += 1
-                case .active: running += 1
-                case .notFound: break
-                }
-            }
-            return "deleted \(done) job\(done == 1 ? "" : "s")" + (running > 0 ? "; \(running) running (cancel them first)" : "")
+            var outcomes: [ActionOutcome] = []
+            for id in ids { outcomes.append(try await queue.delete(id: id).outcome(id)) }
+            return BatchSummary.line("deleted", outcomes)
         case .pause(let q):
             try await queue.setPaused(queue: q, true)
             return "paused \(q)"

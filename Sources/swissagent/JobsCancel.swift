@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import Operations
 import RedisQueue
 
 struct JobsCancel: AsyncParsableCommand {
@@ -13,11 +14,8 @@ struct JobsCancel: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        switch try await global.makeQueue().cancel(id: id) {
-        case .cancelled: print("cancelled \(id)")
-        case .requested: print("cancel requested for \(id): its worker will stop it")
-        case .alreadyFinished(let s): throw CLIError("\(id) is already \(s.rawValue)")
-        case .notFound: throw CLIError("no job with id \(id)")
-        }
+        let outcome = try await global.makeQueue().cancel(id: id).outcome(id)
+        guard outcome.done else { throw CLIError(outcome.message) }
+        print(outcome.message)
     }
 }

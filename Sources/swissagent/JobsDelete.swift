@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import Operations
 import RedisQueue
 
 struct JobsDelete: AsyncParsableCommand {
@@ -12,10 +13,8 @@ struct JobsDelete: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        switch try await global.makeQueue().delete(id: id) {
-        case .deleted: print("deleted \(id)")
-        case .active: throw CLIError("\(id) is running: cancel it first")
-        case .notFound: throw CLIError("no job with id \(id)")
-        }
+        let outcome = try await global.makeQueue().delete(id: id).outcome(id)
+        guard outcome.done else { throw CLIError(outcome.message) }
+        print(outcome.message)
     }
 }

@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Foundation
+import Operations
 import RedisQueue
 
 struct JobsRequeue: AsyncParsableCommand {
@@ -58,11 +59,8 @@ struct JobsRequeue: AsyncParsableCommand {
         }
         var failures = 0
         for id in ids {
-            switch try await jobQueue.requeue(id: id) {
-            case .requeued: print("requeued \(id)")
-            case .notFound: printError("\(id): no such job"); failures += 1
-            case .notRequeueable(let s): printError("\(id): is \(s.rawValue), not requeued"); failures += 1
-            }
+            let outcome = try await jobQueue.requeue(id: id).outcome(id)
+            if outcome.done { print(outcome.message) } else { printError(outcome.message); failures += 1 }
         }
         if failures > 0 { throw ExitCode(1) }
     }

@@ -82,7 +82,7 @@ import Testing
         #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "nomatch", "--yes").stdout == "would requeue 0 failed jobs matching \"nomatch\"\n")
         #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "acme", "--dry-run").stdout.contains("would requeue 1 failed job"))
         #expect(try await cli.run("jobs", "requeue", "--all-failed", "--match", "status 3", "--yes").stdout == "requeued 1 job\n")
-        #expect(try await cli.run("jobs", "requeue", id).stderr == "\(id): is pending, not requeued\n")
+        #expect(try await cli.run("jobs", "requeue", id).stderr == "\(id) is pending, not requeued\n")
 
         #expect(try await cli.run("queues", "pause", "default").stdout == "paused default\n")
         #expect(try await cli.run("queues").stdout.contains("PAUSED"))
