@@ -60,8 +60,8 @@ public struct ActionRunner: Sendable {
             guard let data = FileManager.default.contents(atPath: (path as NSString).expandingTildeInPath) else {
                 return "cannot read \(path)"
             }
-            let value = try JSONValue.parse(data)
-            let specs = try (value.arrayValue ?? [value]).map { try JobSpecParser().parse($0) }
+            let specs: [JobSpec]
+            do { specs = try JobBatch.parse(data) } catch { return error.description }
             let ids = try await queue.enqueue(batch: specs)
             return "submitted \(ids.count) job\(ids.count == 1 ? "" : "s"): \(ids.prefix(3).joined(separator: ", "))"
         case .runLocally:

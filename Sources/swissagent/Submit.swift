@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Foundation
+import Operations
 import RedisQueue
 
 struct Submit: AsyncParsableCommand {
@@ -22,7 +23,8 @@ struct Submit: AsyncParsableCommand {
 
     func run() async throws {
         let data = try readInput(file)
-        let specs = try parseJobs(data)
+        let specs: [JobSpec]
+        do { specs = try JobBatch.parse(data, defaultQueue: queue) } catch { throw CLIError(error.description) }
         let jobQueue = try global.makeQueue()
         let ids = try await jobQueue.enqueue(batch: specs)
         // Unbuffered, so the ids come before any output --wait streams.
@@ -31,33 +33,6 @@ struct Submit: AsyncParsableCommand {
             var ok = true
             for id in ids { ok = try await JobFollower(queue: jobQueue, output: output).follow(id: id) && ok }
             if !ok { throw ExitCode(1) }
-        }
-    }
-
-    private func parseJobs(_ data: Data) throws -> [JobSpec] {
-        let parser = JobSpecParser()
-        let value: JSONValue
-        do { value = try JSONValue.parse(data) } catch {
-            // Let the parser word the JSON error.
-            do { _ = try parser.parse(data) } catch { throw CLIError("invalid job: \(error)") }
-            throw CLIError("invalid job: not valid JSON")
-        }
-        let items = value.arrayValue ?? [value]
-        if items.isEmpty { throw CLIError("invalid job: the array holds no jobs") }
-        guard data.count <= parser.maxBytes * max(1, items.count) else {
-            throw CLIError("invalid job: input is \(data.count) bytes, over the limit")
-        }
-        return try items.enumerated().map { i, item in
-            do {
-                if item.jsonString().utf8.count > parser.maxBytes {
-                    throw JobSpecError("", "job is over the \(parser.maxBytes)-byte limit")
-                }
-                var spec = try parser.parse(item, defaultQueue: queue)
-                if let queue, item["queue"] == nil { spec.queue = queue }
-                return spec
-            } catch {
-                throw CLIError(items.count == 1 ? "invalid job: \(error)" : "invalid job [\(i)]: \(error)")
-            }
         }
     }
 }
