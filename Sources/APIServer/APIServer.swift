@@ -62,9 +62,7 @@ public struct APIServer: Sendable {
     /// `onListening` gets the bound address (port 0 asks the kernel for a free port).
     public func application(host: String, port: Int, logger: Logger,
                             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) -> some ApplicationProtocol {
-        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000)
-        let header = TimeAmount.nanoseconds(Int64(headerTimeout.components.seconds) * 1_000_000_000
-            + headerTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount(idleTimeout), header = TimeAmount(headerTimeout)
         return Application(router: router(),
                            server: .http1(configuration: .init(additionalChannelHandlers: [HeaderArrival(timeout: header)], idleTimeout: idle)),
                            configuration: .init(address: .hostname(host, port: port), serverName: "swissagent",
@@ -131,4 +129,8 @@ public struct APIServer: Sendable {
             return APIResponse.error(.serviceUnavailable, "redis_unavailable", e.description)
         }
     }
+}
+
+extension TimeAmount {
+    init(_ d: Duration) { self = .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000) }
 }

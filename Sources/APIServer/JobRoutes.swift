@@ -55,7 +55,7 @@ extension APIServer {
         guard JobSpecParser.isValidName(queueName) else { return APIResponse.error(.badRequest, "invalid_queue", "queue: \(JobSpecParser.nameRule)") }
         guard scope.mayUse(queue: queueName) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: queueName)) }
         let page = try await queue.list(queue: queueName, state: state, offset: cursor, limit: limit)
-        let visible = page.filter { scope.grant.admin || $0.tenant == scope.grant.tenant }
+        let visible = page.filter { scope.sees(tenant: $0.tenant) }
         var body: [String: JSONValue] = ["jobs": .array(visible.map { WireModel.row($0, id: scope.external($0.id)) })]
         if page.count == limit { body["next_cursor"] = .string(String(cursor + limit)) }
         return APIResponse.json(.ok, .object(body))

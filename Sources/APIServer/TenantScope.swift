@@ -30,5 +30,8 @@ struct TenantScope: Sendable {
         return !grant.admin && id.hasPrefix(own) ? String(id.dropFirst(own.count)) : id
     }
 
-    func owns(_ specJSON: String) -> Bool { grant.admin || SpecDigest(json: specJSON).tenant == grant.tenant }
+    /// Whether a job of `tenant` is this client's to see.
+    func sees(tenant: String?) -> Bool { grant.admin || tenant == grant.tenant }
+
+    func owns(_ specJSON: String) -> Bool { sees(tenant: SpecDigest(json: specJSON).tenant) }
 }

@@ -52,10 +52,13 @@ public enum WireModel {
     static func number(_ n: Int) -> JSONValue { .number(Double(n)) }
     static func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
-    public static func time(_ date: Date?) -> JSONValue {
-        guard let date else { return .null }
+    static func time(_ date: Date?) -> JSONValue { timestamp(date).map { .string($0) } ?? .null }
+
+    /// ISO 8601 with milliseconds, the one way every surface writes a time.
+    public static func timestamp(_ date: Date?) -> String? {
+        guard let date else { return nil }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return .string(f.string(from: date))
+        return f.string(from: date)
     }
 }

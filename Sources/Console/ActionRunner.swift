@@ -1,7 +1,7 @@
 import AgentCore
-import Operations
 import Foundation
 import Logging
+import Operations
 import RedisQueue
 import Sandboxes
 

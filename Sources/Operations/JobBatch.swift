@@ -33,9 +33,7 @@ public enum JobBatch {
                 throw Invalid(description: "\(place): job is over the \(parser.maxBytes)-byte limit")
             }
             do {
-                var spec = try parser.parse(item, defaultQueue: defaultQueue)
-                if let defaultQueue, item["queue"] == nil { spec.queue = defaultQueue }
-                specs.append(spec)
+                specs.append(try parser.parse(item, defaultQueue: defaultQueue))
             } catch {
                 throw Invalid(description: "\(place): \(error)")
             }

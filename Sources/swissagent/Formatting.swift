@@ -9,12 +9,7 @@ enum Format {
         return duration(max(0, now.timeIntervalSince(date)))
     }
 
-    static func timestamp(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
+    static func timestamp(_ date: Date?) -> String { WireModel.timestamp(date) ?? "-" }
 
     /// Left-aligned columns separated by two spaces; the last column is not padded.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
