@@ -85,8 +85,10 @@ import Testing
         try tmux.send("y")
         let screen = try await tmux.wait(seconds: 45) { $0.contains("long-step-done") || $0.contains("signal") }
         #expect(screen.contains("long-step-done"), "\(screen)")
-        let copies = try await queue.list(queue: "default", state: .succeeded, offset: 0, limit: 10)
-        #expect(copies.count == 1, "\(screen)")
+        // The output is on screen a moment before the copy's record says it succeeded.
+        #expect(try await waitUntil(seconds: 10) {
+            try await queue.list(queue: "default", state: .succeeded, offset: 0, limit: 10).count == 1
+        }, "\(screen)")
         try await cli.cleanup()
     }
 }
