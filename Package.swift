@@ -45,7 +45,8 @@ let package = Package(
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "NIOCore", package: "swift-nio"),
-                                                  .product(name: "NIOHTTPTypes", package: "swift-nio-extras")]),
+                                                  .product(name: "NIOHTTPTypes", package: "swift-nio-extras")],
+                resources: [.embedInCode("openapi.json")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [

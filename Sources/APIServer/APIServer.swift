@@ -34,22 +34,14 @@ public struct APIServer: Sendable {
         self.tokens = tokens
     }
 
-    /// The served routes, as OpenAPI writes them: /openapi.json must document exactly these.
-    public static let routes: [(method: String, path: String)] = [
-        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),
-        ("POST", "/v1/jobs"), ("GET", "/v1/jobs"), ("GET", "/v1/jobs/{id}"), ("DELETE", "/v1/jobs/{id}"),
-        ("POST", "/v1/jobs/{id}/requeue"), ("POST", "/v1/jobs/{id}/cancel"), ("GET", "/v1/jobs/{id}/output"),
-        ("GET", "/v1/queues"),
-    ]
-
     /// The methods the routes take at `path` (empty when no route has that shape): a known path with
     /// another method is 405 with Allow, not 404.
     static func allowedMethods(path: String) -> [String] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return routes.filter { route in
+        return APIRoute.table.filter { route in
             let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
             return template.count == parts.count && zip(template, parts).allSatisfy { t, p in t == p || (t.hasPrefix("{") && !p.isEmpty) }
-        }.map(\.method)
+        }.map(\.method.rawValue)
     }
 
     /// Serves until SIGTERM or SIGINT, which stop taking connections, let requests in flight finish
@@ -75,44 +67,11 @@ public struct APIServer: Sendable {
         let router = Router()
         let streams = StreamSlots(limit: maxStreams, perTenant: maxStreamsPerTenant)
         router.add(middleware: AccessLog(metrics: requestMetrics, enabled: accessLog))
-        router.get("/healthz") { _, _ in APIResponse.json(.ok, ["status": "ok"]) }
-        router.get("/readyz") { _, _ in
-            do {
-                try await queue.client.call("PING")
-                return APIResponse.json(.ok, ["status": "ready"])
-            } catch {
-                return APIResponse.error(.serviceUnavailable, "redis_unreachable", "\(error)")
+        for route in APIRoute.table {
+            router.on(RouterPath(route.routerPath), method: route.method) { request, context in
+                try await route.handle(RouteCall(server: self, request: request, context: context, streams: streams))
             }
         }
-        router.get("/metrics") { _, _ in
-            do {
-                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(string: try await metricsPage())))
-            } catch let e as RedisError {
-                return APIResponse.error(.serviceUnavailable, "redis_unavailable", e.description)
-            }
-        }
-        router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
-        }
-        router.post("/v1/jobs") { request, _ in try await authorized(request) { try await submit(request, $0) } }
-        router.get("/v1/jobs") { request, _ in try await authorized(request) { try await list(request, $0) } }
-        router.get("/v1/jobs/:id") { request, context in try await authorized(request) { try await show(context.parameters.get("id"), $0) } }
-        router.delete("/v1/jobs/:id") { request, context in try await authorized(request) { try await delete(context.parameters.get("id"), $0) } }
-        router.post("/v1/jobs/:id/requeue") { request, context in
-            try await authorized(request) { try await requeue(context.parameters.get("id"), $0) }
-        }
-        router.post("/v1/jobs/:id/cancel") { request, context in
-            try await authorized(request) { try await cancel(context.parameters.get("id"), $0) }
-        }
-        router.get("/v1/jobs/:id/output") { request, context in
-            try await authorized(request) { scope in
-                guard let job = try await visibleJob(context.parameters.get("id"), scope) else { return APIResponse.notFound() }
-                return outputEvents(job.id, after: HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] } ?? "", slots: streams,
-                                    tenant: scope.grant.tenant)
-            }
-        }
-        router.get("/v1/queues") { request, _ in try await authorized(request) { try await queues($0) } }
         return router
     }
 

@@ -48,16 +48,24 @@ extension APIServer {
         guard let state = JobState(rawValue: q.get("state") ?? "pending") else {
             return APIResponse.error(.badRequest, "invalid_state", "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let limit = Int(q.get("limit") ?? "50"), let cursor = Int(q.get("cursor") ?? "0"), (1...500).contains(limit), cursor >= 0 else {
-            return APIResponse.error(.badRequest, "invalid_page", "limit is a number from 1 to 500, cursor a number from 0")
+        guard let limit = Int(q.get("limit") ?? "50"), (1...500).contains(limit) else {
+            return APIResponse.error(.badRequest, "invalid_page", "limit is a number from 1 to 500")
         }
+        let text = q.get("filter") ?? ""
+        guard text.utf8.count <= 200 else { return APIResponse.error(.badRequest, "invalid_filter", "filter: at most 200 bytes") }
         let queueName = q.get("queue") ?? JobSpec.defaultQueue
         guard JobSpecParser.isValidName(queueName) else { return APIResponse.error(.badRequest, "invalid_queue", "queue: \(JobSpecParser.nameRule)") }
         guard scope.mayUse(queue: queueName) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: queueName)) }
-        let page = try await queue.list(queue: queueName, state: state, offset: cursor, limit: limit)
-        let visible = page.filter { scope.sees(tenant: $0.tenant) }
-        var body: [String: JSONValue] = ["jobs": .array(visible.map { WireModel.row($0, id: scope.external($0.id)) })]
-        if page.count == limit { body["next_cursor"] = .string(String(cursor + limit)) }
+        let page: JobPage
+        do {
+            // A tenant's rows are found in the queue layer, so a page is full unless it is the last.
+            page = try await queue.find(queue: queueName, state: state, filter: scope.filter(text: text),
+                                        cursor: q.get("cursor").flatMap { $0.isEmpty ? nil : $0 }, limit: limit)
+        } catch let e as JobCursorError {
+            return APIResponse.error(.badRequest, "invalid_cursor", e.description)
+        }
+        var body: [String: JSONValue] = ["jobs": .array(page.rows.map { WireModel.row($0, id: scope.external($0.id)) })]
+        if let next = page.next { body["next_cursor"] = .string(next) }
         return APIResponse.json(.ok, .object(body))
     }
 

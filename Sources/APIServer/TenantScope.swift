@@ -33,5 +33,10 @@ struct TenantScope: Sendable {
     /// Whether a job of `tenant` is this client's to see.
     func sees(tenant: String?) -> Bool { grant.admin || tenant == grant.tenant }
 
+    /// The filter that finds what this client may see, narrowed by the text it asked for.
+    func filter(text: String) -> JobFilter {
+        JobFilter(text: text.isEmpty ? nil : text, tenant: grant.admin ? nil : grant.tenant)
+    }
+
     func owns(_ specJSON: String) -> Bool { sees(tenant: SpecDigest(json: specJSON).tenant) }
 }

@@ -131,14 +131,20 @@ public struct JobFilter: Sendable, Equatable {
     }
 
     /// The same test on a listed job: its id, error, tools, tenant and metadata (key=value).
-    public func matches(_ job: JobSummary) -> Bool {
-        if let tenant, job.tenant != tenant { return false }
-        guard let test = textTest() else { return true }
-        return ([job.id, job.lastError, job.tools, job.tenant] + job.metadata).contains { $0.map(test) ?? false }
+    public func matches(_ job: JobSummary) -> Bool { matcher()(job) }
+
+    /// `matches` with the pattern compiled once, for a walk over many jobs.
+    public func matcher() -> @Sendable (JobSummary) -> Bool {
+        let tenant = tenant
+        guard let test = textTest() else { return { job in tenant.map { job.tenant == $0 } ?? true } }
+        return { job in
+            if let tenant, job.tenant != tenant { return false }
+            return ([job.id, job.lastError, job.tools, job.tenant] + job.metadata).contains { $0.map(test) ?? false }
+        }
     }
 
     /// nil when there is no text to match.
-    private func textTest() -> ((String) -> Bool)? {
+    private func textTest() -> (@Sendable (String) -> Bool)? {
         guard let text, !text.isEmpty else { return nil }
         if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
             return { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }

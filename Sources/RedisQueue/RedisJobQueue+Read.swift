@@ -123,3 +123,10 @@ extension RedisJobQueue {
         return QueueMetrics(fields: fields)
     }
 }
+
+extension RedisJobQueue {
+    /// Filtered pages walked in the queue layer: 500 jobs per range read and pipelined HMGET.
+    public func find(queue: String?, state: JobState, filter: JobFilter, cursor: String?, limit: Int, scanLimit: Int) async throws -> JobPage {
+        try await walkFind(queue: queue, state: state, filter: filter, cursor: cursor, limit: limit, scanLimit: scanLimit)
+    }
+}

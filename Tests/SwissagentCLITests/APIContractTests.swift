@@ -21,7 +21,7 @@ import Testing
         let kept = try Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/openapi.json"))
         #expect(String(decoding: kept, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             == String(decoding: served.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                "docs/openapi.json is stale: swissagent api --print-openapi > docs/openapi.json")
+                "the served document is not Sources/APIServer/openapi.json")
         let doc = try #require(try JSONSerialization.jsonObject(with: served.body) as? [String: Any])
         #expect(doc["openapi"] as? String == "3.0.3")
         let paths = try #require(doc["paths"] as? [String: [String: Any]])

@@ -65,6 +65,41 @@ import Testing
         try await cli.cleanup()
     }
 
+    /// A tenant sharing a queue with a busier one pages through its own jobs: every page full until
+    /// the last, none twice, none of the other tenant's (once, its pages came back short or empty).
+    @Test func aTenantsListPagesAreFullAndItsOwn() async throws {
+        let cli = try CLI()
+        let api = try await APIProcess(cli, env: env)
+        defer { api.worker.signal(SIGTERM) }
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let specs = (0..<900).map { i in
+            JobSpec(tenant: i % 9 == 0 ? "acme" : "globex", steps: [StepSpec(tool: "shell", input: ["command": "true"])],
+                    metadata: ["n": .number(Double(i))])
+        }
+        let ids = try await queue.enqueue(batch: specs)
+        let acme = zip(ids, specs).filter { $0.1.tenant == "acme" }.map(\.0).reversed()
+        var seen: [String] = [], cursor: String?, pages = 0
+        repeat {
+            let path = "/v1/jobs?limit=30" + (cursor.map { "&cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? "")
+            let (status, body, _) = try await api.call("GET", path)
+            #expect(status == 200)
+            let rows = try #require(body["jobs"] as? [[String: Any]])
+            cursor = body["next_cursor"] as? String
+            if cursor != nil { #expect(rows.count == 30) }
+            seen += rows.compactMap { $0["id"] as? String }
+            pages += 1
+        } while cursor != nil && pages < 20
+        #expect(seen == Array(acme))
+        #expect(pages == 4)
+        let (_, filtered, _) = try await api.call("GET", "/v1/jobs?filter=n%3D891")
+        #expect((filtered["jobs"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [ids[891]])
+        let (_, none, _) = try await api.call("GET", "/v1/jobs?filter=n%3D890")
+        #expect((none["jobs"] as? [[String: Any]])?.isEmpty == true)
+        let (bad, refusal, _) = try await api.call("GET", "/v1/jobs?cursor=x%40y")
+        #expect(bad == 400 && code(refusal) == "invalid_cursor")
+        try await cli.cleanup()
+    }
+
     @Test func oneTenantCannotHoldEveryOutputStream() async throws {
         let cli = try CLI()
         let api = try await APIProcess(cli, extra: ["--max-streams", "10", "--max-streams-per-tenant", "2"], env: env)

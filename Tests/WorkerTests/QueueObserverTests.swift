@@ -28,8 +28,8 @@ import Testing
     }
 }
 
-/// The real queue, with output appends that take `delay` (everything else forwarded as is).
-final class SlowOutput: JobQueue, Sendable {
+/// The real queue, with output appends that take `delay`: the observer needs only what a running job reports.
+final class SlowOutput: JobReporting, Sendable {
     let base: RedisJobQueue
     let delay: Duration
     init(_ base: RedisJobQueue, delay: Duration) { self.base = base; self.delay = delay }
@@ -39,42 +39,7 @@ final class SlowOutput: JobQueue, Sendable {
         return try await base.appendOutput(token, events: events)
     }
 
-    func enqueue(_ spec: JobSpec) async throws -> String { try await base.enqueue(spec) }
-    func enqueue(batch specs: [JobSpec]) async throws -> [String] { try await base.enqueue(batch: specs) }
-    func claim(queues: [String], worker: String, lease: Double, wait: Double) async throws -> ClaimedJob? {
-        try await base.claim(queues: queues, worker: worker, lease: lease, wait: wait)
-    }
-    func claim(id: String, worker: String, lease: Double) async throws -> ClaimedJob? { try await base.claim(id: id, worker: worker, lease: lease) }
-    func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {
-        try await base.renew(tokens, worker: worker, lease: lease)
-    }
-    func complete(_ token: ClaimToken, result: String?, next: ClaimRequest?) async throws -> (AckOutcome, ClaimedJob?) {
-        try await base.complete(token, result: result, next: next)
-    }
-    func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome { try await base.fail(token, error: error, kind: kind) }
-    func release(_ token: ClaimToken, reason: String) async throws -> Bool { try await base.release(token, reason: reason) }
     func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws {
         try await base.record(token, steps: steps, sandbox: sandbox, usage: usage)
     }
-    func reapExpiredLeases(queue: String) async throws -> Int { try await base.reapExpiredLeases(queue: queue) }
-    func promoteDue(queue: String) async throws -> Int { try await base.promoteDue(queue: queue) }
-    func trim(queue: String) async throws -> Int { try await base.trim(queue: queue) }
-    func requeue(id: String) async throws -> RequeueOutcome { try await base.requeue(id: id) }
-    func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int { try await base.requeueFailed(queue: queue, filter: filter) }
-    func countFailed(queue: String?, filter: JobFilter) async throws -> Int { try await base.countFailed(queue: queue, filter: filter) }
-    func cancel(id: String) async throws -> CancelOutcome { try await base.cancel(id: id) }
-    func delete(id: String) async throws -> DeleteOutcome { try await base.delete(id: id) }
-    func setPaused(queue: String, _ paused: Bool) async throws { try await base.setPaused(queue: queue, paused) }
-    func readOutput(id: String, after offset: String, limit: Int, wait: Double) async throws -> [OutputEvent] {
-        try await base.readOutput(id: id, after: offset, limit: limit, wait: wait)
-    }
-    func queues() async throws -> [String] { try await base.queues() }
-    func stats(queue: String) async throws -> QueueStats { try await base.stats(queue: queue) }
-    func list(queue: String, state: JobState, offset: Int, limit: Int) async throws -> [JobSummary] {
-        try await base.list(queue: queue, state: state, offset: offset, limit: limit)
-    }
-    func job(id: String) async throws -> JobRecord? { try await base.job(id: id) }
-    func heartbeat(_ worker: WorkerInfo, ttl: Double) async throws { try await base.heartbeat(worker, ttl: ttl) }
-    func removeWorker(id: String) async throws { try await base.removeWorker(id: id) }
-    func workers() async throws -> [WorkerInfo] { try await base.workers() }
 }

@@ -37,7 +37,7 @@ public struct JobProcessor: Sendable {
     }
 
     /// Runs the job and acknowledges it on `queue`. With `next`, a success also claims the next job.
-    public func process(_ job: ClaimedJob, queue: any JobQueue, control: JobControl, next: ClaimRequest?) async -> JobOutcome {
+    public func process(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl, next: ClaimRequest?) async -> JobOutcome {
         let start = ContinuousClock.now
         var log = logger
         log[metadataKey: "job"] = "\(job.id)"
@@ -79,7 +79,7 @@ public struct JobProcessor: Sendable {
         }
     }
 
-    private func run(_ job: ClaimedJob, queue: any JobQueue, control: JobControl) async -> Result<String, JobFailure> {
+    private func run(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl) async -> Result<String, JobFailure> {
         let spec: JobSpec
         do {
             spec = try JobSpecParser(knownTools: Set(supervisor.router.names)).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)

@@ -20,12 +20,12 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private var closed = false
     private var last: [StepRecord] = []
-    private let queue: any JobQueue
+    private let queue: any JobReporting
     private let token: ClaimToken
     private let sandbox: String?
     private var flusher: Task<Void, Never>?
 
-    public init(queue: any JobQueue, token: ClaimToken, sandbox: String?, maxBuffered: Int = 4 << 20) {
+    public init(queue: any JobReporting, token: ClaimToken, sandbox: String?, maxBuffered: Int = 4 << 20) {
         self.maxBuffered = maxBuffered
         self.queue = queue
         self.token = token

@@ -6,15 +6,15 @@ import Logging
 public final class Worker: Sendable {
     public let config: WorkerConfig
     let processor: JobProcessor
-    let shared: any JobQueue
-    let makeSlotQueue: @Sendable (Int) -> any JobQueue
+    let shared: any WorkerQueue & QueueReader
+    let makeSlotQueue: @Sendable (Int) -> any WorkerQueue & QueueReader
     let logger: Logger
     let state = WorkerState()
     /// Kills cloud sandboxes whose job is gone (a crashed worker's), every minute.
     let leakReaper: (any LeakReaper)?
 
-    public init(config: WorkerConfig, processor: JobProcessor, queue: any JobQueue,
-                slotQueue: @escaping @Sendable (Int) -> any JobQueue, logger: Logger, leakReaper: (any LeakReaper)? = nil) {
+    public init(config: WorkerConfig, processor: JobProcessor, queue: any WorkerQueue & QueueReader,
+                slotQueue: @escaping @Sendable (Int) -> any WorkerQueue & QueueReader, logger: Logger, leakReaper: (any LeakReaper)? = nil) {
         self.config = config
         self.leakReaper = leakReaper
         self.processor = processor

@@ -1,0 +1,113 @@
+import Foundation
+
+extension MemoryJobQueue: QueueOperator {
+    public func enqueue(_ spec: JobSpec) async throws -> String { try await enqueue(batch: [spec])[0] }
+
+    public func enqueue(batch specs: [JobSpec]) async throws -> [String] {
+        let nowDate = clock()
+        return withState { s in
+            let now = nowMs
+            return specs.map { spec in
+                let id = spec.id ?? JobID.make(now: nowDate)
+                s.names.insert(spec.queue)
+                if s[queue: spec.queue].jobs[id] != nil { return id }
+                var stored = spec
+                stored.id = nil
+                let json = String(decoding: stored.jsonBytes(), as: UTF8.self)
+                if let runAt = spec.runAt.map({ ($0 * 1000).rounded(.down) }), runAt > now {
+                    var job = MemoryJob(spec: json, state: .scheduled, createdAt: now)
+                    job.runAt = runAt
+                    s[queue: spec.queue].jobs[id] = job
+                    s[queue: spec.queue].sets[.scheduled, default: [:]][id] = runAt
+                } else {
+                    s[queue: spec.queue].jobs[id] = MemoryJob(spec: json, state: .pending, createdAt: now)
+                    s[queue: spec.queue].pending.insert(id, at: 0)
+                }
+                return id
+            }
+        }
+    }
+
+    public func requeue(id: String) async throws -> RequeueOutcome {
+        withState { s in
+            guard let q = s.locate(id) else { return .notFound }
+            return requeue(&s, queue: q, id: id, note: "")
+        }
+    }
+
+    private func requeue(_ s: inout MemoryQueueState, queue q: String, id: String, note: String) -> RequeueOutcome {
+        guard var job = s[queue: q].jobs[id] else { return .notFound }
+        if job.state == .pending || job.state == .active { return .notRequeueable(job.state) }
+        let now = nowMs
+        let was = job.state
+        s[queue: q].removeEverywhere(id)
+        job.state = .pending
+        job.attempts = 0
+        job.enqueuedAt = now
+        job.updatedAt = now
+        job.finishedAt = nil
+        job.runAt = nil
+        job.cancelRequested = false
+        job.log(JobEvent(at: now, event: "requeued", note: "from \(was.rawValue)\(note)"))
+        s[queue: q].jobs[id] = job
+        s[queue: q].pending.insert(id, at: 0)
+        return .requeued
+    }
+
+    public func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int {
+        let note = " (bulk requeue" + (filter.text.map { " matching \"\($0)\"" } ?? "") + (filter.tenant.map { " of tenant \($0)" } ?? "") + ")"
+        return withState { s in
+            var n = 0
+            for q in queue.map({ [$0] }) ?? s.names.sorted() {
+                let data = s[queue: q]
+                for id in data.descending(.failed) where filter.matches(error: data.jobs[id]?.error, specJSON: data.jobs[id]?.spec) {
+                    if requeue(&s, queue: q, id: id, note: note) == .requeued { n += 1 }
+                }
+            }
+            return n
+        }
+    }
+
+    public func cancel(id: String) async throws -> CancelOutcome {
+        withState { s in
+            guard let q = s.locate(id), var job = s[queue: q].jobs[id] else { return .notFound }
+            let now = nowMs
+            switch job.state {
+            case .active:
+                job.cancelRequested = true
+                job.log(JobEvent(at: now, event: "cancel_requested"))
+                s[queue: q].jobs[id] = job
+                return .requested
+            case .pending, .retrying, .scheduled:
+                let was = job.state
+                s[queue: q].removeEverywhere(id)
+                job.state = .cancelled
+                job.finishedAt = now
+                job.updatedAt = now
+                job.log(JobEvent(at: now, event: "cancelled", note: "was \(was.rawValue)"))
+                s[queue: q].jobs[id] = job
+                s[queue: q].sets[.cancelled, default: [:]][id] = now
+                return .cancelled
+            case .succeeded, .failed, .cancelled:
+                return .alreadyFinished(job.state)
+            }
+        }
+    }
+
+    public func delete(id: String) async throws -> DeleteOutcome {
+        withState { s in
+            guard let q = s.locate(id), let job = s[queue: q].jobs[id] else { return .notFound }
+            if job.state == .active { return .active }
+            s[queue: q].removeEverywhere(id)
+            s[queue: q].jobs[id] = nil
+            return .deleted
+        }
+    }
+
+    public func setPaused(queue: String, _ paused: Bool) async throws {
+        withState { s in
+            s.names.insert(queue)
+            s[queue: queue].paused = paused
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// `JobQueue` in memory: the same transitions as `RedisJobQueue`, kept in one process, for tests of
+/// logic that needs a queue and for the contract suite that holds both implementations to the
+/// same behaviour. Times come from the injected clock.
+/// `@unchecked Sendable`: `state` is only touched while holding `lock`.
+public final class MemoryJobQueue: @unchecked Sendable {
+    let lock = NSLock()
+    var state = MemoryQueueState()
+    let clock: @Sendable () -> Date
+    let retry: RetryPolicy
+    let retention: RetentionPolicy
+    let maxOrphans: Int
+    let outputMaxEntries: Int
+    let outputMaxBytes: Int
+
+    public init(retry: RetryPolicy = RetryPolicy(), retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10,
+                outputMaxEntries: Int = 10_000, outputMaxBytes: Int = 16 << 20, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.retry = retry
+        self.retention = retention
+        self.maxOrphans = maxOrphans
+        self.outputMaxEntries = outputMaxEntries
+        self.outputMaxBytes = outputMaxBytes
+        self.clock = clock
+    }
+
+    /// Unix milliseconds now, as the Redis queue counts them.
+    var nowMs: Double { (clock().timeIntervalSince1970 * 1000).rounded(.down) }
+
+    func withState<T>(_ body: (inout MemoryQueueState) throws -> T) rethrows -> T {
+        try lock.withLock { try body(&state) }
+    }
+}
+
+/// Everything a `MemoryJobQueue` holds.
+struct MemoryQueueState {
+    var queues: [String: MemoryQueueData] = [:]
+    /// The queues jobs were submitted to (or that were paused), as `queues()` lists them.
+    var names: Set<String> = []
+    var workers: [String: (info: WorkerInfo, expiresAt: Double)] = [:]
+    var outputSequence = 0
+
+    subscript(queue name: String) -> MemoryQueueData {
+        get { queues[name] ?? MemoryQueueData() }
+        set { queues[name] = newValue }
+    }
+
+    /// The queue holding a job with this id (queue names in order, as Redis looks them up).
+    func locate(_ id: String) -> String? {
+        queues.keys.sorted().first { queues[$0]?.jobs[id] != nil }
+    }
+}
+
+/// One queue: its jobs and the lists and sets that order them, as in Redis.
+struct MemoryQueueData {
+    var jobs: [String: MemoryJob] = [:]
+    /// Newest first; a claim takes the last (the oldest).
+    var pending: [String] = []
+    /// Most recently claimed first.
+    var active: [String] = []
+    /// Scored sets (unix ms): scheduled, retrying (by when due), and the finished states (by when).
+    var sets: [JobState: [String: Double]] = [:]
+    var paused = false
+    var processed: [Int: Int] = [:]
+    var failedCount: [Int: Int] = [:]
+
+    mutating func bump(minute: Int, failed: Bool) {
+        processed[minute, default: 0] += 1
+        if failed { failedCount[minute, default: 0] += 1 }
+    }
+
+    /// A scored set's ids, highest score first (ties: the greater id first, as ZREVRANGE orders them).
+    func descending(_ state: JobState) -> [String] {
+        (sets[state] ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }.map(\.key)
+    }
+
+    mutating func removeEverywhere(_ id: String) {
+        pending.removeAll { $0 == id }
+        active.removeAll { $0 == id }
+        for state in Array(sets.keys) { sets[state]?[id] = nil }
+    }
+}
+
+/// One stored job, with the fields the Redis hash keeps.
+struct MemoryJob {
+    var spec: String
+    var state: JobState
+    var createdAt: Double
+    var enqueuedAt: Double?
+    var updatedAt: Double?
+    var finishedAt: Double?
+    var runAt: Double?
+    var claimedAt: Double?
+    var leaseUntil: Double?
+    var attempts = 0
+    var claims = 0
+    var orphaned = 0
+    var worker: String?
+    var error: String?
+    var result: String?
+    var cancelRequested = false
+    var history: [JobEvent] = []
+    var steps: [StepRecord] = []
+    var sandbox: String?
+    var usage: (seconds: Double, dollars: Double)?
+    var output: [OutputEvent] = []
+    var outputStored = 0
+    var outputFull = false
+    var outputDropped = 0
+
+    init(spec: String, state: JobState, createdAt: Double) {
+        self.spec = spec
+        self.state = state
+        self.createdAt = createdAt
+    }
+
+    /// History is capped at the newest 200 entries, as in Redis.
+    mutating func log(_ event: JobEvent) {
+        history.append(event)
+        if history.count > 200 { history.removeFirst(history.count - 200) }
+    }
+}

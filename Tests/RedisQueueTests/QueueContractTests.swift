@@ -1,0 +1,363 @@
+import AgentCore
+import Foundation
+import RedisQueue
+import RedisTestSupport
+import Testing
+
+/// The two queue implementations, held to one behaviour: every test here runs against the
+/// in-memory queue and against Redis (under a key prefix of its own).
+enum QueueKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory, redis
+    var testDescription: String { rawValue }
+}
+
+struct QueueSettings: Sendable {
+    var clock: TestClock? = TestClock()
+    var retry = RetryPolicy(base: 5, cap: 60, jitter: 0)
+    var retention = RetentionPolicy()
+    var maxOrphans = 10
+    var outputMaxBytes = 16 << 20
+}
+
+/// Runs `body` on a fresh queue of the kind; Redis keys are removed afterwards, pass or fail.
+func withQueue(_ kind: QueueKind, _ settings: QueueSettings = QueueSettings(),
+               _ body: (any JobQueue, TestClock?) async throws -> Void) async throws {
+    switch kind {
+    case .memory:
+        let clock = settings.clock
+        let now: @Sendable () -> Date = if let clock { { clock.now } } else { { Date() } }
+        try await body(MemoryJobQueue(retry: settings.retry, retention: settings.retention, maxOrphans: settings.maxOrphans,
+                                      outputMaxBytes: settings.outputMaxBytes, clock: now), clock)
+    case .redis:
+        try await TestQueue.with(clock: settings.clock, retry: settings.retry, retention: settings.retention,
+                                 maxOrphans: settings.maxOrphans, outputMaxBytes: settings.outputMaxBytes) { tq in
+            try await body(tq.queue, settings.clock)
+        }
+    }
+}
+
+private func job(_ command: String = "true", queue: String = "default", tenant: String? = nil, maxAttempts: Int = 3,
+                 id: String? = nil, metadata: [String: JSONValue] = [:]) -> JobSpec {
+    var spec = JobSpec(id: id, queue: queue, tenant: tenant, steps: [StepSpec(tool: "shell", input: ["command": .string(command)])],
+                       maxAttempts: maxAttempts, metadata: metadata)
+    spec.id = id
+    return spec
+}
+
+@Suite struct QueueContractTests {
+    @Test(arguments: QueueKind.allCases) func aJobGoesFromPendingToSucceeded(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(job())
+            #expect(try await q.queues() == ["default"])
+            #expect(try await q.stats(queue: "default").pending == 1)
+            let claimed = try #require(try await q.claim(queues: ["default"], worker: "w1", lease: 30, wait: 0))
+            #expect(claimed.id == id && claimed.attempt == 1)
+            #expect(try await q.stats(queue: "default").active == 1)
+            #expect(try await q.complete(claimed.token, result: "ok") == .succeeded)
+            #expect(try await q.complete(claimed.token, result: "ok") == .duplicate)
+            let stats = try await q.stats(queue: "default")
+            #expect(stats.active == 0 && stats.succeeded == 1 && stats.processedPerMinute.reduce(0, +) == 1)
+            let record = try #require(try await q.job(id: id))
+            #expect(record.state == .succeeded && record.result == "ok")
+            #expect(record.history.map(\.event) == ["claimed", "succeeded", "ack_ignored"])
+            #expect(try await q.claim(queues: ["default"], worker: "w1", lease: 30, wait: 0) == nil)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func claimsAreOldestFirstAndCompleteHandsOverTheNext(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let ids = try await q.enqueue(batch: (0..<30).map { job("echo \($0)") })
+            #expect(Set(ids).count == 30)
+            var claimed: [String] = []
+            var next = try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0)
+            while let current = next {
+                claimed.append(current.id)
+                let (outcome, following) = try await q.complete(current.token, result: nil, next: ClaimRequest(worker: "w", lease: 30))
+                #expect(outcome == .succeeded)
+                next = following
+            }
+            #expect(claimed == ids)
+            // The newest first when listed.
+            #expect(try await q.list(queue: "default", state: .succeeded, offset: 0, limit: 3).count == 3)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aGivenIDIsStoredOnceAndCanBeClaimedByName(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            #expect(try await q.enqueue(job(id: "order-7")) == "order-7")
+            #expect(try await q.enqueue(job("other", id: "order-7")) == "order-7")
+            _ = try await q.enqueue(job(id: "order-8"))
+            #expect(try await q.stats(queue: "default").pending == 2)
+            let claimed = try #require(try await q.claim(id: "order-8", worker: "w", lease: 30))
+            #expect(claimed.id == "order-8")
+            #expect(try await q.claim(id: "order-8", worker: "w", lease: 30) == nil)
+            #expect(try await q.claim(id: "nope", worker: "w", lease: 30) == nil)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0)?.id == "order-7")
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aLostLeaseGoesBackAndTheOldClaimIsStale(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            let id = try await q.enqueue(job())
+            let first = try #require(try await q.claim(queues: ["default"], worker: "w1", lease: 10, wait: 0))
+            #expect(try await q.renew([first.token], worker: "w1", lease: 10) == [first.token: .ok])
+            clock.advance(11)
+            #expect(try await q.stats(queue: "default").orphaned == 1)
+            #expect(try await q.reapExpiredLeases(queue: "default") == 1)
+            #expect(try await q.renew([first.token], worker: "w1", lease: 10) == [first.token: .lost])
+            let second = try #require(try await q.claim(queues: ["default"], worker: "w2", lease: 10, wait: 0))
+            #expect(second.id == id && second.attempt == 2 && second.claim == first.claim + 1)
+            #expect(try await q.complete(first.token, result: nil) == .stale)
+            #expect(try await q.fail(first.token, error: "late", kind: .retryable) == .stale)
+            #expect(try await q.appendOutput(first.token, events: [OutputEvent(step: 0, stream: .stdout, text: "late")]).outcome == .stale)
+            #expect(try await q.complete(second.token, result: nil) == .succeeded)
+            let record = try #require(try await q.job(id: id))
+            #expect(record.orphaned == 1)
+            #expect(record.history.map(\.event) == ["claimed", "orphaned", "claimed", "ack_ignored", "ack_ignored", "succeeded"])
+            #expect(try await q.readOutput(id: id, after: "", limit: 10, wait: 0).isEmpty)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aJobOrphanedTooOftenFails(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.maxOrphans = 2
+        try await withQueue(kind, settings) { q, clock in
+            let clock = try #require(clock)
+            let id = try await q.enqueue(job())
+            for _ in 0..<2 {
+                _ = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 5, wait: 0))
+                clock.advance(6)
+                #expect(try await q.reapExpiredLeases(queue: "default") == 1)
+            }
+            let record = try #require(try await q.job(id: id))
+            #expect(record.state == .failed)
+            #expect(record.lastError?.contains("lease expired 2 times") == true)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func retriesWaitTheirBackoffThenFail(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            let id = try await q.enqueue(job(maxAttempts: 2))
+            let first = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.fail(first.token, error: "boom 1", kind: .retryable) == .retrying)
+            #expect(try await q.fail(first.token, error: "boom 1", kind: .retryable) == .duplicate)
+            #expect(try await q.stats(queue: "default").retrying == 1)
+            #expect(try await q.promoteDue(queue: "default") == 0)
+            clock.advance(5.1)
+            #expect(try await q.promoteDue(queue: "default") == 1)
+            let second = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(second.attempt == 2)
+            #expect(try await q.fail(second.token, error: "boom 2", kind: .retryable) == .failed)
+            let record = try #require(try await q.job(id: id))
+            #expect(record.state == .failed && record.lastError == "boom 2")
+            #expect(record.errors.map(\.error) == ["boom 1", "boom 1", "boom 2"])
+            #expect(record.history.last?.note == "attempts used up")
+            #expect(try await q.stats(queue: "default").failedPerMinute.reduce(0, +) == 2)
+
+            let permanent = try await q.enqueue(job(maxAttempts: 5))
+            let claim = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(claim.id == permanent)
+            #expect(try await q.fail(claim.token, error: "unknown tool", kind: .permanent) == .failed)
+            #expect(try await q.job(id: permanent)?.history.last?.note == "not retryable")
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aReleasedJobIsNextAndKeepsItsAttempt(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let ids = try await q.enqueue(batch: [job("a"), job("b")])
+            let first = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.release(first.token, reason: "shutting down"))
+            #expect(try await !q.release(first.token, reason: "again"))
+            let again = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(again.id == ids[0] && again.attempt == 1)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func cancelStopsWaitingJobsAndAsksRunningOnes(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let waiting = try await q.enqueue(job())
+            #expect(try await q.cancel(id: waiting) == .cancelled)
+            #expect(try await q.cancel(id: waiting) == .alreadyFinished(.cancelled))
+            #expect(try await q.cancel(id: "nope") == .notFound)
+            let running = try await q.enqueue(job())
+            let claimed = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(claimed.id == running)
+            #expect(try await q.cancel(id: running) == .requested)
+            #expect(try await q.renew([claimed.token], worker: "w", lease: 30) == [claimed.token: .cancelRequested])
+            #expect(try await q.fail(claimed.token, error: "cancelled by request", kind: .cancelled) == .cancelled)
+            let stats = try await q.stats(queue: "default")
+            #expect(stats.cancelled == 2 && stats.active == 0 && stats.pending == 0)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func requeueAndDeleteSayWhatTheyDid(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(job(maxAttempts: 1))
+            #expect(try await q.requeue(id: id) == .notRequeueable(.pending))
+            let claimed = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.delete(id: id) == .active)
+            #expect(try await q.fail(claimed.token, error: "x", kind: .retryable) == .failed)
+            #expect(try await q.requeue(id: id) == .requeued)
+            let record = try #require(try await q.job(id: id))
+            #expect(record.state == .pending && record.attempts == 0 && record.history.last?.note == "from failed")
+            #expect(try await q.requeue(id: "nope") == .notFound)
+            #expect(try await q.delete(id: id) == .deleted)
+            #expect(try await q.job(id: id) == nil)
+            #expect(try await q.delete(id: id) == .notFound)
+            #expect(try await q.stats(queue: "default").pending == 0)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func bulkRequeueTakesOnlyTheMatchingFailures(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            for (i, tenant) in ["acme", "acme", "globex"].enumerated() {
+                _ = try await q.enqueue(job(tenant: tenant, maxAttempts: 1))
+                let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+                _ = try await q.fail(c.token, error: i == 0 ? "disk full" : "timeout", kind: .retryable)
+            }
+            #expect(try await q.countFailed(queue: nil, filter: JobFilter()) == 3)
+            #expect(try await q.countFailed(queue: "default", filter: JobFilter(text: "TIMEOUT")) == 2)
+            #expect(try await q.countFailed(queue: nil, filter: JobFilter(text: "time", tenant: "acme")) == 1)
+            #expect(try await q.requeueFailed(queue: nil, filter: JobFilter(tenant: "acme")) == 2)
+            #expect(try await q.stats(queue: "default").failed == 1)
+            #expect(try await q.stats(queue: "default").pending == 2)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aPausedQueueHandsOutNothing(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            _ = try await q.enqueue(job())
+            try await q.setPaused(queue: "default", true)
+            #expect(try await q.stats(queue: "default").paused)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0) == nil)
+            try await q.setPaused(queue: "default", false)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0.5) != nil)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func aScheduledJobWaitsForItsTime(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            var spec = job()
+            spec.runAt = clock.now.timeIntervalSince1970 + 60
+            let id = try await q.enqueue(spec)
+            #expect(try await q.job(id: id)?.state == .scheduled)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0) == nil)
+            clock.advance(61)
+            #expect(try await q.promoteDue(queue: "default") == 1)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0)?.id == id)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func outputIsKeptInOrderUpToItsCap(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.outputMaxBytes = 10
+        try await withQueue(kind, settings) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stdout, text: "hello, ")]) == OutputAppend(.stored))
+            let full = try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stderr, text: "wörld!!")])
+            #expect(full == OutputAppend(.full, droppedBytes: 5))
+            _ = try await q.appendOutput(c.token, events: [OutputEvent(step: 1, stream: .system, text: "note")])
+            let events = try await q.readOutput(id: id, after: "", limit: 100, wait: 0)
+            #expect(events.map(\.text) == ["hello, ", "wö", "output past 10 bytes is not kept", "note"])
+            #expect(events.map(\.stream) == [.stdout, .stderr, .system, .system])
+            let rest = try await q.readOutput(id: id, after: events[1].offset, limit: 100, wait: 0)
+            #expect(rest.map(\.text) == ["output past 10 bytes is not kept", "note"])
+            #expect(try await q.readOutput(id: id, after: events[3].offset, limit: 100, wait: 0.2).isEmpty)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func stepRecordsBelongToTheCurrentClaim(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            try await q.record(c.token, steps: [StepRecord(tool: "shell", status: .running)], sandbox: "local", usage: (2, 0.5))
+            let stale = ClaimToken(id: c.id, queue: c.queue, claim: c.claim + 1, attempt: 1)
+            try await q.record(stale, steps: [], sandbox: "elsewhere", usage: nil)
+            let record = try #require(try await q.job(id: id))
+            #expect(record.steps.map(\.status) == [.running] && record.sandbox == "local")
+            #expect(record.sandboxSeconds == 2 && record.costUSD == 0.5)
+            #expect(try await q.list(queue: "default", state: .active, offset: 0, limit: 1).first?.step?.of == 1)
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func retentionDropsOldFinishedJobs(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.retention = RetentionPolicy(succeededSeconds: 60, failedSeconds: 3600, failedMaxCount: 2)
+        try await withQueue(kind, settings) { q, clock in
+            let clock = try #require(clock)
+            for i in 0..<4 {
+                _ = try await q.enqueue(job(maxAttempts: 1))
+                let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+                if i == 0 { _ = try await q.complete(c.token, result: nil) } else { _ = try await q.fail(c.token, error: "e\(i)", kind: .permanent) }
+                clock.advance(1)
+            }
+            #expect(try await q.trim(queue: "default") == 1)  // the oldest failure, over the count
+            clock.advance(60)
+            #expect(try await q.trim(queue: "default") == 1)  // the success, past its time
+            let stats = try await q.stats(queue: "default")
+            #expect(stats.succeeded == 0 && stats.failed == 2)
+            #expect(try await q.list(queue: "default", state: .failed, offset: 0, limit: 10).map(\.lastError) == ["e3", "e2"])
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func workersLastAsLongAsTheirHeartbeat(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let now = Date().timeIntervalSince1970
+            let a = WorkerInfo(id: "wa", host: "h", pid: 1, startedAt: now, heartbeatAt: now, queues: ["default"], concurrency: 1, currentJobs: [])
+            var b = a
+            b.id = "wb"
+            b.heartbeatAt = now + 1
+            try await q.heartbeat(a, ttl: 3)
+            try await q.heartbeat(b, ttl: 30)
+            #expect(try await q.workers().map(\.id) == ["wa", "wb"])
+            try await Task.sleep(for: .milliseconds(3500))
+            #expect(try await q.workers().map(\.id) == ["wb"])
+            try await q.removeWorker(id: "wb")
+            #expect(try await q.workers().isEmpty)
+        }
+    }
+
+    /// A tenant's jobs, a page at a time across two queues: every one exactly once, newest first
+    /// within a queue, and each page full until the last.
+    @Test(arguments: QueueKind.allCases) func findPagesThroughATenantsJobs(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            var acme: [String: [String]] = [:]
+            for name in ["alpha", "beta"] {
+                let specs = (0..<700).map { i in job(queue: name, tenant: i % 3 == 0 ? "acme" : "globex", metadata: ["n": .number(Double(i))]) }
+                let ids = try await q.enqueue(batch: specs)
+                acme[name] = zip(ids, specs).filter { $0.1.tenant == "acme" }.map(\.0).reversed()
+            }
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await q.find(queue: nil, state: .pending, filter: JobFilter(tenant: "acme"), cursor: cursor, limit: 100)
+                #expect(page.rows.allSatisfy { $0.tenant == "acme" })
+                if page.next != nil { #expect(page.rows.count == 100) }
+                seen += page.rows.map(\.id)
+                cursor = page.next
+                pages += 1
+            } while cursor != nil && pages < 100
+            #expect(seen == (acme["alpha"] ?? []) + (acme["beta"] ?? []))
+            #expect(pages == 5)
+
+            let one = try await q.find(queue: "beta", state: .pending, filter: JobFilter(text: "n=699"), limit: 10)
+            #expect(one.rows.count == 1 && one.rows.first?.queue == "beta")
+            let capped = try await q.find(queue: "alpha", state: .pending, filter: JobFilter(text: "no such thing"), cursor: nil, limit: 10,
+                                          scanLimit: 250)
+            #expect(capped.rows.isEmpty && capped.scanned == 250)
+            let rest = try await q.find(queue: "alpha", state: .pending, filter: JobFilter(), cursor: capped.next, limit: 1000)
+            #expect(rest.rows.count == 450 && rest.next == nil)
+            await #expect(throws: JobCursorError.self) {
+                _ = try await q.find(queue: nil, state: .pending, filter: JobFilter(), cursor: "lots", limit: 10)
+            }
+            await #expect(throws: JobCursorError.self) {
+                _ = try await q.find(queue: "alpha", state: .pending, filter: JobFilter(), cursor: "3@beta", limit: 10)
+            }
+        }
+    }
+}
