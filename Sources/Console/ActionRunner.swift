@@ -73,10 +73,7 @@ public struct ActionRunner: Sendable {
 
     /// Queues an edited copy of a job; the original keeps its place and history.
     public func queueEdited(original id: String, specText: String) async throws -> String {
-        var spec = try JobSpecParser().parse(Data(specText.utf8))
-        spec.id = nil
-        spec.metadata["edited_from"] = .string(id)
-        let newID = try await queue.enqueue(spec)
+        guard let newID = try await JobCopy.enqueue(copyOf: id, specText: specText, on: queue) else { return "\(id) is gone" }
         return "queued the edited copy as \(newID) (the original \(id) is unchanged)"
     }
 }
@@ -105,25 +102,14 @@ public final class LocalRunner: Sendable {
         if claimed == nil {
             guard let record = try await queue.job(id: id) else { return ("\(id) is gone", nil) }
             guard record.state != .active else { return ("\(id) is running on \(record.worker ?? "a worker")", nil) }
-            var spec = try JobSpecParser().parse(Data(record.specJSON.utf8))
-            spec.id = nil
-            spec.metadata["copied_from"] = .string(id)
-            target = try await queue.enqueue(spec)
+            target = try await queue.enqueue(JobCopy.spec(record.specJSON, of: id))
             claimed = try await queue.claim(id: target, worker: worker, lease: lease)
         }
         guard let job = claimed else { return ("could not take \(target): another worker took it first", nil) }
         let control = JobControl(token: job.token)
         let processor = processor, queue = queue, lease = lease, worker = worker
         Task.detached {
-            let renew = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(lease / 3))
-                    if let status = try? await queue.renew([job.token], worker: worker, lease: lease)[job.token] {
-                        if status == .cancelRequested { control.stop(.cancelRequested) }
-                        if status == .lost { control.stop(.leaseLost) }
-                    }
-                }
-            }
+            let renew = Task { await LeaseRenewal.keep(control, on: queue, worker: worker, lease: lease, every: lease / 3) }
             _ = await processor.process(job, queue: queue, control: control, next: nil)
             renew.cancel()
         }

@@ -132,20 +132,11 @@ public final class DataSource: @unchecked Sendable {
     private func loadList(_ r: DataRequest, queues: [String], state: JobState, stats: [QueueStats]) async throws {
         let key = "\(queues)|\(state)|\(r.filter)"
         if !r.filter.isEmpty {
-            let filter = JobFilter(query: r.filter, regex: true)
-            var matches: [JobSummary] = []
-            var scanned = 0
-            for q in queues {
-                var offset = 0
-                while scanned < filterScanLimit {
-                    let page = try await queue.list(queue: q, state: state, offset: offset, limit: 500)
-                    if page.isEmpty { break }
-                    scanned += page.count
-                    offset += page.count
-                    // A filter sees the id, the error, the tools, the tenant and the metadata (key=value); tenant:NAME picks one tenant.
-                    matches += page.filter(filter.matches)
-                }
-            }
+            // A filter sees the id, the error, the tools, the tenant and the metadata (key=value); tenant:NAME picks one tenant.
+            let found = try await queue.find(queue: queues.count == 1 ? queues[0] : nil, state: state,
+                                             filter: JobFilter(query: r.filter, regex: true), cursor: nil, limit: filterScanLimit,
+                                             scanLimit: filterScanLimit)
+            let matches = found.rows, scanned = found.scanned
             let window = Array(matches.dropFirst(max(0, r.selection - r.pageSize / 2)).prefix(r.pageSize))
             let offset = max(0, min(r.selection - r.pageSize / 2, matches.count))
             publish { d in
@@ -183,17 +174,13 @@ public final class DataSource: @unchecked Sendable {
     private func loadGroups(_ queues: [String]) async throws {
         var groups: [String: ErrorGroup] = [:]
         for q in queues {
-            var offset = 0
-            while offset < filterScanLimit {
-                let page = try await queue.list(queue: q, state: .failed, offset: offset, limit: 500)
-                if page.isEmpty { break }
-                offset += page.count
-                for job in page {
-                    let sig = ErrorSignature.of(job.lastError)
-                    groups[sig, default: ErrorGroup(signature: sig, count: 0, example: job.lastError ?? "", ids: [], queues: [])].count += 1
-                    groups[sig]?.ids.append(job.id)
-                    groups[sig]?.queues.insert(q)
-                }
+            let failed = try await queue.find(queue: q, state: .failed, filter: JobFilter(), cursor: nil, limit: filterScanLimit,
+                                              scanLimit: filterScanLimit)
+            for job in failed.rows {
+                let sig = ErrorSignature.of(job.lastError)
+                groups[sig, default: ErrorGroup(signature: sig, count: 0, example: job.lastError ?? "", ids: [], queues: [])].count += 1
+                groups[sig]?.ids.append(job.id)
+                groups[sig]?.queues.insert(q)
             }
         }
         let sorted = groups.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.signature < $1.signature }

@@ -17,6 +17,9 @@ struct JobsList: AsyncParsableCommand {
     @Option(help: "Only this tenant's jobs.")
     var tenant: String?
 
+    @Option(help: "Only jobs whose id, error, tools or metadata (key=value) contain TEXT (case-insensitive).")
+    var match: String?
+
     @Option(help: "At most this many jobs.")
     var limit = 50
 
@@ -38,14 +41,12 @@ struct JobsList: AsyncParsableCommand {
         let queues = if let queue { [queue] } else { try await jobQueue.queues() }
         let states = state.map { [$0] } ?? [.active, .pending, .retrying, .scheduled, .failed, .succeeded, .cancelled]
         var rows: [JobSummary] = []
+        let filter = JobFilter(text: match, tenant: tenant)
         outer: for s in states {
             for q in queues {
-                let page = if let tenant {
-                    try await Self.jobs(of: tenant, in: jobQueue, queue: q, state: s, offset: offset, limit: limit - rows.count)
-                } else {
-                    try await jobQueue.list(queue: q, state: s, offset: offset, limit: limit - rows.count)
-                }
-                rows += page
+                // --offset skips jobs that match, so the queue finds offset + limit and drops the first.
+                let page = try await jobQueue.find(queue: q, state: s, filter: filter, limit: offset + limit - rows.count)
+                rows += page.rows.dropFirst(offset)
                 if rows.count >= limit { break outer }
             }
         }
@@ -60,18 +61,5 @@ struct JobsList: AsyncParsableCommand {
                 [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
                  Format.age(r.createdAt), r.state == .active ? (r.worker ?? "-") : Format.oneLine(r.lastError)]
             }))
-    }
-
-    /// A page of one tenant's jobs: tenants share a queue, so this walks its pages and keeps theirs.
-    static func jobs(of tenant: String, in jobQueue: RedisJobQueue, queue: String, state: JobState, offset: Int, limit: Int) async throws -> [JobSummary] {
-        let filter = JobFilter(tenant: tenant)
-        var found: [JobSummary] = [], start = 0
-        while found.count < offset + limit {
-            let page = try await jobQueue.list(queue: queue, state: state, offset: start, limit: 500)
-            if page.isEmpty { break }
-            start += page.count
-            found += page.filter(filter.matches)
-        }
-        return Array(found.dropFirst(offset).prefix(limit))
     }
 }

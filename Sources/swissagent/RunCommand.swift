@@ -19,32 +19,26 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let spec: JobSpec
         do { spec = try JobSpecParser().parse(try readInput(file)) } catch let e as JobSpecError { throw CLIError("invalid job: \(e)") }
-        let router = try await sandbox.makeRouter()
-        let steps: [StepSpec]
-        let provider: any SandboxProvider
-        do {
-            provider = try router.provider(for: spec)
-            steps = try await StepsPlanner().plan(spec)
-        } catch let f as JobFailure { throw CLIError(f.description) }
-        let observer = TerminalObserver(steps: steps, output: output)
-        let session: any SandboxSession
-        do { session = try await provider.open(jobID: spec.id ?? JobID.make(), env: spec.env) } catch let e as SandboxError {
-            throw CLIError(e.description)
+        // The worker's own path (plan, open, supervise, close, acknowledge) on a queue in memory.
+        let queue = MemoryJobQueue()
+        var once = spec
+        once.maxAttempts = 1
+        once.runAt = nil
+        let id = try await queue.enqueue(once)
+        guard let job = try await queue.claim(id: id, worker: "run", lease: 3600) else { throw CLIError("could not take the job") }
+        var logger = Logger(label: "swissagent.run")
+        logger.logLevel = .critical
+        let processor = JobProcessor(supervisor: sandbox.supervisor, sandboxes: try await sandbox.makeRouter(), logger: logger)
+        let outcome = await processor.process(job, queue: queue, control: JobControl(token: job.token), next: nil,
+                                              watch: TerminalObserver(steps: spec.steps, output: output))
+        let seconds = String(format: "%.2f", outcome.seconds)
+        if outcome.ack == .succeeded {
+            let count = try await queue.job(id: id)?.steps.count ?? spec.steps.count
+            output.warn("── succeeded: \(count) step\(count == 1 ? "" : "s") in \(seconds) s")
+        } else {
+            output.warn("── failed after \(seconds) s: \(outcome.error ?? "unknown error")")
+            throw ExitCode(1)
         }
-        printError("── sandbox: \(session.label)")
-        let start = ContinuousClock.now
-        var failure: String?
-        do {
-            try await sandbox.supervisor.run(spec, steps: steps, in: session, observer: observer)
-        } catch {
-            failure = "\(error)"
-        }
-        await session.close()
-        let seconds = (ContinuousClock.now - start).seconds
-        let summary = failure.map { "failed after \(String(format: "%.2f", seconds)) s: \($0)" }
-            ?? "succeeded: \(steps.count) step\(steps.count == 1 ? "" : "s") in \(String(format: "%.2f", seconds)) s"
-        output.warn("── \(summary)")
-        if failure != nil { throw ExitCode(1) }
     }
 }
 
@@ -62,6 +56,8 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
         shown = steps.map { _ in .pending }
     }
 
+    func opened(sandbox label: String) async { printError("── sandbox: \(label)") }
+
     func output(step: Int, stream: OutputEvent.Stream, text: String) {
         printer.write(text, to: stream == .stderr ? .standardError : .standardOutput)
     }
@@ -77,7 +73,8 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
         }
         for (i, r) in changes {
             switch r.status {
-            case .running: printError("── step \(i + 1)/\(records.count): \(Self.describe(steps[i]))")
+            case .running:
+                printError("── step \(i + 1)/\(records.count): " + (i < steps.count ? Self.describe(steps[i]) : r.tool))
             case .failed: printer.warn("── step \(i + 1) failed: \(r.error ?? "")")
             case .succeeded where (r.seconds ?? 0) >= 1: printError("── step \(i + 1) done in \(String(format: "%.2f", r.seconds ?? 0)) s")
             default: break

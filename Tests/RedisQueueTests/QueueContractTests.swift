@@ -311,10 +311,14 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
             var b = a
             b.id = "wb"
             b.heartbeatAt = now + 1
-            try await q.heartbeat(a, ttl: 3)
-            try await q.heartbeat(b, ttl: 30)
+            try await q.heartbeat(a, ttl: 60)
+            try await q.heartbeat(b, ttl: 60)
             #expect(try await q.workers().map(\.id) == ["wa", "wb"])
-            try await Task.sleep(for: .milliseconds(3500))
+            // A heartbeat with a short life: the worker is gone once it passes, the other stays.
+            try await q.heartbeat(a, ttl: 0.5)
+            let start = ContinuousClock.now
+            while try await q.workers().count > 1, ContinuousClock.now - start < .seconds(20) { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(ContinuousClock.now - start >= .milliseconds(400))
             #expect(try await q.workers().map(\.id) == ["wb"])
             try await q.removeWorker(id: "wb")
             #expect(try await q.workers().isEmpty)

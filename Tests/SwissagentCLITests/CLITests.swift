@@ -51,6 +51,16 @@ import Testing
         #expect(requeue.stdout == "requeued 1 job\n")
         #expect(try await queue.job(id: g1)?.state == .pending)
         #expect(try await queue.job(id: a1)?.state == .failed)
+        // A copy is a new pending job with the same spec, saying where it came from.
+        let copy = try await cli.run("jobs", "copy", a1, "--queue", "again").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let copied = try #require(try await queue.job(id: copy))
+        #expect(copy != a1 && copied.state == .pending && copied.queue == "again")
+        #expect(copied.spec?.metadata["copied_from"] == .string(a1) && copied.spec?.tenant == "acme")
+        #expect(try await queue.job(id: a1)?.state == .failed)
+        let missing = try await cli.run("jobs", "copy", "no-such-job")
+        #expect(missing.status == 1 && missing.stderr.contains("no job no-such-job"))
+        let matched = try #require(try await cli.json("jobs", "list", "--match", "copied_from=" + a1, "--json") as? [[String: Any]])
+        #expect(matched.compactMap { $0["id"] as? String } == [copy])
         try await cli.cleanup()
     }
 

@@ -37,14 +37,16 @@ public struct JobProcessor: Sendable {
     }
 
     /// Runs the job and acknowledges it on `queue`. With `next`, a success also claims the next job.
-    public func process(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl, next: ClaimRequest?) async -> JobOutcome {
+    /// `watch` sees what the queue is told, as it happens (`swissagent run` prints it).
+    public func process(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl, next: ClaimRequest?,
+                        watch: (any JobObserver)? = nil) async -> JobOutcome {
         let start = ContinuousClock.now
         var log = logger
         log[metadataKey: "job"] = "\(job.id)"
         log[metadataKey: "queue"] = "\(job.queue)"
         log.info("job claimed", metadata: ["attempt": "\(job.attempt)"])
 
-        let result = await run(job, queue: queue, control: control)
+        let result = await run(job, queue: queue, control: control, watch: watch)
         let seconds = (ContinuousClock.now - start).seconds
         do {
             switch result {
@@ -79,7 +81,8 @@ public struct JobProcessor: Sendable {
         }
     }
 
-    private func run(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl) async -> Result<String, JobFailure> {
+    private func run(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl,
+                     watch: (any JobObserver)?) async -> Result<String, JobFailure> {
         let spec: JobSpec
         do {
             spec = try JobSpecParser(knownTools: Set(supervisor.router.names)).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
@@ -97,7 +100,8 @@ public struct JobProcessor: Sendable {
                 let obs = QueueObserver(queue: queue, token: job.token, sandbox: opened.label)
                 observer = obs
                 obs.start()
-                try await supervisor.run(spec, steps: steps, in: opened, observer: obs)
+                await watch?.opened(sandbox: opened.label)
+                try await supervisor.run(spec, steps: steps, in: opened, observer: watch.map { TeeObserver(observers: [obs, $0]) } ?? obs)
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }

@@ -4,6 +4,29 @@ import Foundation
 public protocol JobObserver: Sendable {
     func output(step: Int, stream: OutputEvent.Stream, text: String)
     func steps(_ records: [StepRecord]) async
+    /// The job's sandbox is open (its label: "local", "e2b:<id>").
+    func opened(sandbox label: String) async
+}
+
+extension JobObserver {
+    public func opened(sandbox label: String) async {}
+}
+
+/// Tells every observer, in order.
+struct TeeObserver: JobObserver {
+    let observers: [any JobObserver]
+
+    func output(step: Int, stream: OutputEvent.Stream, text: String) {
+        for o in observers { o.output(step: step, stream: stream, text: text) }
+    }
+
+    func steps(_ records: [StepRecord]) async {
+        for o in observers { await o.steps(records) }
+    }
+
+    func opened(sandbox label: String) async {
+        for o in observers { await o.opened(sandbox: label) }
+    }
 }
 
 /// Runs a plan step by step in one sandbox session, within per-step and whole-job time limits.

@@ -98,17 +98,8 @@ public final class Worker: Sendable {
     private func renewLoop() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int(config.renewInterval * 1000)))
-            let running = state.running
-            if running.isEmpty { continue }
             do {
-                let statuses = try await shared.renew(running.map(\.token), worker: config.id, lease: config.lease)
-                for control in running {
-                    switch statuses[control.token] {
-                    case .cancelRequested: control.stop(.cancelRequested)
-                    case .lost: control.stop(.leaseLost)
-                    default: break
-                    }
-                }
+                try await LeaseRenewal.renew(state.running, on: shared, worker: config.id, lease: config.lease)
             } catch {
                 logger.error("cannot renew leases: \(error)")
             }
