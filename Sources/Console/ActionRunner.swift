@@ -15,11 +15,20 @@ public struct ActionRunner: Sendable {
         self.local = local
     }
 
-    /// What an action did: the line to show, and maybe a screen to go to.
+    /// What an action did: the line to show, and maybe a screen to go to or a spec to edit.
     public struct Outcome: Sendable {
         public var message: String
         public var error: Bool
         public var goTo: Screen?
+        /// The job and its spec, pretty-printed, for the editor (which needs the terminal, so the UI runs it).
+        public var edit: (id: String, spec: String)?
+
+        public init(message: String, error: Bool, goTo: Screen? = nil, edit: (id: String, spec: String)? = nil) {
+            self.message = message
+            self.error = error
+            self.goTo = goTo
+            self.edit = edit
+        }
     }
 
     public func run(_ action: ConsoleAction) async -> Outcome {
@@ -29,7 +38,14 @@ public struct ActionRunner: Sendable {
                 let (message, target) = try await local.start(id)
                 return Outcome(message: message, error: target == nil, goTo: target.map { .output(id: $0) })
             }
+            if case .editAndRequeue(let id) = action {
+                guard let job = try await queue.job(id: id) else { return Outcome(message: "cannot load \(id)", error: true) }
+                let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(DetailView.prettyJSON) ?? job.specJSON
+                return Outcome(message: "editing \(id)", error: false, edit: (id, pretty))
+            }
             return Outcome(message: try await perform(action), error: false)
+        } catch let e as ActionError {
+            return Outcome(message: e.message, error: true)
         } catch {
             return Outcome(message: "failed: \(error)", error: true)
         }
@@ -68,6 +84,15 @@ public struct ActionRunner: Sendable {
             return "runs through run(_:)"
         case .editAndRequeue:
             return "edit runs in the terminal"  // the app suspends the screen for the editor
+        case .queueEdited(let id, let text):
+            return try await queueEdited(original: id, specText: text)
+        case .saveOutput(let path, let text, let lines):
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                return "saved \(lines) lines to \(path)"
+            } catch {
+                throw ActionError("cannot save: \(error.localizedDescription)")
+            }
         }
     }
 
@@ -115,4 +140,10 @@ public final class LocalRunner: Sendable {
         }
         return (target == id ? "running \(id) here" : "running \(target) here, a copy of \(id)", target)
     }
+}
+
+/// An action that could not be done, said as is.
+struct ActionError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

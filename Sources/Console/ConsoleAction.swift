@@ -14,4 +14,14 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Open the job's spec in $EDITOR and queue the edited copy.
     case editAndRequeue(id: String)
     case submit(path: String)
+    /// Queue an edited spec as a new job (after the editor).
+    case queueEdited(original: String, specText: String)
+    /// Write the output lines shown to a file.
+    case saveOutput(path: String, text: String, lines: Int)
+
+    /// Whether it changes the queue (refused in a read-only console).
+    public var writesQueue: Bool {
+        if case .saveOutput = self { return false }
+        return true
+    }
 }

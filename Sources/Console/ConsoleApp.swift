@@ -55,12 +55,13 @@ public final class ConsoleApp: @unchecked Sendable {
                 if terminal.isGone { return }
                 let (result, action) = Keymap.handle(key, &state, data, height: terminal.height)
                 if result.contains(.quit) { return }
-                if let action { perform(action, terminal: terminal) }
+                if let action { perform(action) }
                 if result.contains(.refetch) { source.poke() }
                 dirty = true
             }
             for outcome in lock.withLock({ () -> [ActionRunner.Outcome] in defer { outcomes = [] }; return outcomes }) {
                 state.message = (outcome.message, outcome.error)
+                if let request = outcome.edit { edit(request.id, spec: request.spec, terminal: terminal) }
                 if let screen = outcome.goTo { state.go(screen) }
                 state.marks = []
                 source.poke()
@@ -78,12 +79,9 @@ public final class ConsoleApp: @unchecked Sendable {
         }
     }
 
-    private func perform(_ action: ConsoleAction, terminal: any Terminal) {
-        if case .editAndRequeue(let id) = action {
-            edit(id, terminal: terminal)
-            return
-        }
-        if state.readOnly {
+    /// Hands the action to the runner; its outcome comes back to the loop. The UI never waits on it.
+    private func perform(_ action: ConsoleAction) {
+        if state.readOnly && action.writesQueue {
             state.message = ("read-only: actions are disabled", true)
             return
         }
@@ -95,15 +93,10 @@ public final class ConsoleApp: @unchecked Sendable {
         }
     }
 
-    /// Opens the job's spec in $EDITOR (the screen is handed over meanwhile), validates what comes
-    /// back and queues it as a new job; nothing is queued when it does not validate.
-    private func edit(_ id: String, terminal: any Terminal) {
-        guard let job = source.snapshot.0.detail.flatMap({ $0.id == id ? $0 : nil }) ?? fetch(id) else {
-            state.message = ("cannot load \(id)", true)
-            return
-        }
-        let path = NSTemporaryDirectory() + "swissagent-\(id).json"
-        let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(DetailView.prettyJSON) ?? job.specJSON
+    /// Opens the spec in $EDITOR (the screen is handed over meanwhile) and, when what comes back
+    /// validates and differs, asks the runner to queue it as a new job.
+    private func edit(_ id: String, spec pretty: String, terminal: any Terminal) {
+        let path = NSTemporaryDirectory() + "swissagent-\(id.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(80)).json"
         guard (try? (pretty + "\n").write(toFile: path, atomically: true, encoding: .utf8)) != nil else {
             state.message = ("cannot write \(path)", true)
             return
@@ -133,33 +126,6 @@ public final class ConsoleApp: @unchecked Sendable {
             state.message = ("not queued: \(error)", true)
             return
         }
-        let runner = runner
-        Task {
-            let outcome: ActionRunner.Outcome
-            do {
-                outcome = .init(message: try await runner.queueEdited(original: id, specText: text), error: false)
-            } catch {
-                outcome = .init(message: "not queued: \(error)", error: true)
-            }
-            self.lock.withLock { self.outcomes.append(outcome) }
-        }
+        perform(.queueEdited(original: id, specText: text))
     }
-
-    /// A blocking read for the editor path only (the loop is paused anyway).
-    private func fetch(_ id: String) -> JobRecord? {
-        let box = ResultBox()
-        let queue = runner.queue
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.job = try? await queue.job(id: id)
-            done.signal()
-        }
-        done.wait()
-        return box.job
-    }
-}
-
-/// `@unchecked Sendable`: written once by a task before the semaphore it waits on is signalled.
-private final class ResultBox: @unchecked Sendable {
-    var job: JobRecord?
 }

@@ -20,6 +20,77 @@ import Testing
         return d
     }
 
+    static func screen(_ kind: ScreenKind) -> Screen {
+        switch kind {
+        case .queues: .queues
+        case .jobs: .jobs(queue: nil, state: .failed)
+        case .groups: .groups(queue: nil)
+        case .detail: .detail(id: "j1")
+        case .output: .output(id: nil)
+        case .workers: .workers
+        case .help: .help
+        }
+    }
+
+    /// The table is the one place a key is spelled: every binding of a screen is in that screen's
+    /// help and (on a wide enough terminal) its hint bar, and no earlier binding shadows it.
+    @Test func everyBindingShowsInHelpAndHintsAndIsReachable() {
+        for readOnly in [false, true] {
+            let help = Keymap.help(readOnly: readOnly)
+            for kind in ScreenKind.allCases {
+                var s = ConsoleState(readOnly: readOnly)
+                s.screen = Self.screen(kind)
+                let sections = help.filter { $0.0 == "Everywhere" || $0.0 == kind.title }.flatMap(\.1)
+                let bar = Render.screen(s, Fixtures.data, width: 600, height: 24).line(23)
+                for b in Keymap.bindings(on: kind) {
+                    #expect(sections.contains { $0.0 == b.keyLabels && $0.1.hasPrefix(b.help) }, "\(b.keyLabels) missing from \(kind) help")
+                    guard let hint = b.hint else { continue }
+                    let shown = bar.contains(b.hintLabel + " " + hint)
+                    #expect(shown == !(readOnly && b.writes), "\(b.hintLabel) \(hint) on \(kind), read-only \(readOnly): \(bar)")
+                }
+            }
+        }
+        for (index, b) in Bindings.table.enumerated() {
+            for kind in ScreenKind.allCases where b.works(on: kind) {
+                for key in b.keys {
+                    let first = Bindings.table.firstIndex { $0.keys.contains(key) && $0.works(on: kind) }
+                    #expect(first == index, "\(key.label) on \(kind) is shadowed")
+                }
+            }
+        }
+    }
+
+    /// The `:` commands are listed from their table wherever they are named.
+    @Test func commandsAreNamedFromOneTable() {
+        var s = ConsoleState()
+        _ = press([.char(":")] + "nonsense".map { Key.char($0) } + [.enter], &s, Fixtures.data)
+        #expect(s.message?.text == "unknown command :nonsense (try \(ConsoleCommands.usage(brief: true)))")
+        for command in ConsoleCommands.table {
+            #expect(ConsoleCommands.usage(brief: false).contains(command.usage))
+        }
+        _ = press([.char(":")] + "job".map { Key.char($0) } + [.enter], &s, Fixtures.data)
+        #expect(s.message?.text == "usage: :job ID")
+        _ = press([.char(":")] + "failed beta".map { Key.char($0) } + [.enter], &s, Fixtures.data)
+        #expect(s.screen == .jobs(queue: "beta", state: .failed))
+        var ro = ConsoleState(readOnly: true)
+        #expect(press([.char(":")] + "submit /tmp/x.json".map { Key.char($0) } + [.enter], &ro, Fixtures.data).isEmpty)
+        #expect(ro.message?.text == "read-only: actions are disabled")
+    }
+
+    /// Saving output is an action the runner performs; the key itself writes nothing.
+    @Test func savingOutputIsAnAction() {
+        var s = ConsoleState(readOnly: true)
+        s.screen = .output(id: "j1")
+        var d = Fixtures.data
+        d.output = Fixtures.output.map { var l = $0; l.jobID = "j1"; return l }
+        let actions = press([.char("S")], &s, d)
+        guard case .saveOutput(let path, let text, let lines)? = actions.first else { Issue.record("no save action: \(actions)"); return }
+        #expect(path.hasSuffix(".log") && path.contains("swissagent-output-j1-"))
+        #expect(lines == d.output.count && text.hasSuffix("\n"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(!ConsoleAction.saveOutput(path: path, text: text, lines: lines).writesQueue)
+    }
+
     @Test func navigatesLikeK9s() {
         var s = ConsoleState()
         let d = failedData

@@ -8,17 +8,36 @@ import Testing
 @Suite struct SnapshotTests {
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
+    /// Each screen is two layers: its text (`NAME-WxH.txt`) and each cell's style role
+    /// (`NAME-WxH.roles.txt`, one letter per cell, legend on top), so the selected row, the colours
+    /// by state and the banners are held as well as the words.
     func check(_ name: String, _ state: ConsoleState, _ data: ConsoleData, sizes: [(Int, Int)] = [(80, 24), (40, 10)]) throws {
         for (w, h) in sizes {
-            let text = Render.screen(state, data, width: w, height: h).text + "\n"
-            let file = Self.dir.appendingPathComponent("\(name)-\(w)x\(h).txt")
-            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
-                try text.write(to: file, atomically: true, encoding: .utf8)
-                continue
+            let canvas = Render.screen(state, data, width: w, height: h)
+            for (suffix, text) in [("txt", canvas.text + "\n"), ("roles.txt", Self.roles(canvas))] {
+                let file = Self.dir.appendingPathComponent("\(name)-\(w)x\(h).\(suffix)")
+                if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+                    try text.write(to: file, atomically: true, encoding: .utf8)
+                    continue
+                }
+                let expected = try String(contentsOf: file, encoding: .utf8)
+                #expect(text == expected, "\(name) at \(w)x\(h) differs from \(file.path):\n\(text)")
             }
-            let expected = try String(contentsOf: file, encoding: .utf8)
-            #expect(text == expected, "\(name) at \(w)x\(h) differs from \(file.path):\n\(text)")
         }
+    }
+
+    /// One letter per role; every role has its own.
+    static let letters: [Role: Character] = Dictionary(uniqueKeysWithValues: zip(Role.allCases,
+        Array(".dTHbSMhkiEIDtpsowe1234567ORYJKLNPQ")))
+
+    static func roles(_ canvas: Canvas) -> String {
+        let legend = Role.allCases.map { "\(letters[$0] ?? "?")=\($0.rawValue)" }.joined(separator: " ")
+        let rows = (0..<canvas.height).map { y in String((0..<canvas.width).map { letters[canvas[$0, y].role] ?? "?" }) }
+        return ([legend] + rows).joined(separator: "\n") + "\n"
+    }
+
+    @Test func everyRoleHasItsOwnLetter() {
+        #expect(Set(Self.letters.values).count == Role.allCases.count)
     }
 
     @Test func queues() throws {
