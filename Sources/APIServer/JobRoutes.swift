@@ -102,7 +102,7 @@ extension APIServer {
     func queues(_ scope: TenantScope) async throws -> Response {
         var out: [JSONValue] = []
         let names = if let allowed = scope.queues { allowed } else { try await queue.queues() }
-        for name in names { out.append(try await queue.stats(queue: name).json) }
+        for name in names { out.append(WireModel.queue(try await queue.stats(queue: name))) }
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
     }
 

@@ -65,7 +65,7 @@ public struct StepSpec: Sendable, Equatable, Codable {
 }
 
 /// A job as a person writes it (DESIGN.md "A job"). Field names on the wire are snake_case.
-public struct JobSpec: Sendable, Equatable, Codable {
+public struct JobSpec: Sendable, Equatable {
     public static let defaultQueue = "default"
     public static let defaultMaxAttempts = 3
 
@@ -101,13 +101,6 @@ public struct JobSpec: Sendable, Equatable, Codable {
         self.env = env
         self.metadata = metadata
         self.runAt = runAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, queue, tenant, task, steps, sandbox, residency, env, metadata
-        case timeoutSeconds = "timeout_s"
-        case maxAttempts = "max_attempts"
-        case runAt = "run_at"
     }
 
     /// The canonical JSON stored in Redis (sorted keys, no nulls).
@@ -148,20 +141,7 @@ public struct JobSpec: Sendable, Equatable, Codable {
 
     /// The spec as JSON, field names as people write them; absent optionals are left out.
     public var jsonValue: JSONValue {
-        var o: [String: JSONValue] = [
-            "queue": .string(queue), "max_attempts": .number(Double(maxAttempts)),
-            "steps": .array(steps.map(\.jsonValue)),
-        ]
-        if let id { o["id"] = .string(id) }
-        if let tenant { o["tenant"] = .string(tenant) }
-        if let task { o["task"] = .string(task) }
-        if let sandbox { o["sandbox"] = .string(sandbox.rawValue) }
-        if let residency { o["residency"] = .string(residency) }
-        if let timeoutSeconds { o["timeout_s"] = .number(timeoutSeconds) }
-        if !env.isEmpty { o["env"] = .object(env.mapValues { .string($0) }) }
-        if !metadata.isEmpty { o["metadata"] = .object(metadata) }
-        if let runAt { o["run_at"] = .number(runAt) }
-        return .object(o)
+        .object(Dictionary(uniqueKeysWithValues: Self.fields.compactMap { f in f.write(self).map { (f.name, $0) } }))
     }
 
     /// Tool names of the plan, for filters and listings.

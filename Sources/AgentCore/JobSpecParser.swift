@@ -33,58 +33,23 @@ public struct JobSpecParser: Sendable {
         guard let obj = value.objectValue else {
             throw JobSpecError("", "expected a JSON object, got \(value.typeName)")
         }
-        let known: Set<String> = ["id", "queue", "tenant", "task", "steps", "sandbox", "residency", "timeout_s",
-                                  "max_attempts", "env", "metadata", "run_at"]
+        let known = Set(JobSpec.fields.map(\.name))
         if let unknown = obj.keys.sorted().first(where: { !known.contains($0) }) {
             throw JobSpecError(unknown, "unknown field (known: \(known.sorted().joined(separator: ", ")))")
         }
         var spec = JobSpec()
-        spec.id = try optionalString(obj, "id")
-        if let id = spec.id { try Self.checkName(id, path: "id") }
-        spec.queue = try optionalString(obj, "queue") ?? defaultQueue ?? JobSpec.defaultQueue
+        spec.queue = defaultQueue ?? JobSpec.defaultQueue
+        for field in JobSpec.fields {
+            if let v = obj[field.name], v != .null { try field.read(self, v, &spec) }
+        }
         try Self.checkName(spec.queue, path: "queue")
-        spec.tenant = try optionalString(obj, "tenant")
-        spec.task = try optionalString(obj, "task")
-        spec.residency = try optionalString(obj, "residency")
-        if let s = try optionalString(obj, "sandbox") {
-            guard let choice = SandboxChoice(rawValue: s) else {
-                throw JobSpecError("sandbox", "expected one of local, e2b, auto, got \"\(s)\"")
-            }
-            spec.sandbox = choice
-        }
-        spec.timeoutSeconds = try positiveNumber(obj["timeout_s"], "timeout_s")
-        if let n = try positiveNumber(obj["max_attempts"], "max_attempts", max: 100) {
-            guard n == n.rounded(), n <= 100 else { throw JobSpecError("max_attempts", "expected a whole number from 1 to 100") }
-            spec.maxAttempts = Int(n)
-        }
-        if let v = obj["run_at"], v != .null {
-            guard let n = v.numberValue, n >= 0, n <= Self.maxRunAt else {
-                throw JobSpecError("run_at", "expected unix time in seconds (0 to \(Int(Self.maxRunAt))), got \(v.numberValue.map { "\($0)" } ?? v.typeName)")
-            }
-            spec.runAt = n
-        }
-        if let v = obj["env"], v != .null {
-            guard let env = v.objectValue else { throw JobSpecError("env", "expected an object of strings, got \(v.typeName)") }
-            for (k, val) in env {
-                guard let s = val.stringValue else { throw JobSpecError("env.\(k)", "expected a string, got \(val.typeName)") }
-                spec.env[k] = s
-            }
-        }
-        if let v = obj["metadata"], v != .null {
-            guard let meta = v.objectValue else { throw JobSpecError("metadata", "expected an object, got \(v.typeName)") }
-            spec.metadata = meta
-        }
-        if let v = obj["steps"], v != .null {
-            guard let steps = v.arrayValue else { throw JobSpecError("steps", "expected an array, got \(v.typeName)") }
-            spec.steps = try steps.enumerated().map { (i, s) throws(JobSpecError) in try parseStep(s, path: "steps[\(i)]") }
-        }
         if spec.steps.isEmpty && (spec.task ?? "").isEmpty {
             throw JobSpecError("steps", "a job needs \"steps\" (a non-empty array) or a \"task\"")
         }
         return spec
     }
 
-    private func parseStep(_ value: JSONValue, path: String) throws(JobSpecError) -> StepSpec {
+    func parseStep(_ value: JSONValue, path: String) throws(JobSpecError) -> StepSpec {
         guard let obj = value.objectValue else { throw JobSpecError(path, "expected an object, got \(value.typeName)") }
         let known: Set<String> = ["tool", "input", "timeout_s", "network", "limits"]
         if let unknown = obj.keys.sorted().first(where: { !known.contains($0) }) {
@@ -137,6 +102,12 @@ public struct JobSpecParser: Sendable {
         }
     }
 
+    /// A field that must be a string.
+    func string(_ v: JSONValue, _ path: String) throws(JobSpecError) -> String {
+        guard let s = v.stringValue else { throw JobSpecError(path, "expected a string, got \(v.typeName)") }
+        return s
+    }
+
     private func optionalString(_ obj: [String: JSONValue], _ key: String, path: String? = nil) throws(JobSpecError) -> String? {
         guard let v = obj[key], v != .null else { return nil }
         guard let s = v.stringValue else {
@@ -150,7 +121,7 @@ public struct JobSpecParser: Sendable {
     static let maxRunAt = 253_402_300_799.0  // 9999-12-31
     static let maxLimit = Double(1 << 40)
 
-    private func positiveNumber(_ v: JSONValue?, _ path: String, max: Double = maxSeconds) throws(JobSpecError) -> Double? {
+    func positiveNumber(_ v: JSONValue?, _ path: String, max: Double = maxSeconds) throws(JobSpecError) -> Double? {
         guard let v, v != .null else { return nil }
         guard let n = v.numberValue else { throw JobSpecError(path, "expected a number, got \(v.typeName)") }
         guard n > 0, n.isFinite, n <= max else {

@@ -39,7 +39,7 @@ public enum Keymap {
         case .jobs: data.listTotal
         case .groups: data.groups.count
         case .workers: data.workers.count
-        case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines($0, now: data.now).count : 0 } ?? 0
+        case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines(JobView($0), now: data.now).count : 0 } ?? 0
         case .output: data.output.count
         case .help: HelpView.lines(s, width: 80).count
         }

@@ -20,12 +20,7 @@ struct QueuesList: AsyncParsableCommand {
         for q in try await jobQueue.queues() { all.append(try await jobQueue.stats(queue: q)) }
         let now = Date()
         if json {
-            print(Format.json(.array(all.map { s in
-                var fields = s.json.objectValue ?? [:]
-                fields["processed_per_min"] = JSONValue(Format.perMinute(s.processedPerMinute, now: now))
-                fields["failed_per_min"] = JSONValue(Format.perMinute(s.failedPerMinute, now: now))
-                return .object(fields)
-            })))
+            print(Format.json(.array(all.map { WireModel.queue($0, now: now) })))
             return
         }
         if all.isEmpty { print("no queues yet: submit a job with `swissagent submit FILE`"); return }

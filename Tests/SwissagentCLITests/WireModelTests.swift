@@ -1,4 +1,5 @@
 import AgentCore
+import APIServer
 import Foundation
 import RedisQueue
 import RedisTestSupport
@@ -30,6 +31,36 @@ import Testing
         let (_, page, _) = try await api.call("GET", "/v1/jobs?state=succeeded", token: "tok-root")
         #expect(rowsCLI == (page["jobs"] as? NSArray))
         #expect(rowsCLI.count == 1)
+
+        // The same queue numbers, and a worker as the wire model writes it.
+        let queuesCLI = try #require(try await cli.json("queues", "--json") as? [[String: Any]])
+        let (_, queuesAPI, _) = try await api.call("GET", "/v1/queues", token: "tok-root")
+        let apiQueues = try #require(queuesAPI["queues"] as? [[String: Any]])
+        #expect(Set(queuesCLI.first?.keys.map { $0 } ?? []) == Set(apiQueues.first?.keys.map { $0 } ?? []))
+        #expect(queuesCLI.first?["succeeded"] as? Int == 1 && apiQueues.first?["succeeded"] as? Int == 1)
+        let workers = try #require(try await cli.json("workers", "--json") as? [[String: Any]])
+        #expect(workers.count == 1)
+        #expect(Set(workers.first?.keys.map { $0 } ?? []) == ["id", "host", "pid", "started_at", "heartbeat_at", "queues", "concurrency",
+                                                               "current_jobs"])
+        #expect((workers.first?["heartbeat_at"] as? String)?.hasSuffix("Z") == true)
+        #expect(try await cli.run("workers").stdout.contains(workers.first?["id"] as? String ?? "?"))
         try await cli.cleanup()
+    }
+
+    /// The job schema in the OpenAPI document is the field table's: a field added to one and not
+    /// the other fails here, and the parser knows exactly the documented fields.
+    @Test func theDocumentedJobIsTheFieldTable() throws {
+        let doc = try JSONValue.parse(Data(OpenAPIDocument.bytes))
+        let documented = try #require(doc["components"]?["schemas"]?["JobSpec"]?["properties"])
+        #expect(documented == JobSpec.schemaProperties)
+        for field in JobSpec.fields {
+            var body: [String: JSONValue] = ["steps": [["tool": "shell", "input": ["command": "true"]]]]
+            body[field.name] = .array([])
+            // Every field is read by the table: an array where none is expected names that field.
+            if field.name != "steps" {
+                #expect(throws: JobSpecError.self) { _ = try JobSpecParser().parse(.object(body)) }
+            }
+        }
+        #expect(throws: JobSpecError.self) { _ = try JobSpecParser().parse(["steps": [], "task": "x", "surprise": 1]) }
     }
 }

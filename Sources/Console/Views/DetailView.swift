@@ -1,9 +1,10 @@
 import AgentCore
 import Foundation
 
-/// One job: its fields, its plan as a step timeline, every attempt with its error, and its spec.
+/// One job, read from the same view the CLI's and the API's JSON are written from: its fields, its
+/// plan as a step timeline, every attempt with its error, and its spec.
 enum DetailView {
-    static func lines(_ job: JobRecord, now: Date) -> [(String, Role)] {
+    static func lines(_ job: JobView, now: Date) -> [(String, Role)] {
         var out: [(String, Role)] = []
         func field(_ k: String, _ v: String, _ role: Role = .text) { out.append(("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0) + v, role)) }
         field("state", job.state.rawValue + (job.cancelRequested ? " (cancel requested)" : ""), Role.state(job.state.rawValue))
@@ -15,10 +16,10 @@ enum DetailView {
         if let lease = job.leaseUntil, job.state == .active { field("lease", "\(Fmt.duration(lease.timeIntervalSince(now))) left") }
         if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", Fmt.duration(run.timeIntervalSince(now))) }
         field("sandbox", (job.sandbox ?? "-") + (job.sandboxSeconds.map { String(format: " · %.1f s, about $%.5f", $0, job.costUSD ?? 0) } ?? ""))
-        if let e = job.lastError { field("error", Fmt.oneLine(e), .stateFailed) }
+        if let e = job.error { field("error", Fmt.oneLine(e), .stateFailed) }
         out.append(("", .text))
         out.append(("PLAN", .header))
-        let spec = job.spec
+        let spec = try? JobSpecParser().parse(job.spec)
         if job.steps.isEmpty {
             for (i, step) in (spec?.steps ?? []).enumerated() { out.append(("  \(i + 1) ○ \(step.tool)  \(summary(step))", .dim)) }
         }
@@ -43,7 +44,7 @@ enum DetailView {
         out.append(("", .text))
         out.append(("HISTORY", .header))
         for e in job.history {
-            var line = "  " + Fmt.clock(Date(timeIntervalSince1970: e.at / 1000)) + "  " + e.event
+            var line = "  " + Fmt.clock(e.at) + "  " + e.event
             if let a = e.attempt { line += " #\(a)" }
             if let w = e.worker, !w.isEmpty { line += " by \(w)" }
             if let n = e.note { line += " (\(n))" }
@@ -53,7 +54,7 @@ enum DetailView {
         }
         out.append(("", .text))
         out.append(("SPEC", .header))
-        let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(prettyJSON) ?? job.specJSON
+        let pretty = job.spec.stringValue ?? prettyJSON(job.spec)
         for l in pretty.split(separator: "\n", omittingEmptySubsequences: false) { out.append(("  " + l, .dim)) }
         return out
     }
@@ -73,7 +74,7 @@ enum DetailView {
             c.put(1, r.y, data.redis == .up ? "Loading… (or no such job)" : "Waiting for Redis…", .dim)
             return
         }
-        let all = lines(job, now: data.now)
+        let all = lines(JobView(job), now: data.now)
         let top = max(0, min(state.scroll, all.count - r.height))
         for (i, (text, role)) in all.dropFirst(top).prefix(r.height).enumerated() {
             c.putTruncated(r.x, r.y + i, text, role, maxWidth: r.width)

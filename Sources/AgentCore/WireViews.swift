@@ -1,0 +1,197 @@
+import Foundation
+
+/// Writes an absent value as null: the wire model keeps every field present (Codable's own
+/// encoding would leave it out).
+@propertyWrapper
+public struct Null<T: Encodable & Sendable & Equatable>: Encodable, Sendable, Equatable {
+    public var wrappedValue: T?
+    public init(wrappedValue: T?) { self.wrappedValue = wrappedValue }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+    }
+}
+
+/// A job as every surface shows it: `jobs show --json`, `GET /v1/jobs/{id}` and the console's detail.
+public struct JobView: Encodable, Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    public var state: JobState
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var orphaned: Int
+    @Null public var createdAt: Date?
+    @Null public var updatedAt: Date?
+    @Null public var finishedAt: Date?
+    @Null public var runAt: Date?
+    @Null public var leaseUntil: Date?
+    @Null public var worker: String?
+    @Null public var error: String?
+    @Null public var result: String?
+    public var cancelRequested: Bool
+    @Null public var sandbox: String?
+    @Null public var sandboxSeconds: Double?
+    @Null public var costUSD: Double?
+    /// The spec as stored (a string when it is not JSON: a stored record may be garbage).
+    public var spec: JSONValue
+    public var steps: [StepRecord]
+    public var history: [JobEventView]
+
+    enum CodingKeys: String, CodingKey {
+        case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history
+        case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
+        case runAt = "run_at", leaseUntil = "lease_until", cancelRequested = "cancel_requested"
+        case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd"
+    }
+
+    /// `id` is the id as its reader knows it (an API tenant sees its own ids without their prefix).
+    public init(_ job: JobRecord, id: String? = nil) {
+        let shown = id ?? job.id
+        var spec = (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .string(job.specJSON)
+        if case .object(var fields) = spec, fields["id"] != nil {
+            fields["id"] = .string(shown)
+            spec = .object(fields)
+        }
+        self.id = shown
+        queue = job.queue
+        state = job.state
+        attempts = job.attempts
+        maxAttempts = job.maxAttempts
+        orphaned = job.orphaned
+        createdAt = job.createdAt
+        updatedAt = job.updatedAt
+        finishedAt = job.finishedAt
+        runAt = job.runAt
+        leaseUntil = job.leaseUntil
+        worker = job.worker
+        error = job.lastError
+        result = job.result
+        cancelRequested = job.cancelRequested
+        sandbox = job.sandbox
+        sandboxSeconds = job.sandboxSeconds
+        costUSD = job.costUSD
+        self.spec = spec
+        steps = job.steps
+        history = job.history.map(JobEventView.init)
+    }
+}
+
+/// One entry of a job's history.
+public struct JobEventView: Encodable, Sendable, Equatable {
+    public var at: Date
+    public var event: String
+    @Null public var attempt: Int?
+    @Null public var worker: String?
+    @Null public var error: String?
+    @Null public var note: String?
+
+    public init(_ e: JobEvent) {
+        at = Date(timeIntervalSince1970: e.at / 1000)
+        event = e.event
+        attempt = e.attempt
+        worker = e.worker
+        error = e.error
+        note = e.note
+    }
+}
+
+/// A row of a job list: `jobs list --json` and `GET /v1/jobs`.
+public struct JobRowView: Encodable, Sendable, Equatable {
+    public var id: String
+    public var queue: String
+    @Null public var state: JobState?
+    public var tools: [String]
+    public var attempts: Int
+    public var maxAttempts: Int
+    @Null public var worker: String?
+    @Null public var error: String?
+    @Null public var createdAt: Date?
+    @Null public var updatedAt: Date?
+    @Null public var tenant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, queue, state, tools, attempts, worker, error, tenant
+        case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    public init(_ r: JobSummary, id: String? = nil) {
+        self.id = id ?? r.id
+        queue = r.queue
+        state = r.state
+        tools = r.tools.split(separator: ",").map(String.init)
+        attempts = r.attempts
+        maxAttempts = r.maxAttempts
+        worker = r.worker
+        error = r.lastError
+        createdAt = r.createdAt
+        updatedAt = r.updatedAt
+        tenant = r.tenant
+    }
+}
+
+/// A queue's numbers: `queues --json` and `GET /v1/queues`.
+public struct QueueStatsView: Encodable, Sendable, Equatable {
+    public var queue: String
+    public var paused: Bool
+    public var pending, active, scheduled, retrying, failed, succeeded, cancelled, orphaned: Int
+    @Null public var oldestPendingS: Double?
+    /// The last 60 minutes, oldest first.
+    public var processedLastHour: [Int]
+    public var failedLastHour: [Int]
+    /// Over the last 60 seconds.
+    public var processedPerMin: Int
+    public var failedPerMin: Int
+
+    enum CodingKeys: String, CodingKey {
+        case queue, paused, pending, active, scheduled, retrying, failed, succeeded, cancelled, orphaned
+        case oldestPendingS = "oldest_pending_s", processedLastHour = "processed_last_hour", failedLastHour = "failed_last_hour"
+        case processedPerMin = "processed_per_min", failedPerMin = "failed_per_min"
+    }
+
+    public init(_ s: QueueStats, now: Date) {
+        queue = s.queue
+        paused = s.paused
+        pending = s.pending
+        active = s.active
+        scheduled = s.scheduled
+        retrying = s.retrying
+        failed = s.failed
+        succeeded = s.succeeded
+        cancelled = s.cancelled
+        orphaned = s.orphaned
+        oldestPendingS = s.oldestPendingAge
+        processedLastHour = s.processedPerMinute
+        failedLastHour = s.failedPerMinute
+        processedPerMin = HumanText.perMinute(s.processedPerMinute, now: now)
+        failedPerMin = HumanText.perMinute(s.failedPerMinute, now: now)
+    }
+}
+
+/// A live worker: `swissagent workers --json`.
+public struct WorkerView: Encodable, Sendable, Equatable {
+    public var id: String
+    public var host: String
+    public var pid: Int
+    public var startedAt: Date
+    public var heartbeatAt: Date
+    public var queues: [String]
+    public var concurrency: Int
+    public var currentJobs: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, host, pid, queues, concurrency
+        case startedAt = "started_at", heartbeatAt = "heartbeat_at", currentJobs = "current_jobs"
+    }
+
+    public init(_ w: WorkerInfo) {
+        id = w.id
+        host = w.host
+        pid = w.pid
+        startedAt = Date(timeIntervalSince1970: w.startedAt)
+        heartbeatAt = Date(timeIntervalSince1970: w.heartbeatAt)
+        queues = w.queues
+        concurrency = w.concurrency
+        currentJobs = w.currentJobs
+    }
+}
