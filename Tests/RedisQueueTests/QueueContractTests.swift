@@ -26,8 +26,12 @@ func withQueue(_ kind: QueueKind, _ settings: QueueSettings = QueueSettings(),
     case .memory:
         let clock = settings.clock
         let now: @Sendable () -> Date = if let clock { { clock.now } } else { { Date() } }
-        try await body(MemoryJobQueue(retry: settings.retry, retention: settings.retention, maxOrphans: settings.maxOrphans,
-                                      outputMaxBytes: settings.outputMaxBytes, clock: now), clock)
+        var policy = MemoryQueuePolicy()
+        policy.retry = settings.retry
+        policy.retention = settings.retention
+        policy.maxOrphans = settings.maxOrphans
+        policy.outputMaxBytes = settings.outputMaxBytes
+        try await body(MemoryJobQueue(policy, clock: now), clock)
     case .redis:
         try await TestQueue.with(clock: settings.clock, retry: settings.retry, retention: settings.retention,
                                  maxOrphans: settings.maxOrphans, outputMaxBytes: settings.outputMaxBytes) { tq in

@@ -8,19 +8,15 @@ public final class MemoryJobQueue: @unchecked Sendable {
     let lock = NSLock()
     var state = MemoryQueueState()
     let clock: @Sendable () -> Date
-    let retry: RetryPolicy
-    let retention: RetentionPolicy
-    let maxOrphans: Int
-    let outputMaxEntries: Int
-    let outputMaxBytes: Int
+    let policy: MemoryQueuePolicy
+    var retry: RetryPolicy { policy.retry }
+    var retention: RetentionPolicy { policy.retention }
+    var maxOrphans: Int { policy.maxOrphans }
+    var outputMaxEntries: Int { policy.outputMaxEntries }
+    var outputMaxBytes: Int { policy.outputMaxBytes }
 
-    public init(retry: RetryPolicy = RetryPolicy(), retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10,
-                outputMaxEntries: Int = 10_000, outputMaxBytes: Int = 16 << 20, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.retry = retry
-        self.retention = retention
-        self.maxOrphans = maxOrphans
-        self.outputMaxEntries = outputMaxEntries
-        self.outputMaxBytes = outputMaxBytes
+    public init(_ policy: MemoryQueuePolicy = MemoryQueuePolicy(), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.policy = policy
         self.clock = clock
     }
 
@@ -30,6 +26,19 @@ public final class MemoryJobQueue: @unchecked Sendable {
     func withState<T>(_ body: (inout MemoryQueueState) throws -> T) rethrows -> T {
         try lock.withLock { try body(&state) }
     }
+}
+
+/// How a `MemoryJobQueue` retries, keeps and caps, as `RedisJobQueue`'s settings of the same names.
+public struct MemoryQueuePolicy: Sendable {
+    public var retry = RetryPolicy()
+    public var retention = RetentionPolicy()
+    /// Jobs orphaned this many times go to failed instead of running again.
+    public var maxOrphans = 10
+    public var outputMaxEntries = 10_000
+    /// Bytes of output kept per job, over all its attempts.
+    public var outputMaxBytes = 16 << 20
+
+    public init() {}
 }
 
 /// Everything a `MemoryJobQueue` holds.
