@@ -43,6 +43,10 @@ extension APIServer {
         return response
     }
 
+    /// Jobs one list request looks at, at most: a tenant with few jobs in a busy shared queue costs
+    /// each request a bounded walk.
+    static let listScanLimit = 20_000
+
     func list(_ request: Request, _ scope: TenantScope) async throws -> Response {
         let q = request.uri.queryParameters
         guard let state = JobState(rawValue: q.get("state") ?? "pending") else {
@@ -58,9 +62,11 @@ extension APIServer {
         guard scope.mayUse(queue: queueName) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: queueName)) }
         let page: JobPage
         do {
-            // A tenant's rows are found in the queue layer, so a page is full unless it is the last.
+            // A tenant's rows are found in the queue layer, so a page is full unless it is the last, or
+            // the request has looked at `listScanLimit` jobs (then a shorter page says where to go on).
             page = try await queue.find(queue: queueName, state: state, filter: scope.filter(text: text),
-                                        cursor: q.get("cursor").flatMap { $0.isEmpty ? nil : $0 }, limit: limit)
+                                        cursor: q.get("cursor").flatMap { $0.isEmpty ? nil : $0 }, limit: limit,
+                                        scanLimit: Self.listScanLimit)
         } catch let e as JobCursorError {
             return APIResponse.error(.badRequest, "invalid_cursor", e.description)
         }

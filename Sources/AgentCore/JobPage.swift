@@ -57,7 +57,9 @@ extension QueueReader {
         var offset = start.queue == nil || names.indices.contains(index) && names[index] == start.queue ? start.offset : 0
         var rows: [JobSummary] = []
         var scanned = 0
-        let wanted = max(0, limit)
+        // At least one row and one job looked at, so a page's cursor always moves on.
+        let wanted = max(1, limit)
+        let scanLimit = max(1, scanLimit)
         let matches = filter.matcher()
         while index < names.count {
             let name = names[index]

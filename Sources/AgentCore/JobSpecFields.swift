@@ -1,7 +1,8 @@
 import Foundation
 
 /// One field of a job as people write it: its wire name, its OpenAPI schema, how the parser reads
-/// it and how the spec writes it. The parser, `JobSpec.jsonValue` and the documented schema all
+/// it and how the spec writes it. The parser reads them in this order, so the first error a spec
+/// with several gets is the same as ever (steps, the costliest, last). The parser, `JobSpec.jsonValue` and the documented schema all
 /// come from `JobSpec.fields`; `jsonBytes()` is the one hand-written copy, kept for enqueue's speed
 /// and held to `jsonValue` by a test.
 public struct JobSpecField: Sendable {
@@ -23,6 +24,7 @@ extension JobSpec {
         }, write: { $0.id.map { .string($0) } }),
         JobSpecField(name: "queue", schema: ref("Name"), read: { p, v, spec throws(JobSpecError) in
             spec.queue = try p.string(v, "queue")
+            try JobSpecParser.checkName(spec.queue, path: "queue")
         }, write: { .string($0.queue) }),
         JobSpecField(name: "tenant", schema: ["type": "string", "description": "Set from the token; only an admin may choose it."],
                      read: { p, v, spec throws(JobSpecError) in spec.tenant = try p.string(v, "tenant") },
@@ -30,10 +32,9 @@ extension JobSpec {
         JobSpecField(name: "task", schema: ["type": "string", "minLength": 1],
                      read: { p, v, spec throws(JobSpecError) in spec.task = try p.string(v, "task") },
                      write: { $0.task.map { .string($0) } }),
-        JobSpecField(name: "steps", schema: ["type": "array", "minItems": 1, "items": ref("Step")], read: { p, v, spec throws(JobSpecError) in
-            guard let steps = v.arrayValue else { throw JobSpecError("steps", "expected an array, got \(v.typeName)") }
-            spec.steps = try steps.enumerated().map { (i, s) throws(JobSpecError) in try p.parseStep(s, path: "steps[\(i)]") }
-        }, write: { .array($0.steps.map(\.jsonValue)) }),
+        JobSpecField(name: "residency", schema: ["type": "string"],
+                     read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
+                     write: { $0.residency.map { .string($0) } }),
         JobSpecField(name: "sandbox", schema: ["type": "string", "enum": .array(SandboxChoice.allCases.map { .string($0.rawValue) })],
                      read: { p, v, spec throws(JobSpecError) in
             let s = try p.string(v, "sandbox")
@@ -42,9 +43,6 @@ extension JobSpec {
             }
             spec.sandbox = choice
         }, write: { $0.sandbox.map { .string($0.rawValue) } }),
-        JobSpecField(name: "residency", schema: ["type": "string"],
-                     read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
-                     write: { $0.residency.map { .string($0) } }),
         JobSpecField(name: "timeout_s", schema: ref("Seconds"),
                      read: { p, v, spec throws(JobSpecError) in spec.timeoutSeconds = try p.positiveNumber(v, "timeout_s") },
                      write: { $0.timeoutSeconds.map { .number($0) } }),
@@ -72,6 +70,10 @@ extension JobSpec {
             guard let meta = v.objectValue else { throw JobSpecError("metadata", "expected an object, got \(v.typeName)") }
             spec.metadata = meta
         }, write: { $0.metadata.isEmpty ? nil : .object($0.metadata) }),
+        JobSpecField(name: "steps", schema: ["type": "array", "minItems": 1, "items": ref("Step")], read: { p, v, spec throws(JobSpecError) in
+            guard let steps = v.arrayValue else { throw JobSpecError("steps", "expected an array, got \(v.typeName)") }
+            spec.steps = try steps.enumerated().map { (i, s) throws(JobSpecError) in try p.parseStep(s, path: "steps[\(i)]") }
+        }, write: { .array($0.steps.map(\.jsonValue)) }),
     ]
 
     /// The documented properties of a job, as the OpenAPI document must give them.

@@ -85,17 +85,11 @@ public enum CancelOutcome: Sendable, Equatable {
     case notFound
 }
 
-public enum RequeueOutcome: Sendable, Equatable {
-    case requeued
-    case notRequeueable(JobState)
-    case notFound
-}
+/// `notRequeueable`: the job is pending or active (the state says which).
+public enum RequeueOutcome: Sendable, Equatable { case requeued, notRequeueable(JobState), notFound }
 
-public enum DeleteOutcome: Sendable, Equatable {
-    case deleted
-    case active
-    case notFound
-}
+/// `active`: refused, a running job is cancelled first.
+public enum DeleteOutcome: Sendable, Equatable { case deleted, active, notFound }
 
 /// Which failed jobs a bulk requeue takes: all of them, or those whose error, tools, tenant or
 /// metadata (`key=value`) contain `text` (case-insensitive).

@@ -14,11 +14,13 @@ public enum WireModel {
     public static func encode(_ view: some Encodable) -> JSONValue {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // A number no JSON can hold (a record's NaN) is written as a string rather than losing the document.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(timestamp(date))
         }
-        // Every view is plain data (strings, numbers, JSON values): encoding cannot fail.
+        // Every view is plain data (strings, numbers, JSON values), so encoding does not fail.
         return (try? encoder.encode(view)).flatMap { try? JSONValue.parse($0) } ?? .null
     }
 

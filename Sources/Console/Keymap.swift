@@ -71,6 +71,7 @@ public enum Keymap {
     }
 
     static func selectedOrMarked(_ s: ConsoleState, _ data: ConsoleData) -> [String] {
+        if case .detail(let id) = s.screen { return [id] }
         if !s.marks.isEmpty { return s.marks.sorted() }
         return data.row(s.selection).map { [$0.id] } ?? []
     }

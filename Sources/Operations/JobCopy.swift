@@ -14,7 +14,8 @@ public enum JobCopy {
     public static func spec(_ specText: String, of id: String, origin: Origin = .copied, queue: String? = nil) throws -> JobSpec {
         var spec = try JobSpecParser().parse(Data(specText.utf8))
         spec.id = nil
-        spec.runAt = nil
+        // A copy runs now; an edited spec keeps the run_at it was given.
+        if origin == .copied { spec.runAt = nil }
         if let queue { spec.queue = queue }
         spec.metadata[origin.rawValue] = .string(id)
         return spec

@@ -6,7 +6,7 @@ import AgentCore
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 4
+    static let version = 5
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -268,7 +268,7 @@ enum Scripts {
         local f = redis.call('HMGET', KEYS[1], 'output_stored', 'output_full')
         local used = tonumber(f[1]) or 0
         local max = tonumber(ARGV[3])
-        local full = f[2] == '1' or used >= max
+        local full = f[2] == '1'
         local dropped = 0
         local function add(step, stream, text)
           redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'step', step, 'stream', stream, 'text', text)
@@ -281,7 +281,7 @@ enum Scripts {
             add(ARGV[i], ARGV[i + 1], text)
             used = used + #text
           else
-            local room = full and 0 or (max - used)
+            local room = full and 0 or math.max(0, max - used)
             while room > 0 do
               local b = string.byte(text, room + 1)
               if not b or b < 128 or b >= 192 then break end

@@ -105,4 +105,14 @@ import Testing
         #expect(JobFilter(query: "tenant:").tenant == nil)
         #expect(JobFilter(query: "glob").matches(error: nil, specJSON: globex))
     }
+
+    /// With several errors a spec gets the first in the old reading order: the queue before the steps.
+    @Test func theFirstErrorIsTheSameAsEver() {
+        func error(_ json: String) -> String? {
+            do { _ = try JobSpecParser().parse(Data(json.utf8)); return nil } catch { return error.path }
+        }
+        #expect(error(#"{"queue":"a b","steps":[{"tool":"nope"}]}"#) == "queue")
+        #expect(error(#"{"task":"t","sandbox":"x","residency":1}"#) == "residency")
+        #expect(error(#"{"steps":[{"tool":"shell"}],"timeout_s":0}"#) == "timeout_s")
+    }
 }

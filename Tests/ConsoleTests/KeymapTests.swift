@@ -91,6 +91,24 @@ import Testing
         #expect(!ConsoleAction.saveOutput(path: path, text: text, lines: lines).writesQueue)
     }
 
+    /// On a job's detail every action takes that job, whatever row the list below it had selected.
+    @Test func theDetailScreenActsOnItsOwnJob() {
+        var s = ConsoleState()
+        s.screen = .jobs(queue: "default", state: .failed)
+        var d = failedData
+        _ = press([.char("j"), .char("j"), .char("j")], &s, d)
+        let id = Fixtures.failedJobs()[3].id
+        _ = press([.enter], &s, d)
+        #expect(s.screen == .detail(id: id))
+        d.detail = nil
+        _ = press([.char("r")], &s, d)
+        #expect(s.confirm?.action == .requeue(ids: [id]))
+        _ = press([.char("n"), .char("d")], &s, d)
+        #expect(s.confirm?.action == .delete(ids: [id]))
+        _ = press([.char("n"), .char("c")], &s, d)
+        #expect(s.confirm?.action == .cancel(id: id))
+    }
+
     @Test func navigatesLikeK9s() {
         var s = ConsoleState()
         let d = failedData

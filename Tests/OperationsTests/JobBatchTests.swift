@@ -24,4 +24,13 @@ import Testing
         let huge = #"{"task":""# + String(repeating: "x", count: 2 << 20) + #""}"#
         if case .failure(let e) = parse(huge) { #expect(e.description.contains("over")) } else { Issue.record("a 2 MiB job was taken") }
     }
+
+    /// A copy runs now; an edited copy keeps the run_at its editor gave it.
+    @Test func aCopyRunsNowAndAnEditedOneWhenItSays() throws {
+        let text = #"{"run_at":4102444800,"tenant":"acme","steps":[{"tool":"shell","input":{"command":"true"}}],"id":"old"}"#
+        let copy = try JobCopy.spec(text, of: "old")
+        #expect(copy.runAt == nil && copy.id == nil && copy.tenant == "acme" && copy.metadata["copied_from"] == "old")
+        let edited = try JobCopy.spec(text, of: "old", origin: .edited, queue: "other")
+        #expect(edited.runAt == 4_102_444_800 && edited.queue == "other" && edited.metadata["edited_from"] == "old")
+    }
 }

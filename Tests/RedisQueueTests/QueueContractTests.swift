@@ -368,4 +368,71 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
             }
         }
     }
+
+    /// Output that fills the cap exactly is stored; the next byte is dropped with the one note.
+    @Test(arguments: QueueKind.allCases) func outputThatFillsTheCapExactly(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.outputMaxBytes = 10
+        try await withQueue(kind, settings) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stdout, text: "0123456789")]) == OutputAppend(.stored))
+            #expect(try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stdout, text: "")]) == OutputAppend(.stored))
+            #expect(try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stdout, text: "x")]) == OutputAppend(.full, droppedBytes: 1))
+            #expect(try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .stdout, text: "yz")]) == OutputAppend(.full, droppedBytes: 2))
+            let texts = try await q.readOutput(id: id, after: "", limit: 100, wait: 0).map(\.text)
+            #expect(texts == ["0123456789", "", "output past 10 bytes is not kept"])
+        }
+    }
+
+    /// Jobs due at the same moment, and leases that ran out, come back in one order in both.
+    @Test(arguments: QueueKind.allCases) func promotedAndReapedJobsKeepTheirOrder(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            let at = clock.now.timeIntervalSince1970 + 30
+            let specs = ["job-c", "job-a", "job-b"].map { id -> JobSpec in var s = job(id: id); s.runAt = at; return s }
+            _ = try await q.enqueue(batch: specs)
+            clock.advance(31)
+            #expect(try await q.promoteDue(queue: "default") == 3)
+            var order: [String] = []
+            var claims: [ClaimedJob] = []
+            for lease in [60.0, 10, 30] {
+                let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: lease, wait: 0))
+                order.append(c.id)
+                claims.append(c)
+            }
+            #expect(order == ["job-a", "job-b", "job-c"])
+            clock.advance(61)
+            #expect(try await q.reapExpiredLeases(queue: "default") == 3)
+            var again: [String] = []
+            while let c = try await q.claim(queues: ["default"], worker: "w", lease: 60, wait: 0) { again.append(c.id) }
+            // Reaped earliest lease first, each to the front of the line: the latest lease runs first.
+            #expect(again == ["job-a", "job-c", "job-b"])
+        }
+    }
+
+    @Test(arguments: QueueKind.allCases) func usageIsKeptToTheMillisecondAndTheMillionth(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            try await q.record(c.token, steps: [], sandbox: "e2b:x", usage: (1.23456, 4e-7))
+            let record = try #require(try await q.job(id: id))
+            #expect(record.sandboxSeconds == 1.235 && record.costUSD == 0)
+        }
+    }
+
+    /// A page asked for with no room still moves on: following `next` always ends.
+    @Test(arguments: QueueKind.allCases) func everyCursorMovesOn(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            _ = try await q.enqueue(batch: (0..<5).map { _ in job() })
+            var cursor: String?, pages = 0
+            repeat {
+                let page = try await q.find(queue: nil, state: .pending, filter: JobFilter(), cursor: cursor, limit: 0, scanLimit: 0)
+                #expect(page.rows.count <= 1)
+                cursor = page.next
+                pages += 1
+            } while cursor != nil && pages < 20
+            #expect(pages == 5)
+        }
+    }
 }

@@ -165,7 +165,8 @@ extension MemoryJobQueue: WorkerQueue {
             guard var job = s[queue: token.queue].jobs[token.id], job.claims == token.claim else { return }
             job.steps = steps
             if let sandbox { job.sandbox = sandbox }
-            if let usage { job.usage = usage }
+            // Stored as Redis stores it: seconds to the millisecond, dollars to the millionth.
+            if let usage { job.usage = ((usage.seconds * 1000).rounded() / 1000, (usage.dollars * 1e6).rounded() / 1e6) }
             s[queue: token.queue].jobs[token.id] = job
         }
     }
@@ -217,8 +218,15 @@ extension MemoryJobQueue: WorkerQueue {
         withState { s in
             let now = nowMs
             var n = 0
-            for id in s[queue: q].active.reversed() {
-                guard var job = s[queue: q].jobs[id], let until = job.leaseUntil, until <= now else { continue }
+            // The earliest lease first, ties by id: the order the lease set gives Redis.
+            let data = s[queue: q]
+            var leases: [(id: String, until: Double)] = []
+            for id in data.active {
+                if let until = data.jobs[id]?.leaseUntil, until <= now { leases.append((id, until)) }
+            }
+            let expired = leases.sorted { a, b in a.until != b.until ? a.until < b.until : a.id < b.id }.map(\.id)
+            for id in expired {
+                guard var job = s[queue: q].jobs[id] else { continue }
                 n += 1
                 s[queue: q].active.removeAll { $0 == id }
                 job.orphaned += 1
@@ -250,7 +258,9 @@ extension MemoryJobQueue: WorkerQueue {
             let now = nowMs
             var n = 0
             for state in [JobState.retrying, .scheduled] {
-                let due = (s[queue: q].sets[state] ?? [:]).filter { $0.value <= now }.sorted { $0.value < $1.value }.map(\.key)
+                // Due first, ties by id: ZRANGEBYSCORE's order.
+                let due = (s[queue: q].sets[state] ?? [:]).filter { $0.value <= now }
+                    .sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map(\.key)
                 for id in due {
                     s[queue: q].sets[state]?[id] = nil
                     guard var job = s[queue: q].jobs[id] else { continue }
