@@ -31,7 +31,9 @@ public struct HTTPClient: Sendable {
         let verify = verifyTLS
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { cont in
-                DispatchQueue.global().async {
+                // A queue of its own per transfer: it gets a thread of its own to block on, where the
+                // global queue would run only about as many transfers at once as there are cores.
+                DispatchQueue(label: "swissagent.http-transfer").async {
                     cont.resume(with: Result { try transfer.perform(request, verifyTLS: verify) })
                 }
             }

@@ -49,6 +49,17 @@ final class TestHTTPServer: @unchecked Sendable {
         #expect(try await client.send(HTTPRequest("DELETE", try base + "/thing")).status == 204)
     }
 
+    /// Transfers block a thread each: ten at once must all be under way together, not two at a
+    /// time (as many as this machine has cores), or a worker's concurrent model calls would queue.
+    /// The server answers only once all ten are in flight (on the global queue they were not).
+    @Test func manyTransfersRunAtOnce() async throws {
+        let url = try base + "/barrier/\(UUID().uuidString.prefix(8))/10"
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<10 { group.addTask { try await client.send(HTTPRequest("GET", url, totalTimeout: 30)).status } }
+            for try await status in group { #expect(status == 200) }
+        }
+    }
+
     @Test func streamsTheBodyAsItArrives() async throws {
         let arrivals = Arrivals()
         let start = ContinuousClock.now

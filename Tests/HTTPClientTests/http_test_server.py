@@ -6,6 +6,9 @@ import json
 import sys
 import time
 
+BARRIER = threading.Condition()
+ARRIVED = {}
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -36,6 +39,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.2)
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path.startswith("/barrier/"):
+            # /barrier/NAME/N answers once N requests to it are in flight together (504 after 4 s).
+            _, _, name, n = self.path.split("/")
+            with BARRIER:
+                ARRIVED[name] = ARRIVED.get(name, 0) + 1
+                BARRIER.notify_all()
+                met = BARRIER.wait_for(lambda: ARRIVED[name] >= int(n), timeout=4)
+            self.reply(200 if met else 504, b"met" if met else b"not met", "text/plain")
         elif self.path == "/slow":
             time.sleep(20)  # far longer than any bound a test puts on giving up
             self.reply(200, b"late", "text/plain")
@@ -66,6 +77,8 @@ def exit_with_parent(parent):
 
 if __name__ == "__main__":
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # A backlog for the tests that open many connections at once (the default is 5).
+    http.server.ThreadingHTTPServer.request_queue_size = 128
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
     # Port 0 asks the kernel for a free one; the tests read it from this line.
     print("ready", server.server_address[1], flush=True)
