@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "Operations", dependencies: ["AgentCore"]),
         .target(name: "Console", dependencies: ["AgentCore", "Operations", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess",
                                                 .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ModelClient", dependencies: ["AgentCore", "HTTPClient"]),
         .target(name: "APIServer", dependencies: ["AgentCore", "Operations", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdCore", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log"),
@@ -70,5 +71,7 @@ let package = Package(
                                                               "RedisTestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
+        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "RedisTestSupport", "ChildProcess"],
+                    exclude: ["chat_test_server.py"]),
     ]
 )

@@ -1,0 +1,71 @@
+import AgentCore
+import Foundation
+
+/// Chat Completions on the wire: the request body, and a whole (not streamed) reply.
+enum ChatWire {
+    static func body(model: String, messages: [ChatMessage], tools: [ToolDefinition], stream: Bool) -> Data {
+        var o: [String: JSONValue] = ["model": .string(model), "messages": .array(messages.map(message)), "temperature": 0]
+        if !tools.isEmpty { o["tools"] = .array(tools.map(tool)) }
+        if stream {
+            o["stream"] = true
+            o["stream_options"] = ["include_usage": true]
+        }
+        return Data(JSONWriter.write(.object(o)))
+    }
+
+    static func message(_ m: ChatMessage) -> JSONValue {
+        // `content` is always a string: some servers refuse an assistant message whose content is null.
+        var o: [String: JSONValue] = ["role": .string(m.role.rawValue), "content": .string(m.content)]
+        if !m.toolCalls.isEmpty {
+            o["tool_calls"] = .array(m.toolCalls.map { c in
+                ["id": .string(c.id), "type": "function", "function": ["name": .string(c.name), "arguments": .string(c.arguments)]]
+            })
+        }
+        if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
+        return .object(o)
+    }
+
+    static func tool(_ t: ToolDefinition) -> JSONValue {
+        ["type": "function", "function": ["name": .string(t.name), "description": .string(t.description), "parameters": t.parameters]]
+    }
+
+    /// A `chat.completion` object.
+    static func reply(_ data: Data) throws(ChatWireError) -> ChatReply {
+        guard let v = try? JSONValue.parse(data), let choice = v["choices"]?.arrayValue?.first, let message = choice["message"] else {
+            throw ChatWireError("not a chat completion: \(snippet(data))")
+        }
+        let calls = (message["tool_calls"]?.arrayValue ?? []).enumerated().compactMap { i, c -> ToolCall? in
+            guard let name = c["function"]?["name"]?.stringValue else { return nil }
+            let arguments = c["function"]?["arguments"]
+            return ToolCall(id: c["id"]?.stringValue ?? "call_\(i)", name: name,
+                            arguments: arguments?.stringValue ?? arguments.map { $0.jsonString() } ?? "{}")
+        }
+        return ChatReply(text: message["content"]?.stringValue ?? "", toolCalls: calls, usage: usage(v["usage"]),
+                         finishReason: choice["finish_reason"]?.stringValue)
+    }
+
+    static func usage(_ v: JSONValue?) -> TokenUsage? {
+        guard let v, let input = v["prompt_tokens"]?.numberValue, let output = v["completion_tokens"]?.numberValue,
+              input >= 0, output >= 0, input < 1e12, output < 1e12 else { return nil }
+        return TokenUsage(input: Int(input), output: Int(output))
+    }
+
+    /// The server's own words for an error (`{"error": {"message"}}`, `{"error": "..."}`, or text), cut short.
+    static func errorMessage(_ data: Data) -> String {
+        if let v = try? JSONValue.parse(data) {
+            if let m = v["error"]?["message"]?.stringValue { return String(m.prefix(300)) }
+            if let m = v["error"]?.stringValue ?? v["detail"]?.stringValue ?? v["message"]?.stringValue { return String(m.prefix(300)) }
+        }
+        return snippet(data)
+    }
+
+    static func snippet(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "an empty body" : text
+    }
+}
+
+struct ChatWireError: Error {
+    let why: String
+    init(_ why: String) { self.why = why }
+}

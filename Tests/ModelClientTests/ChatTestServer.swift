@@ -1,0 +1,61 @@
+import ChildProcess
+import Foundation
+import HTTPClient
+import RedisTestSupport
+@testable import ModelClient
+
+/// The scripted Chat Completions server (chat_test_server.py), started once for these tests.
+final class ChatTestServer: @unchecked Sendable {
+    // `@unchecked Sendable`: set in init, only read afterwards.
+    let process: TestProcess
+    private let output: FileHandle
+    let port: Int
+
+    static let shared: Result<ChatTestServer, any Error> = Result { try ChatTestServer() }
+
+    init() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("chat_test_server.py").path
+        let out = try ChildProcess.pipe()
+        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
+                                  stderr: TestProcess.devNull)
+        try? out.write.close()
+        output = out.read
+        port = try readyPort(from: out.read, server: "chat test server")
+    }
+
+    deinit { process.signal(SIGTERM) }
+}
+
+/// One test's own script on the shared server.
+struct ChatSession {
+    let base: String
+    let name = "s" + UUID().uuidString.prefix(12).lowercased()
+
+    init() throws { base = "http://127.0.0.1:\(try ChatTestServer.shared.get().port)" }
+
+    /// The endpoint of this session (its base URL ends in /v1, as people configure it).
+    func endpoint(stream: Bool = true, key: String? = "sk-test-secret-0123") -> ChatEndpoint {
+        ChatEndpoint(name: "test", baseURL: "\(base)/\(name)/v1", model: "test-model", apiKey: key, stream: stream)
+    }
+
+    /// The answers the server gives, in order (see chat_test_server.py for their fields).
+    func script(_ answers: [[String: Any]]) async throws {
+        let body = try JSONSerialization.data(withJSONObject: answers)
+        let r = try await HTTPClient().send(HTTPRequest("POST", "\(base)/\(name)/_script", body: body))
+        guard r.status == 204 else { throw TestServerError("scripting failed: \(r.status)") }
+    }
+
+    /// What the client sent: each request's headers and body.
+    func requests() async throws -> [[String: Any]] {
+        let r = try await HTTPClient().send(HTTPRequest("GET", "\(base)/\(name)/_requests"))
+        return try JSONSerialization.jsonObject(with: r.body) as? [[String: Any]] ?? []
+    }
+}
+
+/// Text handed to `onText`, in order. `@unchecked Sendable`: all access holds `lock`.
+final class TextPieces: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pieces: [String] = []
+    func add(_ s: String) { lock.withLock { pieces.append(s) } }
+    var all: [String] { lock.withLock { pieces } }
+}

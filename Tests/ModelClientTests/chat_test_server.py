@@ -1,0 +1,156 @@
+"""A Chat Completions server for the model client's tests, speaking the protocol as OpenAI
+documents it: whole `chat.completion` replies, or `chat.completion.chunk` events over Server-Sent
+Events (fragments split anywhere, a usage chunk, `data: [DONE]`), error bodies, 429 with
+Retry-After, and streams cut in the middle. Each test scripts its own session:
+POST /<session>/_script with a list of answers; POST /<session>/v1/chat/completions takes the next;
+GET /<session>/_requests lists what was asked (headers and body)."""
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+
+LOCK = threading.Lock()
+SCRIPTS = {}
+REQUESTS = {}
+
+
+def completion(answer):
+    message = {"role": "assistant", "content": answer.get("text")}
+    calls = answer.get("tool_calls")
+    if calls:
+        message["tool_calls"] = [{"id": c["id"], "type": "function",
+                                  "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]
+    return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": "test-model",
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
+            "usage": {"prompt_tokens": answer.get("input_tokens", 10), "completion_tokens": answer.get("output_tokens", 5),
+                      "total_tokens": answer.get("input_tokens", 10) + answer.get("output_tokens", 5)}}
+
+
+def chunks(answer):
+    """The answer as chat.completion.chunk events: text a few characters at a time, each call's id
+    and name in its first fragment only, its arguments in pieces, then usage, then [DONE]."""
+    base = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": "test-model"}
+
+    def event(delta, finish=None, usage=None):
+        e = dict(base, choices=[{"index": 0, "delta": delta, "finish_reason": finish}])
+        if usage is not None:
+            e = dict(base, choices=[], usage=usage)
+        return "data: " + json.dumps(e, ensure_ascii=False) + "\n\n"
+
+    out = [event({"role": "assistant", "content": ""})]
+    text = answer.get("text") or ""
+    for i in range(0, len(text), 3):
+        out.append(event({"content": text[i:i + 3]}))
+    for index, c in enumerate(answer.get("tool_calls") or []):
+        if answer.get("whole_calls"):
+            out.append(event({"tool_calls": [{"index": index, "id": c["id"], "type": "function",
+                                               "function": {"name": c["name"], "arguments": c["arguments"]}}]}))
+            continue
+        out.append(event({"tool_calls": [{"index": index, "id": c["id"], "type": "function",
+                                           "function": {"name": c["name"], "arguments": ""}}]}))
+        args = c["arguments"]
+        for i in range(0, len(args), 4):
+            out.append(event({"tool_calls": [{"index": index, "function": {"arguments": args[i:i + 4]}}]}))
+    out.append(event({}, finish="tool_calls" if answer.get("tool_calls") else "stop"))
+    out.append(event(None, usage={"prompt_tokens": answer.get("input_tokens", 10),
+                                  "completion_tokens": answer.get("output_tokens", 5),
+                                  "total_tokens": answer.get("input_tokens", 10) + answer.get("output_tokens", 5)}))
+    out.append("data: [DONE]\n\n")
+    return "".join(out).encode()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, ctype="application/json", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def session(self):
+        parts = self.path.split("/", 2)
+        return parts[1] if len(parts) > 2 else "", "/" + (parts[2] if len(parts) > 2 else "")
+
+    def do_GET(self):
+        session, rest = self.session()
+        if rest == "/_requests":
+            with LOCK:
+                self.reply(200, json.dumps(REQUESTS.get(session, [])).encode())
+        else:
+            self.reply(404, b'{"error":{"message":"no such route"}}')
+
+    def do_POST(self):
+        session, rest = self.session()
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if rest == "/_script":
+            with LOCK:
+                SCRIPTS[session] = json.loads(body)
+                REQUESTS[session] = []
+            self.reply(204, b"")
+            return
+        if rest != "/v1/chat/completions":
+            self.reply(404, b'{"error":{"message":"no such route"}}')
+            return
+        request = json.loads(body)
+        with LOCK:
+            REQUESTS.setdefault(session, []).append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": request})
+            script = SCRIPTS.get(session, [])
+            answer = script.pop(0) if script else {"status": 500, "error": "the test scripted no more answers"}
+        if answer.get("delay"):
+            time.sleep(answer["delay"])
+        status = answer.get("status", 200)
+        if status != 200:
+            extra = [("Retry-After", str(answer["retry_after"]))] if "retry_after" in answer else []
+            error = {"error": {"message": answer.get("error", "error"), "type": "invalid_request_error",
+                               "code": answer.get("code")}}
+            self.reply(status, json.dumps(error).encode(), extra=extra)
+            return
+        if answer.get("refuse_stream") and request.get("stream"):
+            self.reply(400, json.dumps({"error": {"message": "Automatic streaming tool choice is not supported"}}).encode())
+            return
+        if not request.get("stream"):
+            self.reply(200, json.dumps(completion(answer)).encode())
+            return
+        data = chunks(answer)
+        if answer.get("cut"):
+            data = data[:len(data) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        split = answer.get("split", 7)
+        for i in range(0, len(data), split):
+            piece = data[i:i + split]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.flush()
+            if answer.get("pause"):
+                time.sleep(answer["pause"])
+        if answer.get("cut"):
+            # The connection drops mid-stream: no last chunk, no [DONE].
+            self.connection.shutdown(2)
+            self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")
+
+
+def exit_with_parent(parent):
+    # The tests start this server; when they end, so does it.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    print("ready", server.server_address[1], flush=True)
+    server.serve_forever()
