@@ -73,6 +73,8 @@ public struct JobSpec: Sendable, Equatable {
     public var queue: String
     public var tenant: String?
     public var task: String?
+    /// The model endpoint a task runs on (the worker's default when nil).
+    public var model: String?
     public var steps: [StepSpec]
     public var sandbox: SandboxChoice?
     public var residency: String?
@@ -115,6 +117,7 @@ public struct JobSpec: Sendable, Equatable {
         if let id { w.field("id") { JSONWriter.writeString(id, into: &$0) } }
         w.field("max_attempts") { JSONWriter.writeNumber(Double(maxAttempts), into: &$0) }
         if !metadata.isEmpty { w.field("metadata") { JSONWriter.write(.object(metadata), into: &$0) } }
+        if let model { w.field("model") { JSONWriter.writeString(model, into: &$0) } }
         w.field("queue") { JSONWriter.writeString(queue, into: &$0) }
         if let residency { w.field("residency") { JSONWriter.writeString(residency, into: &$0) } }
         if let runAt { w.field("run_at") { JSONWriter.writeNumber(runAt, into: &$0) } }

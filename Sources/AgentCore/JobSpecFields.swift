@@ -32,6 +32,12 @@ extension JobSpec {
         JobSpecField(name: "task", schema: ["type": "string", "minLength": 1],
                      read: { p, v, spec throws(JobSpecError) in spec.task = try p.string(v, "task") },
                      write: { $0.task.map { .string($0) } }),
+        JobSpecField(name: "model", schema: ["allOf": [ref("Name")], "description": "The model endpoint a task runs on (the worker's default when absent)."],
+                     read: { p, v, spec throws(JobSpecError) in
+            let name = try p.string(v, "model")
+            try JobSpecParser.checkName(name, path: "model")
+            spec.model = name
+        }, write: { $0.model.map { .string($0) } }),
         JobSpecField(name: "residency", schema: ["type": "string"],
                      read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
                      write: { $0.residency.map { .string($0) } }),
