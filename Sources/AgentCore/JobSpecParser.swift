@@ -86,21 +86,16 @@ public struct JobSpecParser: Sendable {
         return step
     }
 
-    /// The fields each built-in tool needs, checked at the door rather than in the sandbox.
+    /// The fields the tool's schema requires, checked at the door rather than in the sandbox.
     private func checkInput(_ step: StepSpec, path: String) throws(JobSpecError) {
-        let required: [String]
-        switch step.tool {
-        case "shell": required = ["command"]
-        case "code": required = ["language", "source"]
-        case "write_file": required = ["path", "content"]
-        case "read_file": required = ["path"]
-        default: required = []
-        }
-        for key in required {
+        guard let schema = Self.builtinRouter.parameters(of: step.tool) else { return }
+        for key in (schema["required"]?.arrayValue ?? []).compactMap(\.stringValue) {
             guard let v = step.input[key] else { throw JobSpecError("\(path).input.\(key)", "missing (the \(step.tool) tool needs it)") }
             guard v.stringValue != nil else { throw JobSpecError("\(path).input.\(key)", "expected a string, got \(v.typeName)") }
         }
     }
+
+    static let builtinRouter = ToolRouter()
 
     /// A field that must be a string.
     func string(_ v: JSONValue, _ path: String) throws(JobSpecError) -> String {

@@ -103,6 +103,8 @@ import Testing
         let tmux = try console(cli, ["--read-only"])
         defer { tmux.kill() }
         #expect(try await tmux.waitFor("READ-ONLY"))
+        // The banner can come before the queues do; Enter opens the selected queue, so wait for it.
+        #expect(try await tmux.waitFor("default"))
         try tmux.send("Enter")
         #expect(try await tmux.waitFor(id))
         try tmux.send("d")

@@ -1,6 +1,16 @@
 /// `code`: runs `input.source` with the interpreter for `input.language` (python, bash, node).
 public struct CodeTool: Tool {
     public let name = "code"
+    public let summary = "Run a program in the job's workspace: Python, bash or Node source; its output and exit status come back."
+    public var parameters: JSONValue {
+        var schema = Self.strings([("language", "python, bash or node."), ("source", "The program's source.")])
+        if case .object(var o) = schema, case .object(var props) = o["properties"] {
+            props["language"] = ["type": "string", "enum": .array(Self.extensions.keys.sorted().map { .string($0) })]
+            o["properties"] = .object(props)
+            schema = .object(o)
+        }
+        return schema
+    }
     public init() {}
 
     static let extensions = ["python": "py", "bash": "sh", "node": "js"]

@@ -3,6 +3,8 @@ import Foundation
 /// `write_file`: writes `input.content` to `input.path` inside the workspace.
 public struct WriteFileTool: Tool {
     public let name = "write_file"
+    public let summary = "Write a text file in the job's workspace (a path relative to it), replacing what was there."
+    public var parameters: JSONValue { Self.strings([("path", "The file's path, relative to the workspace."), ("content", "The whole text.")]) }
     public init() {}
 
     public func run(_ context: ToolContext) async throws -> ExecResult {
@@ -20,6 +22,8 @@ public struct WriteFileTool: Tool {
 /// `read_file`: prints the file at `input.path` inside the workspace to the step's output.
 public struct ReadFileTool: Tool {
     public let name = "read_file"
+    public let summary = "Read a text file of the job's workspace (a path relative to it)."
+    public var parameters: JSONValue { Self.strings([("path", "The file's path, relative to the workspace.")]) }
     public init() {}
 
     public func run(_ context: ToolContext) async throws -> ExecResult {

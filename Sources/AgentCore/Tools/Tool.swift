@@ -36,7 +36,19 @@ public struct ToolContext: Sendable {
 /// comes back in the result.
 public protocol Tool: Sendable {
     var name: String { get }
+    /// What the tool does, as a model is told it.
+    var summary: String { get }
+    /// The JSON Schema of the tool's input: what a step's `input` and a model's call must give.
+    var parameters: JSONValue { get }
     func run(_ context: ToolContext) async throws -> ExecResult
+}
+
+extension Tool {
+    /// A schema of string fields, all required and nothing else allowed: every built-in tool's shape.
+    static func strings(_ fields: [(String, String)]) -> JSONValue {
+        ["type": "object", "additionalProperties": false, "required": .array(fields.map { .string($0.0) }),
+         "properties": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, ["type": "string", "description": .string($0.1)]) }))]
+    }
 }
 
 /// Workspace-relative paths only: no absolute paths, no `..`.
