@@ -1,0 +1,156 @@
+import Foundation
+
+/// What an agent job may spend before it fails for good.
+public struct AgentBudget: Sendable, Equatable {
+    public var turns: Int
+    public var tokens: Int
+    public var dollars: Double
+
+    public init(turns: Int = 20, tokens: Int = 200_000, dollars: Double = 1.0) {
+        self.turns = turns
+        self.tokens = tokens
+        self.dollars = dollars
+    }
+}
+
+/// What running one tool call gave back, for the model.
+public struct AgentObservation: Sendable, Equatable {
+    public var exitCode: Int32
+    public var output: String
+    /// Why the step failed (a limit, a bad path), when it did.
+    public var error: String?
+
+    public init(exitCode: Int32, output: String, error: String? = nil) {
+        self.exitCode = exitCode
+        self.output = output
+        self.error = error
+    }
+}
+
+/// One entry of an agent's transcript: every message as the model saw it, and each model call.
+public struct TranscriptEntry: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case system, user, assistant, toolCall = "tool_call", toolResult = "tool_result", modelCall = "model_call" }
+
+    public var kind: Kind
+    public var text: String
+    public var tool: String?
+    public var callID: String?
+    public var inputTokens: Int?
+    public var outputTokens: Int?
+    public var seconds: Double?
+
+    public init(_ kind: Kind, _ text: String, tool: String? = nil, callID: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
+                seconds: Double? = nil) {
+        self.kind = kind
+        self.text = text
+        self.tool = tool
+        self.callID = callID
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, text, tool, seconds
+        case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
+    }
+}
+
+/// How an agent run ended well.
+public struct AgentOutcome: Sendable, Equatable {
+    public var answer: String
+    public var turns: Int
+    public var usage: TokenUsage
+    public var dollars: Double
+}
+
+/// The agent: asks the model for the next tool calls after each observation, runs each as a step,
+/// and ends with the model's answer (a reply without tool calls, or `finish`), or fails for good when
+/// a budget runs out or the model keeps making malformed calls.
+public struct AgentLoop: Sendable {
+    public var model: any ChatModel
+    public var router: ToolRouter
+    public var budget: AgentBudget
+    /// The system prompt: the worker's instructions, then the job's.
+    public var instructions: String
+    /// Bytes of a tool's output the model gets back (head and tail kept).
+    public var outputLimit: Int
+    /// Turns in a row whose every call was malformed, before the job fails.
+    public var maxRepairs: Int
+    /// What a reply's tokens cost at this endpoint.
+    public var price: @Sendable (TokenUsage) -> Double
+
+    public init(model: any ChatModel, router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(), instructions: String,
+                outputLimit: Int = 16_000, maxRepairs: Int = 3, price: @escaping @Sendable (TokenUsage) -> Double = { _ in 0 }) {
+        self.model = model
+        self.router = router
+        self.budget = budget
+        self.instructions = instructions
+        self.outputLimit = outputLimit
+        self.maxRepairs = maxRepairs
+        self.price = price
+    }
+
+    /// Runs the task. `step` runs one tool call in the job's sandbox session; `record` is told every
+    /// transcript entry as it happens; `text` gets the model's words as they stream.
+    public func run(task: String, step: @Sendable (StepSpec) async throws -> AgentObservation,
+                    record: @Sendable (TranscriptEntry) async -> Void,
+                    text: @escaping @Sendable (String) -> Void = { _ in }) async throws -> AgentOutcome {
+        var messages = [ChatMessage(role: .system, content: instructions), ChatMessage(role: .user, content: task)]
+        await record(TranscriptEntry(.system, instructions))
+        await record(TranscriptEntry(.user, task))
+        let tools = ToolCalls.definitions(router)
+        var turns = 0, usage = TokenUsage(input: 0, output: 0), dollars = 0.0, badTurns = 0
+        func outcome(_ answer: String) -> AgentOutcome { AgentOutcome(answer: answer, turns: turns, usage: usage, dollars: dollars) }
+        while true {
+            if turns >= budget.turns { throw JobFailure("agent used its \(budget.turns) turns without finishing", kind: .permanent) }
+            turns += 1
+            let started = ContinuousClock.now
+            let reply: ChatReply
+            do {
+                reply = try await model.complete(messages, tools: tools, onText: text)
+            } catch let e as ChatModelError {
+                throw JobFailure(e.description, kind: e.retryable ? .retryable : .permanent)
+            }
+            let used = reply.usage ?? TokenUsage(input: 0, output: 0)
+            usage = TokenUsage(input: usage.input + used.input, output: usage.output + used.output)
+            dollars += price(used)
+            await record(TranscriptEntry(.modelCall, "turn \(turns)", inputTokens: used.input, outputTokens: used.output,
+                                         seconds: (ContinuousClock.now - started).seconds))
+            messages.append(ChatMessage(role: .assistant, content: reply.text, toolCalls: reply.toolCalls))
+            if !reply.text.isEmpty { await record(TranscriptEntry(.assistant, reply.text)) }
+            for call in reply.toolCalls { await record(TranscriptEntry(.toolCall, call.arguments, tool: call.name, callID: call.id)) }
+            if usage.input + usage.output > budget.tokens {
+                throw JobFailure("agent used its \(budget.tokens) tokens without finishing", kind: .permanent)
+            }
+            if dollars > budget.dollars {
+                throw JobFailure("agent spent its $\(String(format: "%.2f", budget.dollars)) without finishing", kind: .permanent)
+            }
+            if reply.toolCalls.isEmpty { return outcome(reply.text) }
+            var mistakes: [String] = []
+            for call in reply.toolCalls {
+                let result: String
+                switch ToolCalls.read(call, router: router) {
+                case .finish(let answer):
+                    return outcome(answer)
+                case .mistake(let why):
+                    mistakes.append(why)
+                    result = "error: \(why)"
+                case .step(let spec):
+                    let seen = try await step(spec)
+                    var said = seen.output
+                    if let error = seen.error { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "error: \(error)" }
+                    if seen.exitCode != 0 { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "exit status \(seen.exitCode)" }
+                    result = ToolCalls.cut(said, limit: outputLimit)
+                }
+                messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
+                await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id))
+            }
+            badTurns = mistakes.count == reply.toolCalls.count ? badTurns + 1 : 0
+            if badTurns > maxRepairs {
+                throw JobFailure("the model's tool calls were malformed \(badTurns) turns in a row; the last: \(mistakes.last ?? "")",
+                                 kind: .permanent)
+            }
+        }
+    }
+}
