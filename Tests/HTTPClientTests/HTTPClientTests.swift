@@ -5,26 +5,11 @@ import RedisTestSupport
 import Testing
 
 /// A real HTTP server on loopback (Python's, from the standard library), started for these tests.
-final class TestHTTPServer: @unchecked Sendable {
-    // `@unchecked Sendable`: set in init, only read afterwards.
-    let process: TestProcess
-    private let output: FileHandle
-    let port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    static let shared: Result<TestHTTPServer, any Error> = Result { try TestHTTPServer() }
-
-    init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path
-        let out = try ChildProcess.pipe()
-        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
-                                  stderr: TestProcess.devNull)
-        try? out.write.close()
-        output = out.read
-        port = try readyPort(from: out.read, server: "HTTP test server")
+enum TestHTTPServer {
+    static let shared: Result<PythonTestServer, any Error> = Result {
+        try PythonTestServer(script: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("http_test_server.py").path,
+                             name: "HTTP test server")
     }
-
-    deinit { process.signal(SIGTERM) }
 }
 
 @Suite struct HTTPClientTests {

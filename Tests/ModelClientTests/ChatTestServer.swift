@@ -1,29 +1,14 @@
-import ChildProcess
 import Foundation
 import HTTPClient
 import RedisTestSupport
 @testable import ModelClient
 
 /// The scripted Chat Completions server (chat_test_server.py), started once for these tests.
-final class ChatTestServer: @unchecked Sendable {
-    // `@unchecked Sendable`: set in init, only read afterwards.
-    let process: TestProcess
-    private let output: FileHandle
-    let port: Int
-
-    static let shared: Result<ChatTestServer, any Error> = Result { try ChatTestServer() }
-
-    init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("chat_test_server.py").path
-        let out = try ChildProcess.pipe()
-        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
-                                  stderr: TestProcess.devNull)
-        try? out.write.close()
-        output = out.read
-        port = try readyPort(from: out.read, server: "chat test server")
+enum ChatTestServer {
+    static let shared: Result<PythonTestServer, any Error> = Result {
+        try PythonTestServer(script: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("chat_test_server.py").path,
+                             name: "chat test server")
     }
-
-    deinit { process.signal(SIGTERM) }
 }
 
 /// One test's own script on the shared server.

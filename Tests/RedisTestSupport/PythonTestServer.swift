@@ -1,0 +1,24 @@
+import ChildProcess
+import Foundation
+
+/// A test server written in Python (standard library only), started from its script: it binds a
+/// free loopback port, says "ready PORT", and ends with the test process.
+public final class PythonTestServer: @unchecked Sendable {
+    // `@unchecked Sendable`: set in init, only read afterwards.
+    let process: TestProcess
+    private let output: FileHandle
+    public let port: Int
+    public var base: String { "http://127.0.0.1:\(port)" }
+
+    /// `script`: the server's path; `name`: what to call it when it does not start.
+    public init(script: String, name: String) throws {
+        let out = try ChildProcess.pipe()
+        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
+                                  stderr: TestProcess.devNull)
+        try? out.write.close()
+        output = out.read
+        port = try readyPort(from: out.read, server: name)
+    }
+
+    deinit { process.signal(SIGTERM) }
+}
