@@ -51,14 +51,15 @@ let package = Package(
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "Operations", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer",
+                "AgentCore", "Operations", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
-        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport"),
+        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport",
+                exclude: ["chat_test_server.py"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisQueue", "RedisTestSupport"],
@@ -71,7 +72,6 @@ let package = Package(
                                                               "RedisTestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
-        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "RedisTestSupport", "ChildProcess"],
-                    exclude: ["chat_test_server.py"]),
+        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "RedisTestSupport"]),
     ]
 )

@@ -11,6 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Output streams to the terminal as it is produced (stdout to stdout, stderr to stderr), under a header per step.")
 
     @OptionGroup var sandbox: SandboxOptions
+    @OptionGroup var models: ModelOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "A job JSON file, or - for standard input.")
@@ -28,13 +29,17 @@ struct RunCommand: AsyncParsableCommand {
         guard let job = try await queue.claim(id: id, worker: "run", lease: 3600) else { throw CLIError("could not take the job") }
         var logger = Logger(label: "swissagent.run")
         logger.logLevel = .critical
-        let processor = JobProcessor(supervisor: sandbox.supervisor, sandboxes: try await sandbox.makeRouter(), logger: logger)
+        let processor = JobProcessor(supervisor: sandbox.supervisor, sandboxes: try await sandbox.makeRouter(), logger: logger,
+                                     agents: try models.makeAgents())
         let outcome = await processor.process(job, queue: queue, control: JobControl(token: job.token), next: nil,
                                               watch: TerminalObserver(steps: spec.steps, output: output))
         let seconds = String(format: "%.2f", outcome.seconds)
         if outcome.ack == .succeeded {
-            let count = try await queue.job(id: id)?.steps.count ?? spec.steps.count
+            let record = try await queue.job(id: id)
+            let count = record?.steps.count ?? spec.steps.count
             output.warn("── succeeded: \(count) step\(count == 1 ? "" : "s") in \(seconds) s")
+            // A task's answer is what it was run for: it goes to stdout.
+            if spec.steps.isEmpty, let answer = record?.result { output.say(answer) }
         } else {
             output.warn("── failed after \(seconds) s: \(outcome.error ?? "unknown error")")
             throw ExitCode(1)
@@ -59,7 +64,8 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
     func opened(sandbox label: String) async { printError("── sandbox: \(label)") }
 
     func output(step: Int, stream: OutputEvent.Stream, text: String) {
-        printer.write(text, to: stream == .stderr ? .standardError : .standardOutput)
+        // The job's own output keeps its streams; the worker's notes (an agent's turns) go to stderr.
+        printer.write(text, to: stream == .stdout ? .standardOutput : .standardError)
     }
 
     func steps(_ records: [StepRecord]) async {

@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import RedisTestSupport
 import Testing
 @testable import ModelClient
 

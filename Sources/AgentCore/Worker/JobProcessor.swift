@@ -28,8 +28,12 @@ public struct JobProcessor: Sendable {
     public var supervisor: Supervisor
     public var sandboxes: any SandboxRouting
     public var logger: Logger
+    /// The loops of free-text tasks; without it a task job fails, saying it needs a model endpoint.
+    public var agents: (any AgentSource)?
 
-    public init(planner: any Planner = StepsPlanner(), supervisor: Supervisor, sandboxes: any SandboxRouting, logger: Logger) {
+    public init(planner: any Planner = StepsPlanner(), supervisor: Supervisor, sandboxes: any SandboxRouting, logger: Logger,
+                agents: (any AgentSource)? = nil) {
+        self.agents = agents
         self.planner = planner
         self.supervisor = supervisor
         self.sandboxes = sandboxes
@@ -94,18 +98,27 @@ public struct JobProcessor: Sendable {
             var observer: QueueObserver?
             do {
                 let provider = try sandboxes.provider(for: spec)
-                let steps = try await planner.plan(spec)
+                // A task with no steps is the agent's, chosen (and checked for residency) before any sandbox opens.
+                let task = spec.steps.isEmpty ? spec.task.flatMap { $0.isEmpty ? nil : $0 } : nil
+                let agent = try task.flatMap { _ in try agents?.loop(for: spec) }
+                let steps = agent == nil ? try await planner.plan(spec) : []
                 let opened = try await provider.open(jobID: job.id, env: spec.env)
                 session = opened
                 let obs = QueueObserver(queue: queue, token: job.token, sandbox: opened.label)
                 observer = obs
                 obs.start()
                 await watch?.opened(sandbox: opened.label)
-                try await supervisor.run(spec, steps: steps, in: opened, observer: watch.map { TeeObserver(observers: [obs, $0]) } ?? obs)
+                let observer: any JobObserver = watch.map { TeeObserver(observers: [obs, $0]) } ?? obs
+                var summary = "\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
+                if let agent, let task {
+                    summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer).answer
+                } else {
+                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer)
+                }
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }
-                return .success("\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded")
+                return .success(summary)
             } catch {
                 await observer?.finish()
                 await session?.close()

@@ -84,12 +84,12 @@ public struct Supervisor: Sendable {
         await observer.steps(records)
     }
 
-    private struct StepFailure: Error {
+    struct StepFailure: Error {
         var failure: JobFailure
         var result: ExecResult?
     }
 
-    private func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
+    func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
                          session: any SandboxSession, observer: any JobObserver,
                          applied: (ResourceLimits) -> Void) async throws -> ExecResult {
         let n = i + 1

@@ -1,0 +1,31 @@
+import AgentCore
+import Foundation
+
+/// The worker's agents: each task job gets a loop on its endpoint (its `"model"`, or the default),
+/// refused before any call when the job is local-only and the endpoint external.
+public struct EndpointAgents: AgentSource {
+    public var endpoints: ModelEndpoints
+    public var budget: AgentBudget
+    /// The worker's instructions; the system prompt of every task.
+    public var instructions: String
+    public var outputLimit: Int
+
+    public static let defaultInstructions = """
+        You carry out a task in a sandboxed Linux workspace by calling tools: shell, code, write_file and read_file. \
+        Files persist between calls. When the task is done, call finish with the answer.
+        """
+
+    public init(endpoints: ModelEndpoints, budget: AgentBudget = AgentBudget(), instructions: String = EndpointAgents.defaultInstructions,
+                outputLimit: Int = 16_000) {
+        self.endpoints = endpoints
+        self.budget = budget
+        self.instructions = instructions
+        self.outputLimit = outputLimit
+    }
+
+    public func loop(for job: JobSpec) throws -> AgentLoop {
+        let endpoint = try endpoints.endpoint(for: job)
+        return AgentLoop(model: OpenAIChatClient(endpoint), budget: budget, instructions: instructions, outputLimit: outputLimit,
+                         price: { endpoint.dollars($0) })
+    }
+}

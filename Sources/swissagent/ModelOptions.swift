@@ -1,0 +1,46 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import ModelClient
+
+/// Where task jobs' models are, and what an agent may spend: shared by `worker` and `run`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A JSON file of model endpoints (name, base_url, model, api_key_file, prices, residency).",
+                               discussion: "Besides, or instead of, the default endpoint from SWISSAGENT_LLM_URL, SWISSAGENT_LLM_MODEL and "
+                                   + "SWISSAGENT_LLM_API_KEY(_FILE)."))
+    var modelsFile: String?
+
+    @Option(help: "A file whose text is the system prompt of every task (default: a short built-in one).")
+    var instructionsFile: String?
+
+    @Option(help: "Model turns an agent job may take.")
+    var maxTurns = 20
+
+    @Option(help: "Tokens (in and out) an agent job may use.")
+    var maxTokens = 200_000
+
+    @Option(help: "Dollars of model time an agent job may spend.")
+    var maxDollars = 1.0
+
+    func validate() throws {
+        guard maxTurns > 0, maxTurns <= 10_000 else { throw ValidationError("--max-turns: from 1 to 10000") }
+        guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
+        guard maxDollars >= 0, maxDollars.isFinite else { throw ValidationError("--max-dollars cannot be negative") }
+    }
+
+    /// The agents, when any endpoint is configured; nil otherwise (a task job then says what is missing).
+    func makeAgents(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
+        let endpoints: ModelEndpoints
+        do { endpoints = try ModelEndpoints.load(environment: environment, modelsFile: modelsFile) } catch { throw CLIError(error.description) }
+        if endpoints.endpoints.isEmpty { return nil }
+        var instructions = EndpointAgents.defaultInstructions
+        if let instructionsFile {
+            guard let text = try? String(contentsOfFile: instructionsFile, encoding: .utf8) else {
+                throw CLIError("cannot read --instructions-file \(instructionsFile)")
+            }
+            instructions = text
+        }
+        return EndpointAgents(endpoints: endpoints, budget: AgentBudget(turns: maxTurns, tokens: maxTokens, dollars: maxDollars),
+                              instructions: instructions)
+    }
+}
