@@ -8,18 +8,38 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run one job here, in the local sandbox, without Redis; exit 0 only if it succeeded.",
-        discussion: "Output streams to the terminal as it is produced (stdout to stdout, stderr to stderr), under a header per step.")
+        discussion: "Output streams to the terminal as it is produced (stdout to stdout, stderr to stderr), under a header per step. "
+            + "With --task, an agent carries out the task on the configured model endpoint; its turns go to stderr, its answer to stdout.")
 
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var models: ModelOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "A job JSON file, or - for standard input.")
-    var file: String
+    var file: String?
+
+    @Option(help: "Run this free-text task as an agent job instead of a job file.")
+    var task: String?
+
+    @Option(help: "With --task: the model endpoint to use (a name from --models-file).")
+    var model: String?
+
+    func validate() throws {
+        if (file == nil) == (task == nil) { throw ValidationError("give a job file or --task (not both)") }
+        if model != nil && task == nil { throw ValidationError("--model goes with --task (a job file names its own \"model\")") }
+    }
 
     func run() async throws {
         let spec: JobSpec
-        do { spec = try JobSpecParser().parse(try readInput(file)) } catch let e as JobSpecError { throw CLIError("invalid job: \(e)") }
+        do {
+            if let task {
+                var body: [String: JSONValue] = ["task": .string(task)]
+                if let model { body["model"] = .string(model) }
+                spec = try JobSpecParser().parse(.object(body))
+            } else {
+                spec = try JobSpecParser().parse(try readInput(file ?? "-"))
+            }
+        } catch let e as JobSpecError { throw CLIError("invalid job: \(e)") }
         // The worker's own path (plan, open, supervise, close, acknowledge) on a queue in memory.
         let queue = MemoryJobQueue()
         var once = spec

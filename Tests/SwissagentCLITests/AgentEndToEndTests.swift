@@ -48,6 +48,25 @@ import Testing
         try await cli.cleanup()
     }
 
+    /// `swissagent run --task`: the agent works here, its turns on stderr, its answer on stdout.
+    @Test func runCarriesOutATaskHere() async throws {
+        let session = try ChatSession()
+        try await session.script([
+            ["tool_calls": [["id": "c1", "name": "shell", "arguments": #"{"command":"echo from-the-sandbox"}"#]]],
+            ["text": "It printed from-the-sandbox."],
+        ])
+        var cli = try CLI(redisURL: "redis://127.0.0.1:1")
+        cli.extraEnv = ProcessInfo.processInfo.environment.merging(env(session, residency: "external")) { _, new in new }
+        let r = try await cli.run("run", "--task", "Print something.")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "from-the-sandbox\nIt printed from-the-sandbox.\n")
+        #expect(r.stderr.contains("agent calls shell") && r.stderr.contains("── succeeded: 1 step in"))
+        #expect(!r.stderr.contains(Self.key) && !r.stdout.contains(Self.key))
+        let refused = try await cli.run("run", "--task", "x", "--model", "elsewhere")
+        #expect(refused.status == 1 && refused.stderr.contains("no model endpoint named \"elsewhere\""))
+        #expect(try await cli.run("run").status != 0)
+    }
+
     @Test func aLocalOnlyTaskNeverReachesAnExternalEndpoint() async throws {
         let session = try ChatSession()
         try await session.script([["text": "I should never be asked."]])
