@@ -64,6 +64,27 @@ public struct StepSpec: Sendable, Equatable, Codable {
     }
 }
 
+/// A task's own budget: any of turns, tokens and dollars (the rest are the worker's).
+public struct JobBudget: Sendable, Equatable {
+    public var turns: Int?
+    public var tokens: Int?
+    public var dollars: Double?
+
+    public init(turns: Int? = nil, tokens: Int? = nil, dollars: Double? = nil) {
+        self.turns = turns
+        self.tokens = tokens
+        self.dollars = dollars
+    }
+
+    var jsonValue: JSONValue {
+        var o: [String: JSONValue] = [:]
+        if let turns { o["turns"] = .number(Double(turns)) }
+        if let tokens { o["tokens"] = .number(Double(tokens)) }
+        if let dollars { o["dollars"] = .number(dollars) }
+        return .object(o)
+    }
+}
+
 /// A job as a person writes it (DESIGN.md "A job"). Field names on the wire are snake_case.
 public struct JobSpec: Sendable, Equatable {
     public static let defaultQueue = "default"
@@ -75,6 +96,10 @@ public struct JobSpec: Sendable, Equatable {
     public var task: String?
     /// The model endpoint a task runs on (the worker's default when nil).
     public var model: String?
+    /// What a task may spend; each is capped by the worker's own budget.
+    public var budget: JobBudget?
+    /// Added to the worker's system prompt for this task.
+    public var instructions: String?
     public var steps: [StepSpec]
     public var sandbox: SandboxChoice?
     public var residency: String?
@@ -113,8 +138,10 @@ public struct JobSpec: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(160)
         var w = ObjectWriter(out: out)
+        if let budget { w.field("budget") { JSONWriter.write(budget.jsonValue, into: &$0) } }
         if !env.isEmpty { w.field("env") { JSONWriter.write(.object(env.mapValues { .string($0) }), into: &$0) } }
         if let id { w.field("id") { JSONWriter.writeString(id, into: &$0) } }
+        if let instructions { w.field("instructions") { JSONWriter.writeString(instructions, into: &$0) } }
         w.field("max_attempts") { JSONWriter.writeNumber(Double(maxAttempts), into: &$0) }
         if !metadata.isEmpty { w.field("metadata") { JSONWriter.write(.object(metadata), into: &$0) } }
         if let model { w.field("model") { JSONWriter.writeString(model, into: &$0) } }

@@ -38,6 +38,31 @@ extension JobSpec {
             try JobSpecParser.checkName(name, path: "model")
             spec.model = name
         }, write: { $0.model.map { .string($0) } }),
+        JobSpecField(name: "instructions", schema: ["type": "string", "description": "Added to the worker's system prompt for this task."],
+                     read: { p, v, spec throws(JobSpecError) in spec.instructions = try p.string(v, "instructions") },
+                     write: { $0.instructions.map { .string($0) } }),
+        JobSpecField(name: "budget", schema: ["type": "object", "additionalProperties": false,
+                                              "description": "What a task may spend; each is capped by the worker's own.",
+                                              "properties": ["turns": ["type": "integer", "minimum": 1, "maximum": 10000],
+                                                             "tokens": ["type": "integer", "minimum": 1],
+                                                             "dollars": ["type": "number", "minimum": 0]]],
+                     read: { p, v, spec throws(JobSpecError) in
+            guard let o = v.objectValue else { throw JobSpecError("budget", "expected an object, got \(v.typeName)") }
+            if let unknown = o.keys.sorted().first(where: { !["turns", "tokens", "dollars"].contains($0) }) {
+                throw JobSpecError("budget.\(unknown)", "unknown budget (known: dollars, tokens, turns)")
+            }
+            func whole(_ key: String, max: Double) throws(JobSpecError) -> Int? {
+                guard let n = try p.positiveNumber(o[key], "budget.\(key)", max: max) else { return nil }
+                guard n == n.rounded() else { throw JobSpecError("budget.\(key)", "expected a whole number") }
+                return Int(n)
+            }
+            var budget = JobBudget(turns: try whole("turns", max: 10_000), tokens: try whole("tokens", max: 1e12))
+            if let d = o["dollars"], d != .null {
+                guard let n = d.numberValue, n >= 0, n <= 1e6 else { throw JobSpecError("budget.dollars", "expected dollars from 0 to 1000000") }
+                budget.dollars = n
+            }
+            spec.budget = budget
+        }, write: { $0.budget.map(\.jsonValue) }),
         JobSpecField(name: "residency", schema: ["type": "string"],
                      read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
                      write: { $0.residency.map { .string($0) } }),

@@ -25,7 +25,19 @@ public struct EndpointAgents: AgentSource {
 
     public func loop(for job: JobSpec) throws -> AgentLoop {
         let endpoint = try endpoints.endpoint(for: job)
-        return AgentLoop(model: OpenAIChatClient(endpoint), budget: budget, instructions: instructions, outputLimit: outputLimit,
-                         price: { endpoint.dollars($0) })
+        return AgentLoop(model: OpenAIChatClient(endpoint), budget: budget(for: job), instructions: instructions(for: job),
+                         outputLimit: outputLimit, price: { endpoint.dollars($0) })
+    }
+
+    /// The job's budget within the worker's: a job may ask for less, never for more.
+    public func budget(for job: JobSpec) -> AgentBudget {
+        AgentBudget(turns: min(job.budget?.turns ?? budget.turns, budget.turns), tokens: min(job.budget?.tokens ?? budget.tokens, budget.tokens),
+                    dollars: min(job.budget?.dollars ?? budget.dollars, budget.dollars))
+    }
+
+    /// The worker's instructions, then the job's.
+    public func instructions(for job: JobSpec) -> String {
+        guard let own = job.instructions, !own.isEmpty else { return instructions }
+        return instructions + "\n\n" + own
     }
 }

@@ -79,6 +79,7 @@ import Testing
     @Test func directSpecBytesMatchTheGenericWriter() throws {
         let json = #"""
         {"id":"j","queue":"q","tenant":"t","task":"x","sandbox":"e2b","residency":"local-only","timeout_s":1.5,"max_attempts":2,
+         "model":"m","instructions":"Be \"brief\".","budget":{"turns":5,"dollars":0.5},
          "env":{"B":"2","A":"1"},"metadata":{"z":[1,true,null],"a":{"k":"v\n\"q\""}},"run_at":1700000000.25,
          "steps":[{"tool":"shell","input":{"command":"echo \u0001"},"timeout_s":3,"network":false,"limits":{"memory_mb":1}}]}
         """#

@@ -95,4 +95,19 @@ import Testing
         #expect(spec.model == "local" && spec.jsonBytes() == JSONWriter.write(spec.jsonValue))
         #expect(throws: JobSpecError.self) { _ = try JobSpecParser().parse(Data(#"{"task":"hi","model":"a b"}"#.utf8)) }
     }
+
+    /// A task's own budget is capped by the worker's, and its instructions follow the worker's.
+    @Test func aJobAsksForLessNeverMore() throws {
+        let agents = EndpointAgents(endpoints: ModelEndpoints([ChatEndpoint(baseURL: "http://x/v1", model: "m")]),
+                                    budget: AgentBudget(turns: 10, tokens: 1000, dollars: 0.5), instructions: "Worker rules.")
+        let spec = try JobSpecParser().parse(Data(#"{"task":"t","instructions":"Use Python.","budget":{"turns":3,"tokens":99999,"dollars":7}}"#.utf8))
+        #expect(agents.budget(for: spec) == AgentBudget(turns: 3, tokens: 1000, dollars: 0.5))
+        #expect(agents.instructions(for: spec) == "Worker rules.\n\nUse Python.")
+        let loop = try agents.loop(for: spec)
+        #expect(loop.budget.turns == 3 && loop.instructions.hasSuffix("Use Python."))
+        for bad in [#"{"budget":{"turns":0}}"#, #"{"budget":{"turns":2.5}}"#, #"{"budget":{"minutes":3}}"#, #"{"budget":[]}"#,
+                    #"{"budget":{"dollars":-1}}"#] {
+            #expect(throws: JobSpecError.self) { _ = try JobSpecParser().parse(Data(bad.replacingOccurrences(of: "{\"budget", with: "{\"task\":\"t\",\"budget").utf8)) }
+        }
+    }
 }
