@@ -59,7 +59,7 @@ let package = Package(
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
         .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport",
-                exclude: ["chat_test_server.py"]),
+                exclude: ["chat_test_server.py", "test_server.py"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisQueue", "RedisTestSupport"],

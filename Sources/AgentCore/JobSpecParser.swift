@@ -9,7 +9,7 @@ public struct JobSpecParser: Sendable {
     /// Tools a step may name; the worker's router has the final word.
     public var knownTools: Set<String>
 
-    public static let builtinTools: Set<String> = ["shell", "code", "write_file", "read_file"]
+    public static let builtinTools = Set(ToolRouter().names)
 
     public init(maxBytes: Int = JobSpecParser.defaultMaxBytes, knownTools: Set<String> = JobSpecParser.builtinTools) {
         self.maxBytes = maxBytes

@@ -26,9 +26,9 @@ public enum WireModel {
 
     /// ISO 8601 with milliseconds, the one way every surface writes a time.
     public static func timestamp(_ date: Date?) -> String? {
-        guard let date else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        date.map { iso8601.format($0) }
     }
+
+    /// A value type, so one serves every thread (a list of 500 rows made 1,000 formatters).
+    static let iso8601 = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

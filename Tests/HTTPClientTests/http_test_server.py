@@ -6,25 +6,14 @@ import json
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../RedisTestSupport"))
+from test_server import QuietHandler, serve  # noqa: E402
+
 BARRIER = threading.Condition()
 ARRIVED = {}
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body, ctype="application/json", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(QuietHandler):
     def do_GET(self):
         if self.path == "/hello":
             self.reply(200, b"hello", "text/plain", [("X-Test", "yes")])
@@ -68,18 +57,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
-def exit_with_parent(parent):
-    # The tests start this server; when they end, so does it.
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 if __name__ == "__main__":
-    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    # A backlog for the tests that open many connections at once (the default is 5).
-    http.server.ThreadingHTTPServer.request_queue_size = 128
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    # Port 0 asks the kernel for a free one; the tests read it from this line.
-    print("ready", server.server_address[1], flush=True)
-    server.serve_forever()
+    serve(Handler)

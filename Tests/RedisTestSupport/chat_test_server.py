@@ -11,6 +11,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "."))
+from test_server import QuietHandler, serve  # noqa: E402
+
 LOCK = threading.Lock()
 SCRIPTS = {}
 REQUESTS = {}
@@ -61,21 +64,7 @@ def chunks(answer):
     return "".join(out).encode()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body, ctype="application/json", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(QuietHandler):
     def session(self):
         parts = self.path.split("/", 2)
         return parts[1] if len(parts) > 2 else "", "/" + (parts[2] if len(parts) > 2 else "")
@@ -142,15 +131,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
 
-def exit_with_parent(parent):
-    # The tests start this server; when they end, so does it.
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 if __name__ == "__main__":
-    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    print("ready", server.server_address[1], flush=True)
-    server.serve_forever()
+    serve(Handler)

@@ -51,7 +51,8 @@ struct MemoryQueueState {
 
     subscript(queue name: String) -> MemoryQueueData {
         get { queues[name] ?? MemoryQueueData() }
-        set { queues[name] = newValue }
+        // In place: a get-then-set would copy the queue's whole job table on every change.
+        _modify { yield &queues[name, default: MemoryQueueData()] }
     }
 
     /// The queue holding a job with this id (queue names in order, as Redis looks them up).

@@ -39,7 +39,7 @@ extension Supervisor {
                     r.error = failure.failure.description
                 }
                 await observer.steps(records.all)
-                if failure.failure.description.hasPrefix("job exceeded its") { throw failure.failure }
+                if failure.endsJob { throw failure.failure }
                 return AgentObservation(exitCode: failure.result?.exitCode ?? 1, output: captured.text, error: failure.failure.description)
             } catch {
                 records.update(i) { r in

@@ -87,6 +87,8 @@ public struct Supervisor: Sendable {
     struct StepFailure: Error {
         var failure: JobFailure
         var result: ExecResult?
+        /// The job's own time ran out: it ends an agent job too, not only the step.
+        var endsJob = false
     }
 
     func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
@@ -102,9 +104,7 @@ public struct Supervisor: Sendable {
             var jobBound = false
             if let deadline {
                 let leftSeconds = ContinuousClock.now.duration(to: deadline).seconds
-                if leftSeconds <= 0 {
-                    throw JobFailure("job exceeded its \(Self.seconds(job.timeoutSeconds ?? 0)) s time limit", kind: .retryable)
-                }
+                if leftSeconds <= 0 { throw StepFailure(failure: Self.timedOut(job), result: nil, endsJob: true) }
                 if leftSeconds < stepLimits.wallSeconds { stepLimits.wallSeconds = leftSeconds; jobBound = true }
             }
             applied(stepLimits)
@@ -113,10 +113,7 @@ public struct Supervisor: Sendable {
             let result = try await tool.run(context)
             if Task.isCancelled { throw CancellationError() }
             if let limit = result.limit {
-                if limit == .time && jobBound {
-                    throw StepFailure(failure: JobFailure("job exceeded its \(Self.seconds(job.timeoutSeconds ?? 0)) s time limit",
-                                                          kind: .retryable), result: result)
-                }
+                if limit == .time && jobBound { throw StepFailure(failure: Self.timedOut(job), result: result, endsJob: true) }
                 // A time limit may be bad luck; memory, CPU, processes and output are the job's own doing.
                 throw StepFailure(failure: JobFailure("step \(n) \(limit.describe(stepLimits))",
                                                       kind: limit == .time ? .retryable : .permanent), result: result)
@@ -132,6 +129,10 @@ public struct Supervisor: Sendable {
             throw StepFailure(failure: JobFailure("step \(n): \(error.description)", kind: error.retryable ? .retryable : .permanent),
                               result: nil)
         }
+    }
+
+    static func timedOut(_ job: JobSpec) -> JobFailure {
+        JobFailure("job exceeded its \(seconds(job.timeoutSeconds ?? 0)) s time limit", kind: .retryable)
     }
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s) }

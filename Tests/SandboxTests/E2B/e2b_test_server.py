@@ -13,6 +13,9 @@ import threading
 import time
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../RedisTestSupport"))
+from test_server import QuietHandler, serve  # noqa: E402
+
 API_KEY = os.environ.get("E2B_TEST_KEY", "e2b_0123456789abcdef")
 LOCK = threading.Lock()
 SANDBOXES = {}          # id -> {"dir", "token", "metadata", "started", "alive"}
@@ -30,12 +33,7 @@ def envelope(flags, obj):
     return bytes([flags]) + len(payload).to_bytes(4, "big") + payload
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(QuietHandler):
     def body(self):
         length = int(self.headers.get("Content-Length", "0"))
         return self.rfile.read(length) if length else b""
@@ -244,16 +242,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.route("DELETE")
 
 
-def exit_with_parent(parent):
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
 if __name__ == "__main__":
-    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    server.daemon_threads = True
-    # Port 0 asks the kernel for a free one; the tests read it from this line.
-    print("ready", server.server_address[1], flush=True)
-    server.serve_forever()
+    serve(Handler)
