@@ -77,7 +77,8 @@ extension APIServer {
 
     func show(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
-        return APIResponse.json(.ok, WireModel.job(job, id: scope.external(job.id)))
+        let transcript = job.agent == nil ? [] : try await queue.transcript(id: job.id)
+        return APIResponse.json(.ok, WireModel.job(job, transcript: transcript, id: scope.external(job.id)))
     }
 
     func requeue(_ id: String?, _ scope: TenantScope) async throws -> Response {

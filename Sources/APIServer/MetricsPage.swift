@@ -35,6 +35,19 @@ extension APIServer {
             out.histogram("swissagent_job_duration_seconds", [("queue", name)], bounds: QueueMetrics.bucketsMs.map { Double($0) / 1000 },
                           counts: m.buckets, sum: Double(m.sumMs) / 1000)
         }
+        let models = totals.flatMap { name, m in m.models.sorted { $0.key < $1.key }.map { (name, $0.key, $0.value) } }
+        out.family("swissagent_model_tokens_total", "counter", "Tokens agent jobs sent to (input) and got from (output) a model endpoint.")
+        for (queue, model, m) in models {
+            out.sample("swissagent_model_tokens_total", [("queue", queue), ("model", model), ("direction", "input")], Double(m.inputTokens))
+            out.sample("swissagent_model_tokens_total", [("queue", queue), ("model", model), ("direction", "output")], Double(m.outputTokens))
+        }
+        out.family("swissagent_model_dollars_total", "counter", "What agent jobs' model calls cost, at the endpoint's configured prices.")
+        for (queue, model, m) in models { out.sample("swissagent_model_dollars_total", [("queue", queue), ("model", model)], m.dollars) }
+        out.family("swissagent_model_call_duration_seconds", "histogram", "Time of each model call an agent made, retries included.")
+        for (queue, model, m) in models {
+            out.histogram("swissagent_model_call_duration_seconds", [("queue", queue), ("model", model)],
+                          bounds: ModelMetrics.bucketsMs.map { Double($0) / 1000 }, counts: m.buckets, sum: Double(m.sumMs) / 1000)
+        }
         out.family("swissagent_workers", "gauge", "Workers whose heartbeat is current.")
         out.sample("swissagent_workers", [], Double(try await queue.workers().count))
         requestMetrics.write(to: &out)

@@ -33,9 +33,9 @@ extension APIServer {
             while !Task.isShuttingDownGracefully {
                 let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: finished == nil ? 1 : 0)
                 for e in events {
-                    let data = JSONWriter.write(.object(["step": .number(Double(e.step)), "stream": .string(e.stream.rawValue),
-                                                         "text": .string(e.text)]))
-                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: output\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    let (name, value) = Self.event(e)
+                    let data = JSONWriter.write(value)
+                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: \(name)\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
                     offset = e.offset
                 }
                 if !events.isEmpty { continue }
@@ -53,6 +53,16 @@ extension APIServer {
             withExtendedLifetime(slot) {}
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// An output chunk as an `output` event, or an agent's transcript entry as an `agent` event (its
+    /// fields and the step); an entry that does not read as one goes out as the text it is.
+    static func event(_ e: OutputEvent) -> (String, JSONValue) {
+        if e.stream == .agent, let entry = TranscriptEntry.decode(e.text), case .object(var fields) = WireModel.encode(TranscriptEntryView(entry)) {
+            fields["step"] = .number(Double(e.step))
+            return ("agent", .object(fields))
+        }
+        return ("output", .object(["step": .number(Double(e.step)), "stream": .string(e.stream.rawValue), "text": .string(e.text)]))
     }
 
     /// A Redis stream entry id: milliseconds-sequence.

@@ -14,6 +14,13 @@ public enum HumanText {
         return "\(t / 86400)d\((t % 86400) / 3600)h"
     }
 
+    /// Text on one line (newlines as spaces), at most `max` characters; "-" when there is none.
+    public static func oneLine(_ s: String?, max: Int = 60) -> String {
+        guard let s, !s.isEmpty else { return "-" }
+        let flat = s.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > max ? String(flat.prefix(max - 1)) + "…" : flat
+    }
+
     /// Jobs per minute over the last 60 s, from per-minute buckets (the current one partly elapsed).
     public static func perMinute(_ buckets: [Int], now: Date) -> Int {
         guard let current = buckets.last else { return 0 }

@@ -45,6 +45,8 @@ public struct JobRecord: Sendable, Equatable {
     /// Billed sandbox time and its estimated cost, for E2B.
     public var sandboxSeconds: Double?
     public var costUSD: Double?
+    /// An agent job's model usage, over all its attempts.
+    public var agent: AgentUsage?
 
     public init(id: String, queue: String, state: JobState, specJSON: String, attempts: Int = 0, maxAttempts: Int = 0,
                 orphaned: Int = 0, createdAt: Date? = nil, updatedAt: Date? = nil, finishedAt: Date? = nil, runAt: Date? = nil,

@@ -13,6 +13,8 @@ public struct QueueMetrics: Sendable, Equatable {
     /// Attempts per bucket (not cumulative), `bucketsMs.count + 1` of them.
     public var buckets = [Int](repeating: 0, count: bucketsMs.count + 1)
     public var sumMs = 0
+    /// Agent jobs' model calls, by endpoint name.
+    public var models: [String: ModelMetrics] = [:]
 
     public init() {}
 
@@ -24,7 +26,44 @@ public struct QueueMetrics: Sendable, Equatable {
         cancelled = fields["cancelled"] ?? 0
         sumMs = fields["sum_ms"] ?? 0
         for i in buckets.indices { buckets[i] = fields["b\(i + 1)"] ?? 0 }
+        // Model fields are `model|<name>|<figure>`; the name is the worker's configuration, never a job's.
+        for (field, value) in fields where field.hasPrefix(ModelMetrics.fieldPrefix) {
+            let rest = field.dropFirst(ModelMetrics.fieldPrefix.count)
+            guard let bar = rest.lastIndex(of: "|"), bar > rest.startIndex else { continue }
+            models[String(rest[..<bar]), default: ModelMetrics()].set(String(rest[rest.index(after: bar)...]), value)
+        }
     }
 
     public var count: Int { buckets.reduce(0, +) }
+}
+
+/// One model endpoint's calls from one queue's agent jobs: tokens, dollars, and latency as a histogram.
+public struct ModelMetrics: Sendable, Equatable {
+    /// Upper bounds of the latency buckets, in milliseconds; one more bucket holds the rest.
+    public static let bucketsMs = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000]
+    static let fieldPrefix = "model|"
+
+    public var calls = 0
+    public var inputTokens = 0
+    public var outputTokens = 0
+    /// Stored as whole millionths of a dollar, so counters add up exactly.
+    public var microdollars = 0
+    public var buckets = [Int](repeating: 0, count: bucketsMs.count + 1)
+    public var sumMs = 0
+
+    public init() {}
+
+    public var dollars: Double { Double(microdollars) / 1e6 }
+
+    mutating func set(_ figure: String, _ value: Int) {
+        switch figure {
+        case "calls": calls = value
+        case "input_tokens": inputTokens = value
+        case "output_tokens": outputTokens = value
+        case "usd_micros": microdollars = value
+        case "sum_ms": sumMs = value
+        default:
+            if figure.hasPrefix("b"), let i = Int(figure.dropFirst()), buckets.indices.contains(i - 1) { buckets[i - 1] = value }
+        }
+    }
 }

@@ -10,6 +10,10 @@ public protocol JobReporting: Sendable {
     func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws -> OutputAppend
     /// Records the job's step timeline and where it ran, while the claim is current.
     func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws
+    /// Appends an agent's transcript entries, within the byte cap the queue keeps per job, and adds
+    /// each model call's turn, tokens and dollars to the job's usage and, with its latency, to the
+    /// queue's metrics for `model`, while the claim is current.
+    func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend
 }
 
 /// What a worker does: take jobs, keep their leases, acknowledge them, and keep the queue healthy.
@@ -52,6 +56,8 @@ public protocol QueueReader: Sendable {
     func job(id: String) async throws -> JobRecord?
     /// Output after `offset` ("" for the start); waits up to `wait` seconds for new entries when there are none.
     func readOutput(id: String, after offset: String, limit: Int, wait: Double) async throws -> [OutputEvent]
+    /// An agent job's stored transcript, oldest first (empty for other jobs).
+    func transcript(id: String) async throws -> [TranscriptEntry]
     func workers() async throws -> [WorkerInfo]
 }
 

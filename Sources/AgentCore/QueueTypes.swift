@@ -228,7 +228,9 @@ public struct WorkerInfo: Sendable, Equatable, Codable {
 
 /// One chunk of a job's output, as stored in its stream.
 public struct OutputEvent: Sendable, Equatable {
-    public enum Stream: String, Sendable { case stdout, stderr, system }
+    /// `model`: an agent's model writing, as it streams; `agent`: one transcript entry as JSON
+    /// (`TranscriptEntry`), a typed event that is kept whole or not at all.
+    public enum Stream: String, Sendable { case stdout, stderr, system, model, agent }
 
     /// The stream entry id ("1700000000000-0"); empty before it is stored.
     public var offset: String

@@ -5,7 +5,9 @@ import Foundation
 /// `queues --json` and `GET /v1/queues` the same numbers. Timestamps are ISO 8601 with milliseconds,
 /// absent values null.
 public enum WireModel {
-    public static func job(_ job: JobRecord, id: String? = nil) -> JSONValue { encode(JobView(job, id: id)) }
+    public static func job(_ job: JobRecord, transcript: [TranscriptEntry] = [], id: String? = nil) -> JSONValue {
+        encode(JobView(job, transcript: transcript, id: id))
+    }
     public static func row(_ r: JobSummary, id: String? = nil) -> JSONValue { encode(JobRowView(r, id: id)) }
     public static func queue(_ s: QueueStats, now: Date = Date()) -> JSONValue { encode(QueueStatsView(s, now: now)) }
     public static func worker(_ w: WorkerInfo) -> JSONValue { encode(WorkerView(w)) }

@@ -37,16 +37,20 @@ public struct JobView: Encodable, Sendable, Equatable {
     public var spec: JSONValue
     public var steps: [StepRecord]
     public var history: [JobEventView]
+    /// What the job used: an agent's turns, tokens and model dollars, and sandbox time.
+    public var usage: UsageView
+    /// An agent job's transcript, oldest first (empty for other jobs).
+    public var transcript: [TranscriptEntryView]
 
     enum CodingKeys: String, CodingKey {
-        case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history
+        case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history, usage, transcript
         case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
         case runAt = "run_at", leaseUntil = "lease_until", cancelRequested = "cancel_requested"
         case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd"
     }
 
     /// `id` is the id as its reader knows it (an API tenant sees its own ids without their prefix).
-    public init(_ job: JobRecord, id: String? = nil) {
+    public init(_ job: JobRecord, transcript: [TranscriptEntry] = [], id: String? = nil) {
         let shown = id ?? job.id
         var spec = (try? JSONValue.parse(Data(job.specJSON.utf8))) ?? .string(job.specJSON)
         if case .object(var fields) = spec, fields["id"] != nil {
@@ -74,6 +78,74 @@ public struct JobView: Encodable, Sendable, Equatable {
         self.spec = spec
         steps = job.steps
         history = job.history.map(JobEventView.init)
+        usage = UsageView(job)
+        self.transcript = transcript.map(TranscriptEntryView.init)
+    }
+}
+
+/// A job's usage: the agent's figures (null for a job that ran no agent) and the sandbox's.
+public struct UsageView: Encodable, Sendable, Equatable {
+    @Null public var model: String?
+    @Null public var turns: Int?
+    @Null public var inputTokens: Int?
+    @Null public var outputTokens: Int?
+    @Null public var modelUSD: Double?
+    @Null public var sandboxSeconds: Double?
+    @Null public var sandboxUSD: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case model, turns
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", modelUSD = "model_usd", sandboxSeconds = "sandbox_seconds"
+        case sandboxUSD = "sandbox_usd"
+    }
+
+    public init(_ job: JobRecord) {
+        model = job.agent?.model
+        turns = job.agent?.turns
+        inputTokens = job.agent?.inputTokens
+        outputTokens = job.agent?.outputTokens
+        modelUSD = job.agent?.dollars
+        sandboxSeconds = job.sandboxSeconds
+        sandboxUSD = job.costUSD
+    }
+
+    /// "3 turns · 1,234 tokens in, 56 out · $0.0012" for an agent job; nil for another.
+    public var agentSummary: String? {
+        guard let turns else { return nil }
+        var s = "\(turns) turn\(turns == 1 ? "" : "s") · \(inputTokens ?? 0) tokens in, \(outputTokens ?? 0) out"
+        s += String(format: " · $%.4f", modelUSD ?? 0)
+        if let model { s += " · " + model }
+        return s
+    }
+}
+
+/// One transcript entry, every field present.
+public struct TranscriptEntryView: Encodable, Sendable, Equatable {
+    public var kind: String
+    public var text: String
+    @Null public var tool: String?
+    @Null public var callID: String?
+    @Null public var inputTokens: Int?
+    @Null public var outputTokens: Int?
+    @Null public var dollars: Double?
+    @Null public var seconds: Double?
+    @Null public var at: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, text, tool, dollars, seconds, at
+        case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
+    }
+
+    public init(_ e: TranscriptEntry) {
+        kind = e.kind.rawValue
+        text = e.text
+        tool = e.tool
+        callID = e.callID
+        inputTokens = e.inputTokens
+        outputTokens = e.outputTokens
+        dollars = e.dollars
+        seconds = e.seconds
+        at = e.at.map { Date(timeIntervalSince1970: $0) }
     }
 }
 

@@ -234,7 +234,8 @@ public final class DataSource: @unchecked Sendable {
     static func split(_ events: [OutputEvent], jobID: String, now: Date) -> [OutputLine] {
         var out: [OutputLine] = []
         for e in events {
-            var text = e.text
+            var text = e.shown
+            if text.isEmpty { continue }
             if text.hasSuffix("\n") { text.removeLast() }
             for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                 out.append(OutputLine(jobID: jobID, step: e.step, stream: e.stream, text: String(line), at: now))

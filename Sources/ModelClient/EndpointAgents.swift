@@ -25,7 +25,7 @@ public struct EndpointAgents: AgentSource {
 
     public func loop(for job: JobSpec) throws -> AgentLoop {
         let endpoint = try endpoints.endpoint(for: job)
-        return AgentLoop(model: OpenAIChatClient(endpoint), budget: budget(for: job), instructions: instructions(for: job),
+        return AgentLoop(model: OpenAIChatClient(endpoint), modelName: endpoint.name, budget: budget(for: job), instructions: instructions(for: job),
                          outputLimit: outputLimit, price: { endpoint.dollars($0) })
     }
 

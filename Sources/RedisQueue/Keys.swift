@@ -36,6 +36,7 @@ public struct QueueKeys: Sendable {
     public func job(_ id: String) -> String { jobPrefix + id }                     // hash
     public func history(_ id: String) -> String { jobPrefix + id + ":history" }    // list of JSON events
     public func output(_ id: String) -> String { jobPrefix + id + ":output" }      // stream
+    public func transcript(_ id: String) -> String { jobPrefix + id + ":transcript" }  // list of JSON entries
 
     /// Per-minute counters; `minute` is unix minutes.
     public func processed(minute: Int) -> String { base + "processed:" + String(minute) }

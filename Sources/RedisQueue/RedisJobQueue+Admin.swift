@@ -102,7 +102,7 @@ extension RedisJobQueue {
         let q = keys.queue(queue)
         let reply = try await client.eval(
             Scripts.delete,
-            keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled],
+            keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled, q.transcript(id)],
             args: [id])
         switch reply.text {
         case "deleted":

@@ -48,3 +48,35 @@ extension RedisJobQueue {
         }
     }
 }
+
+extension RedisJobQueue {
+    /// Appends to the job's transcript list, capped at `transcriptMaxBytes` per job (counted in the
+    /// job's hash), and counts each model call on the job and in the queue's metrics, in one script.
+    @discardableResult
+    public func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend {
+        if entries.isEmpty { return OutputAppend(.stored) }
+        let q = keys.queue(token.queue)
+        var args: [any RedisArgument] = [token.claim, transcriptMaxBytes, model]
+        for e in entries {
+            func whole(_ v: Double?, _ scale: Double) -> Int { Int(min(max(0, ((v ?? 0) * scale).rounded()), 1e12)) }
+            args += [e.json(), e.kind.rawValue, max(0, e.inputTokens ?? 0), max(0, e.outputTokens ?? 0), whole(e.dollars, 1e6),
+                     whole(e.seconds, 1000)]
+        }
+        let reply = try await client.eval(Scripts.appendTranscript, keys: [q.job(token.id), q.transcript(token.id), q.metrics], args: args).orThrow()
+        guard let parts = reply.array, parts.count == 2, let outcome = parts[0].text.flatMap(OutputAppend.Outcome.init(rawValue:)),
+              let dropped = parts[1].int, dropped >= 0 else {
+            throw RedisError.unexpectedReply("append_transcript answered \(reply)")
+        }
+        return OutputAppend(outcome, droppedBytes: Int(dropped))
+    }
+
+    /// The stored transcript, oldest first; entries that do not read as one are skipped.
+    public func transcript(id: String) async throws -> [TranscriptEntry] {
+        guard let queue = try await locate(id) else { return [] }
+        let reply = try await client.send(["LRANGE", keys.queue(queue).transcript(id), 0, Self.transcriptReadLimit - 1])
+        return try reply.orThrow().texts.compactMap { TranscriptEntry.decode($0)?.checked() }
+    }
+
+    /// Entries read back at most (the byte cap keeps a transcript far below this).
+    static let transcriptReadLimit = 50_000
+}

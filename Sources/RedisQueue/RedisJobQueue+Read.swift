@@ -106,6 +106,10 @@ extension RedisJobQueue {
         record.sandbox = h["sandbox"]
         record.sandboxSeconds = Stored.amount(h["sandbox_seconds"])
         record.costUSD = Stored.amount(h["cost_usd"])
+        if let model = h["agent_model"] {
+            record.agent = AgentUsage(model: model, turns: int("agent_turns"), inputTokens: int("tokens_in"), outputTokens: int("tokens_out"),
+                                      dollars: Double(int("model_usd_micros")) / 1e6)
+        }
         return record
     }
 }

@@ -13,6 +13,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
     public let outputMaxEntries: Int
     /// Bytes of output kept per job, over all its attempts; what comes after is dropped.
     public let outputMaxBytes: Int
+    /// Bytes of an agent's transcript (as JSON) kept per job, over all its attempts.
+    public let transcriptMaxBytes: Int
     let clock: @Sendable () -> Date
     /// Told of each record found in a pending list that was not a job (it went to failed), for the log.
     public let onInvalidRecord: @Sendable (String) -> Void
@@ -22,13 +24,15 @@ public final class RedisJobQueue: JobQueue, Sendable {
     let locations = JobLocations()
 
     public static let defaultOutputMaxBytes = 16 << 20
+    public static let defaultTranscriptMaxBytes = 4 << 20
 
     /// Per-minute counters live two hours, so the last hour is always complete.
     static let counterTTLms = 2 * 3600 * 1000
 
     public init(client: RedisClient, prefix: String = "swissagent:", retry: RetryPolicy = RetryPolicy(),
                 retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
-                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes, clock: @escaping @Sendable () -> Date = { Date() },
+                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes,
+                transcriptMaxBytes: Int = RedisJobQueue.defaultTranscriptMaxBytes, clock: @escaping @Sendable () -> Date = { Date() },
                 onInvalidRecord: @escaping @Sendable (String) -> Void = { _ in }) {
         self.onInvalidRecord = onInvalidRecord
         self.client = client
@@ -38,13 +42,15 @@ public final class RedisJobQueue: JobQueue, Sendable {
         self.maxOrphans = maxOrphans
         self.outputMaxEntries = outputMaxEntries
         self.outputMaxBytes = outputMaxBytes
+        self.transcriptMaxBytes = transcriptMaxBytes
         self.clock = clock
     }
 
     /// A queue with the same settings on a connection of its own (for a blocking consumer).
     public func withNewConnection(label: String = "redis") -> RedisJobQueue {
         RedisJobQueue(client: RedisClient(client.config, label: label), prefix: keys.prefix, retry: retry, retention: retention,
-                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: clock, onInvalidRecord: onInvalidRecord)
+                      maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes,
+                      transcriptMaxBytes: transcriptMaxBytes, clock: clock, onInvalidRecord: onInvalidRecord)
     }
 
     var nowMs: Int { Int(clock().timeIntervalSince1970 * 1000) }

@@ -6,7 +6,7 @@ import AgentCore
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 5
+    static let version = 6
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -277,6 +277,14 @@ enum Scripts {
           local text = ARGV[i + 2]
           if ARGV[i + 1] == 'system' then
             add(ARGV[i], 'system', text)
+          elseif ARGV[i + 1] == 'agent' and (full or used + #text > max) then
+            -- A typed event is kept whole or not at all: half of one is not one.
+            dropped = dropped + #text
+            if not full then
+              add(ARGV[i], 'system', 'output past ' .. max .. ' bytes is not kept')
+              redis.call('HSET', KEYS[1], 'output_full', '1')
+              full = true
+            end
           elseif not full and used + #text <= max then
             add(ARGV[i], ARGV[i + 1], text)
             used = used + #text
@@ -299,6 +307,57 @@ enum Scripts {
         end
         redis.call('HSET', KEYS[1], 'output_stored', used)
         if dropped > 0 then redis.call('HINCRBY', KEYS[1], 'output_dropped', dropped) end
+        if full then return {'full', dropped} end
+        return {'stored', 0}
+        """)
+
+    /// KEYS: job, transcript, metrics
+    /// ARGV: claim, max bytes, model, then 6 per entry: JSON, kind, input tokens, output tokens,
+    ///       millionths of a dollar, milliseconds
+    /// Returns {outcome, dropped bytes}, as append_output. Each `model_call` adds a turn, its tokens and
+    /// dollars to the job's usage, and the same with its latency (histogram buckets `b<i>` of
+    /// `ModelMetrics.bucketsMs`) to the queue's metrics under `model|<model>|`, even once the
+    /// transcript is full: what was spent is counted.
+    static let appendTranscript = script("append_transcript", """
+        if redis.call('HGET', KEYS[1], 'claims') ~= ARGV[1] then return {'stale', 0} end
+        local f = redis.call('HMGET', KEYS[1], 'transcript_stored', 'transcript_full')
+        local used = tonumber(f[1]) or 0
+        local max = tonumber(ARGV[2])
+        local full = f[2] == '1'
+        local dropped = 0
+        local p = 'model|' .. ARGV[3] .. '|'
+        local mb = {\(ModelMetrics.bucketsMs.map(String.init).joined(separator: ", "))}
+        redis.call('HSET', KEYS[1], 'agent_model', ARGV[3])
+        for i = 4, #ARGV, 6 do
+          local json = ARGV[i]
+          if ARGV[i + 1] == 'model_call' then
+            local tin, tout, usd, ms = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
+            redis.call('HINCRBY', KEYS[1], 'agent_turns', 1)
+            redis.call('HINCRBY', KEYS[1], 'tokens_in', tin)
+            redis.call('HINCRBY', KEYS[1], 'tokens_out', tout)
+            redis.call('HINCRBY', KEYS[1], 'model_usd_micros', usd)
+            redis.call('HINCRBY', KEYS[3], p .. 'calls', 1)
+            redis.call('HINCRBY', KEYS[3], p .. 'input_tokens', tin)
+            redis.call('HINCRBY', KEYS[3], p .. 'output_tokens', tout)
+            redis.call('HINCRBY', KEYS[3], p .. 'usd_micros', usd)
+            redis.call('HINCRBY', KEYS[3], p .. 'sum_ms', ms)
+            local b = #mb + 1
+            for k, le in ipairs(mb) do if ms <= le then b = k break end end
+            redis.call('HINCRBY', KEYS[3], p .. 'b' .. b, 1)
+          end
+          if not full and used + #json <= max then
+            redis.call('RPUSH', KEYS[2], json)
+            used = used + #json
+          else
+            dropped = dropped + #json
+            if not full then
+              redis.call('RPUSH', KEYS[2], cjson.encode({kind = 'note', text = 'transcript past ' .. max .. ' bytes is not kept'}))
+              redis.call('HSET', KEYS[1], 'transcript_full', '1')
+              full = true
+            end
+          end
+        end
+        redis.call('HSET', KEYS[1], 'transcript_stored', used)
         if full then return {'full', dropped} end
         return {'stored', 0}
         """)
@@ -420,7 +479,7 @@ enum Scripts {
         return 'cancelled'
         """)
 
-    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled
+    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled, transcript
     /// ARGV: id
     /// Returns deleted | active (refused: cancel it first) | missing.
     static let delete = script("delete", """
@@ -429,13 +488,13 @@ enum Scripts {
         if state == 'active' then return 'active' end
         redis.call('LREM', KEYS[4], 0, ARGV[1])
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[10])
         return 'deleted'
         """)
 
     /// KEYS: succeeded, failed, cancelled
     /// ARGV: now, jobPrefix, succeeded retention ms, failed retention ms, failed max count, limit
-    /// Returns how many finished jobs were dropped (their hashes, histories and output too).
+    /// Returns how many finished jobs were dropped (their hashes, histories, output and transcripts too).
     static let trim = script("trim", """
         local now = tonumber(ARGV[1])
         local limit = tonumber(ARGV[6])
@@ -444,7 +503,7 @@ enum Scripts {
           for _, id in ipairs(ids) do
             redis.call('ZREM', set, id)
             local jk = ARGV[2] .. id
-            redis.call('DEL', jk, jk .. ':history', jk .. ':output')
+            redis.call('DEL', jk, jk .. ':history', jk .. ':output', jk .. ':transcript')
             n = n + 1
           end
         end

@@ -76,3 +76,16 @@ extension WorkerInfo {
         return self
     }
 }
+
+extension TranscriptEntry {
+    /// This entry with every number out of range dropped.
+    func checked() -> TranscriptEntry {
+        var e = self
+        e.inputTokens = Stored.count(inputTokens)
+        e.outputTokens = Stored.count(outputTokens)
+        e.dollars = Stored.amount(dollars)
+        e.seconds = Stored.amount(seconds)
+        e.at = Stored.seconds(at)
+        return e
+    }
+}

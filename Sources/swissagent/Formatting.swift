@@ -23,11 +23,7 @@ enum Format {
         }.joined(separator: "\n")
     }
 
-    static func oneLine(_ s: String?, max: Int = 60) -> String {
-        guard let s, !s.isEmpty else { return "-" }
-        let flat = s.replacingOccurrences(of: "\n", with: " ")
-        return flat.count > max ? String(flat.prefix(max - 1)) + "…" : flat
-    }
+    static func oneLine(_ s: String?, max: Int = 60) -> String { HumanText.oneLine(s, max: max) }
 
     static func perMinute(_ buckets: [Int], now: Date = Date()) -> Int { HumanText.perMinute(buckets, now: now) }
 

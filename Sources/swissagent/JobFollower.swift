@@ -23,7 +23,7 @@ struct JobFollower {
             }
             let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: job.state.isTerminal ? 0 : 0.5)
             for e in events {
-                output.write(e.text, to: e.stream == .stdout ? .standardOutput : .standardError)
+                output.write(e.shown, to: e.stream == .stdout ? .standardOutput : .standardError)
                 offset = e.offset
             }
             if job.state.isTerminal && events.isEmpty { return job.state == .succeeded }

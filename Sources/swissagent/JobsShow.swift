@@ -17,9 +17,11 @@ struct JobsShow: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        guard let job = try await global.makeQueue().job(id: id) else { throw CLIError("no job with id \(id)") }
+        let queue = try await global.makeQueue()
+        guard let job = try await queue.job(id: id) else { throw CLIError("no job with id \(id)") }
+        let transcript = job.agent == nil ? [] : try await queue.transcript(id: id)
         if json {
-            output.json(Format.json(WireModel.job(job)))
+            output.json(Format.json(WireModel.job(job, transcript: transcript)))
             return
         }
         var lines: [(String, String)] = [
@@ -36,11 +38,16 @@ struct JobsShow: AsyncParsableCommand {
         if let s = job.sandboxSeconds {
             lines.append(("cost", String(format: "%.1f sandbox-seconds, about $%.5f", s, job.costUSD ?? 0)))
         }
+        if let agent = UsageView(job).agentSummary { lines.append(("agent", agent)) }
         if let e = job.lastError { lines.append(("error", e)) }
         if let r = job.result { lines.append(("result", r)) }
         for (k, v) in lines { output.say(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
         output.say("\nspec:")
         output.say((try? JSONValue.parse(Data(job.specJSON.utf8))).map { TerminalText.json(Format.json($0)) } ?? job.specJSON)
+        if !transcript.isEmpty {
+            output.say("\ntranscript:")
+            for e in transcript { output.say(Self.transcriptLine(e)) }
+        }
         output.say("\nhistory:")
         for e in job.history {
             var line = "  \(Format.timestamp(Date(timeIntervalSince1970: e.at / 1000)))  \(e.event)"
@@ -50,5 +57,14 @@ struct JobsShow: AsyncParsableCommand {
             if let err = e.error { line += ": \(err)" }
             output.say(line)
         }
+    }
+
+    /// Every entry, one paragraph each: what it is, then its text indented (cut, for a terminal).
+    static func transcriptLine(_ e: TranscriptEntry) -> String {
+        var head = "  " + e.kind.rawValue
+        if let tool = e.tool { head += " " + tool }
+        if e.kind == .modelCall { return "  " + e.line.trimmingCharacters(in: .newlines) }
+        let body = ToolCalls.cut(e.text, limit: 2_000).split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }
+        return ([head] + body).joined(separator: "\n")
     }
 }

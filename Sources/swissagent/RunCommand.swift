@@ -85,7 +85,7 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
 
     func output(step: Int, stream: OutputEvent.Stream, text: String) {
         // The job's own output keeps its streams; the worker's notes (an agent's turns) go to stderr.
-        printer.write(text, to: stream == .stdout ? .standardOutput : .standardError)
+        printer.write(OutputEvent(step: step, stream: stream, text: text).shown, to: stream == .stdout ? .standardOutput : .standardError)
     }
 
     func steps(_ records: [StepRecord]) async {

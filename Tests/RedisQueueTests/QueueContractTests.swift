@@ -17,6 +17,7 @@ struct QueueSettings: Sendable {
     var retention = RetentionPolicy()
     var maxOrphans = 10
     var outputMaxBytes = 16 << 20
+    var transcriptMaxBytes = 4 << 20
 }
 
 /// Runs `body` on a fresh queue of the kind; Redis keys are removed afterwards, pass or fail.
@@ -31,10 +32,12 @@ func withQueue(_ kind: QueueKind, _ settings: QueueSettings = QueueSettings(),
         policy.retention = settings.retention
         policy.maxOrphans = settings.maxOrphans
         policy.outputMaxBytes = settings.outputMaxBytes
+        policy.transcriptMaxBytes = settings.transcriptMaxBytes
         try await body(MemoryJobQueue(policy, clock: now), clock)
     case .redis:
         try await TestQueue.with(clock: settings.clock, retry: settings.retry, retention: settings.retention,
-                                 maxOrphans: settings.maxOrphans, outputMaxBytes: settings.outputMaxBytes) { tq in
+                                 maxOrphans: settings.maxOrphans, outputMaxBytes: settings.outputMaxBytes,
+                                 transcriptMaxBytes: settings.transcriptMaxBytes) { tq in
             try await body(tq.queue, settings.clock)
         }
     }
@@ -271,6 +274,54 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
             let rest = try await q.readOutput(id: id, after: events[1].offset, limit: 100, wait: 0)
             #expect(rest.map(\.text) == ["output past 10 bytes is not kept", "note"])
             #expect(try await q.readOutput(id: id, after: events[3].offset, limit: 100, wait: 0.2).isEmpty)
+        }
+    }
+
+    /// A typed event is one JSON object: past the cap it is dropped whole, never cut.
+    @Test(arguments: QueueKind.allCases) func agentEventsAreKeptWholeOrNotAtAll(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.outputMaxBytes = 60
+        try await withQueue(kind, settings) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            let small = TranscriptEntry(.toolCall, "{}", tool: "shell").json()
+            let large = TranscriptEntry(.toolCall, String(repeating: "x", count: 40), tool: "shell").json()
+            _ = try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .agent, text: small)])
+            let full = try await q.appendOutput(c.token, events: [OutputEvent(step: 0, stream: .agent, text: large)])
+            #expect(full == OutputAppend(.full, droppedBytes: large.utf8.count))
+            let events = try await q.readOutput(id: id, after: "", limit: 100, wait: 0)
+            #expect(events.map(\.stream) == [.agent, .system] && events.first?.text == small)
+            #expect(events.first?.shown == "agent calls shell {}\n")
+        }
+    }
+
+    /// The transcript is capped like output, and counts every model call on the job, even past its cap.
+    @Test(arguments: QueueKind.allCases) func theTranscriptIsCappedAndCountsEveryModelCall(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.transcriptMaxBytes = 300
+        try await withQueue(kind, settings) { q, _ in
+            let id = try await q.enqueue(job())
+            let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(try await q.transcript(id: id).isEmpty)
+            #expect(try await q.job(id: id)?.agent == nil)
+            let call = TranscriptEntry(.modelCall, "turn 1", inputTokens: 120, outputTokens: 30, dollars: 0.00125, seconds: 0.4, at: 1_700_000_000)
+            #expect(try await q.appendTranscript(c.token, model: "m1", entries: [TranscriptEntry(.user, "the task"), call]) == OutputAppend(.stored))
+            let long = TranscriptEntry(.toolResult, String(repeating: "y", count: 400), tool: "shell", callID: "c1")
+            let full = try await q.appendTranscript(c.token, model: "m1", entries: [long, call])
+            #expect(full.outcome == .full && full.droppedBytes > 400)
+            let stored = try await q.transcript(id: id)
+            #expect(stored.map(\.kind) == [.user, .modelCall, .note])
+            #expect(stored[1] == call && stored[2].text == "transcript past 300 bytes is not kept")
+            let usage = try #require(try await q.job(id: id)?.agent)
+            #expect(usage.model == "m1" && usage.turns == 2 && usage.inputTokens == 240 && usage.outputTokens == 60)
+            #expect(abs(usage.dollars - 0.0025) < 1e-12)
+            // A writer whose claim is gone changes nothing.
+            let stale = ClaimToken(id: c.id, queue: c.queue, claim: c.claim + 1, attempt: 1)
+            #expect(try await q.appendTranscript(stale, model: "m1", entries: [call]) == OutputAppend(.stale))
+            #expect(try await q.job(id: id)?.agent?.turns == 2)
+            #expect(try await q.fail(c.token, error: "x", kind: .permanent) == .failed)
+            #expect(try await q.delete(id: id) == .deleted)
+            #expect(try await q.transcript(id: id).isEmpty)
         }
     }
 

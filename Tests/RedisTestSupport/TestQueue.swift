@@ -22,13 +22,15 @@ public struct TestQueue: Sendable {
     public let clock: TestClock?
 
     public init(clock: TestClock? = nil, retry: RetryPolicy = RetryPolicy(), retention: RetentionPolicy = RetentionPolicy(),
-                maxOrphans: Int = 10, outputMaxEntries: Int = 10_000, outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes) throws {
+                maxOrphans: Int = 10, outputMaxEntries: Int = 10_000, outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes,
+                transcriptMaxBytes: Int = RedisJobQueue.defaultTranscriptMaxBytes) throws {
         url = try RedisTestServer.sharedURL
         prefix = "swissagent-test:\(UUID().uuidString.prefix(12)):"
         self.clock = clock
         let now: @Sendable () -> Date = if let clock { { clock.now } } else { { Date() } }
         queue = RedisJobQueue(client: try RedisClient(url: url), prefix: prefix, retry: retry, retention: retention,
-                              maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes, clock: now)
+                              maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries, outputMaxBytes: outputMaxBytes,
+                              transcriptMaxBytes: transcriptMaxBytes, clock: now)
     }
 
     public func cleanup() async throws {
@@ -39,9 +41,10 @@ public struct TestQueue: Sendable {
     public static func with<T>(clock: TestClock? = nil, retry: RetryPolicy = RetryPolicy(),
                                retention: RetentionPolicy = RetentionPolicy(), maxOrphans: Int = 10, outputMaxEntries: Int = 10_000,
                                outputMaxBytes: Int = RedisJobQueue.defaultOutputMaxBytes,
+                               transcriptMaxBytes: Int = RedisJobQueue.defaultTranscriptMaxBytes,
                                _ body: (TestQueue) async throws -> T) async throws -> T {
         let tq = try TestQueue(clock: clock, retry: retry, retention: retention, maxOrphans: maxOrphans, outputMaxEntries: outputMaxEntries,
-                               outputMaxBytes: outputMaxBytes)
+                               outputMaxBytes: outputMaxBytes, transcriptMaxBytes: transcriptMaxBytes)
         do {
             let result = try await body(tq)
             try await tq.cleanup()

@@ -42,4 +42,8 @@ final class SlowOutput: JobReporting, Sendable {
     func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws {
         try await base.record(token, steps: steps, sandbox: sandbox, usage: usage)
     }
+
+    func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend {
+        try await base.appendTranscript(token, model: model, entries: entries)
+    }
 }

@@ -100,7 +100,8 @@ import Testing
 
     @Test func shutdownGivesBackWhatCannotFinish() async throws {
         try await TestQueue.with { tq async throws in
-            let h = try WorkerHarness(tq, grace: 0.5)
+            // A long lease: on a loaded machine a late renewal would orphan the job and count another attempt.
+            let h = try WorkerHarness(tq, lease: 30, grace: 0.5)
             let id = try await tq.queue.enqueue(job([sh("sleep 60")]))
             _ = try await h.wait(for: id, in: [.active])
             try await Task.sleep(for: .milliseconds(300))

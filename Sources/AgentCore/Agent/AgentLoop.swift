@@ -27,35 +27,6 @@ public struct AgentObservation: Sendable, Equatable {
     }
 }
 
-/// One entry of an agent's transcript: every message as the model saw it, and each model call.
-public struct TranscriptEntry: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable { case system, user, assistant, toolCall = "tool_call", toolResult = "tool_result", modelCall = "model_call" }
-
-    public var kind: Kind
-    public var text: String
-    public var tool: String?
-    public var callID: String?
-    public var inputTokens: Int?
-    public var outputTokens: Int?
-    public var seconds: Double?
-
-    public init(_ kind: Kind, _ text: String, tool: String? = nil, callID: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
-                seconds: Double? = nil) {
-        self.kind = kind
-        self.text = text
-        self.tool = tool
-        self.callID = callID
-        self.inputTokens = inputTokens
-        self.outputTokens = outputTokens
-        self.seconds = seconds
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case kind, text, tool, seconds
-        case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
-    }
-}
-
 /// How an agent run ended well.
 public struct AgentOutcome: Sendable, Equatable {
     public var answer: String
@@ -79,10 +50,13 @@ public struct AgentLoop: Sendable {
     public var maxRepairs: Int
     /// What a reply's tokens cost at this endpoint.
     public var price: @Sendable (TokenUsage) -> Double
+    /// The endpoint's name, as usage and metrics are counted under it.
+    public var modelName: String
 
-    public init(model: any ChatModel, router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(), instructions: String,
+    public init(model: any ChatModel, modelName: String = "default", router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(), instructions: String,
                 outputLimit: Int = 16_000, maxRepairs: Int = 3, price: @escaping @Sendable (TokenUsage) -> Double = { _ in 0 }) {
         self.model = model
+        self.modelName = modelName
         self.router = router
         self.budget = budget
         self.instructions = instructions
@@ -92,7 +66,8 @@ public struct AgentLoop: Sendable {
     }
 
     /// Runs the task. `step` runs one tool call in the job's sandbox session; `record` is told every
-    /// transcript entry as it happens; `text` gets the model's words as they stream.
+    /// transcript entry as it happens; `text` gets the model's words as they stream (each reply's
+    /// words end with a newline, so what follows starts a line of its own).
     public func run(task: String, step: @Sendable (StepSpec) async throws -> AgentObservation,
                     record: @Sendable (TranscriptEntry) async -> Void,
                     text: @escaping @Sendable (String) -> Void = { _ in }) async throws -> AgentOutcome {
@@ -112,11 +87,14 @@ public struct AgentLoop: Sendable {
             } catch let e as ChatModelError {
                 throw JobFailure(e.description, kind: e.retryable ? .retryable : .permanent)
             }
+            let seconds = (ContinuousClock.now - started).seconds
+            if !reply.text.isEmpty && !reply.text.hasSuffix("\n") { text("\n") }
             let used = reply.usage ?? TokenUsage(input: 0, output: 0)
             usage = TokenUsage(input: usage.input + used.input, output: usage.output + used.output)
-            dollars += price(used)
-            await record(TranscriptEntry(.modelCall, "turn \(turns)", inputTokens: used.input, outputTokens: used.output,
-                                         seconds: (ContinuousClock.now - started).seconds))
+            let cost = price(used)
+            dollars += cost
+            await record(TranscriptEntry(.modelCall, "turn \(turns)", inputTokens: used.input, outputTokens: used.output, dollars: cost,
+                                         seconds: seconds))
             messages.append(ChatMessage(role: .assistant, content: reply.text, toolCalls: reply.toolCalls))
             if !reply.text.isEmpty { await record(TranscriptEntry(.assistant, reply.text)) }
             for call in reply.toolCalls { await record(TranscriptEntry(.toolCall, call.arguments, tool: call.name, callID: call.id)) }

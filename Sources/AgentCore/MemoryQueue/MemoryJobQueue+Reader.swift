@@ -82,6 +82,7 @@ extension MemoryJobQueue: QueueReader {
             record.sandbox = job.sandbox
             record.sandboxSeconds = job.usage?.seconds
             record.costUSD = job.usage?.dollars
+            record.agent = job.agent
             return record
         }
     }
@@ -98,6 +99,10 @@ extension MemoryJobQueue: QueueReader {
             if !events.isEmpty || ContinuousClock.now >= deadline { return events }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    public func transcript(id: String) async throws -> [TranscriptEntry] {
+        withState { s in s.locate(id).flatMap { s[queue: $0].jobs[id]?.transcript } ?? [] }
     }
 
     /// A stream offset ("ms-seq") as a pair to compare; garbage sorts first.

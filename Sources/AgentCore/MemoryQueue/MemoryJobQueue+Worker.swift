@@ -190,7 +190,8 @@ extension MemoryJobQueue: WorkerQueue {
                     job.outputStored += bytes
                 } else {
                     let room = job.outputFull ? 0 : outputMaxBytes - job.outputStored
-                    let kept = MemoryJobQueue.prefix(of: e.text, bytes: room)
+                    // A typed event is kept whole or not at all: half of one is not one.
+                    let kept = e.stream == .agent ? "" : MemoryJobQueue.prefix(of: e.text, bytes: room)
                     if !kept.isEmpty { add(e.step, e.stream, kept) }
                     job.outputStored += kept.utf8.count
                     dropped += bytes - kept.utf8.count
@@ -204,6 +205,32 @@ extension MemoryJobQueue: WorkerQueue {
             job.outputDropped += dropped
             s[queue: token.queue].jobs[token.id] = job
             return job.outputFull ? OutputAppend(.full, droppedBytes: dropped) : OutputAppend(.stored)
+        }
+    }
+
+    public func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.claims == token.claim else { return OutputAppend(.stale) }
+            var dropped = 0
+            var usage = job.agent ?? AgentUsage(model: model)
+            usage.model = model
+            for e in entries {
+                usage.add(e)
+                let bytes = e.json().utf8.count
+                if !job.transcriptFull && job.transcriptStored + bytes <= transcriptMaxBytes {
+                    job.transcript.append(e)
+                    job.transcriptStored += bytes
+                } else {
+                    dropped += bytes
+                    if !job.transcriptFull {
+                        job.transcript.append(TranscriptEntry(.note, "transcript past \(transcriptMaxBytes) bytes is not kept"))
+                        job.transcriptFull = true
+                    }
+                }
+            }
+            job.agent = usage
+            s[queue: token.queue].jobs[token.id] = job
+            return job.transcriptFull ? OutputAppend(.full, droppedBytes: dropped) : OutputAppend(.stored)
         }
     }
 

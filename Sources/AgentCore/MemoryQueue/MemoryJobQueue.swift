@@ -14,6 +14,7 @@ public final class MemoryJobQueue: @unchecked Sendable {
     var maxOrphans: Int { policy.maxOrphans }
     var outputMaxEntries: Int { policy.outputMaxEntries }
     var outputMaxBytes: Int { policy.outputMaxBytes }
+    var transcriptMaxBytes: Int { policy.transcriptMaxBytes }
 
     public init(_ policy: MemoryQueuePolicy = MemoryQueuePolicy(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.policy = policy
@@ -37,6 +38,8 @@ public struct MemoryQueuePolicy: Sendable {
     public var outputMaxEntries = 10_000
     /// Bytes of output kept per job, over all its attempts.
     public var outputMaxBytes = 16 << 20
+    /// Bytes of transcript (as JSON) kept per job, over all its attempts.
+    public var transcriptMaxBytes = 4 << 20
 
     public init() {}
 }
@@ -117,6 +120,10 @@ struct MemoryJob {
     var outputStored = 0
     var outputFull = false
     var outputDropped = 0
+    var transcript: [TranscriptEntry] = []
+    var transcriptStored = 0
+    var transcriptFull = false
+    var agent: AgentUsage?
 
     init(spec: String, state: JobState, createdAt: Double) {
         self.spec = spec

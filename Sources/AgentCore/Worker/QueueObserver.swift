@@ -24,6 +24,13 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
     private let token: ClaimToken
     private let sandbox: String?
     private var flusher: Task<Void, Never>?
+    /// Transcript entries not yet stored (Redis was away), oldest first, and the model they belong to.
+    private var transcriptPending: [TranscriptEntry] = []
+    private var transcriptModel = ""
+    private var transcriptStale = false
+    /// Entries waiting at most, while Redis is away; past that the oldest words are dropped, but
+    /// never a model call (it carries what was spent).
+    private let maxTranscriptPending = 10_000
 
     public init(queue: any JobReporting, token: ClaimToken, sandbox: String?, maxBuffered: Int = 4 << 20) {
         self.maxBuffered = maxBuffered
@@ -51,8 +58,9 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
             }
             pendingBytes += bytes
             lastStep = step
-            // Coalesce with the previous chunk of the same step and stream while it is small.
-            if let last = pending.last, last.step == step, last.stream == stream, last.text.utf8.count < 16_384 {
+            // Coalesce with the previous chunk of the same step and stream while it is small (never
+            // two typed events: each is one JSON object).
+            if stream != .agent, let last = pending.last, last.step == step, last.stream == stream, last.text.utf8.count < 16_384 {
                 pending[pending.count - 1].text += text
             } else {
                 pending.append(OutputEvent(step: step, stream: stream, text: text))
@@ -64,6 +72,35 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         await flush()
         lock.withLock { last = records }
         try? await queue.record(token, steps: records, sandbox: sandbox, usage: nil)
+    }
+
+    /// Stores an agent's transcript entry now (the loop waits for it, so entries stay in order),
+    /// keeping it for the next try when Redis is away.
+    public func transcript(_ entry: TranscriptEntry, model: String) async {
+        let go = lock.withLock { () -> Bool in
+            if closed || transcriptStale { return false }
+            transcriptPending.append(entry)
+            transcriptModel = model
+            if transcriptPending.count > maxTranscriptPending, let i = transcriptPending.firstIndex(where: { $0.kind != .modelCall }) {
+                transcriptPending.remove(at: i)
+            }
+            return true
+        }
+        if go { await sendTranscript() }
+    }
+
+    private func sendTranscript() async {
+        let (batch, model) = lock.withLock { () -> ([TranscriptEntry], String) in
+            defer { transcriptPending = [] }
+            return (transcriptPending, transcriptModel)
+        }
+        if batch.isEmpty { return }
+        do {
+            let answer = try await queue.appendTranscript(token, model: model, entries: batch)
+            if answer.outcome == .stale { lock.withLock { transcriptStale = true } }
+        } catch {
+            lock.withLock { transcriptPending = batch + transcriptPending }
+        }
     }
 
     /// Records what the sandbox cost, with the final step records.
@@ -118,7 +155,8 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         flusher?.cancel()
         for attempt in 1...5 {
             await flush()
-            if lock.withLock({ pending.isEmpty }) { break }
+            await sendTranscript()
+            if lock.withLock({ pending.isEmpty && transcriptPending.isEmpty }) { break }
             try? await Task.sleep(for: .milliseconds(200 * attempt))
         }
         // Say what was not kept, so a reader knows the stream is not the whole story.

@@ -50,21 +50,19 @@ extension Supervisor {
                 throw error
             }
         }, record: { entry in
-            // The transcript as it happens, in the job's output stream (the worker's own notes).
-            let line = Self.transcriptLine(entry)
-            if !line.isEmpty { observer.output(step: max(0, records.count - 1), stream: .system, text: line) }
+            // The transcript as it happens: stored with the job, and a typed event in its output
+            // stream (cut, so one long message cannot take the stream's whole byte cap).
+            var e = entry
+            e.at = Date().timeIntervalSince1970
+            observer.output(step: max(0, records.count - 1), stream: .agent, text: e.json(limit: Self.agentEventTextLimit))
+            await observer.transcript(e, model: loop.modelName)
+        }, text: { words in
+            observer.output(step: max(0, records.count - 1), stream: .model, text: words)
         })
     }
 
-    static func transcriptLine(_ e: TranscriptEntry) -> String {
-        switch e.kind {
-        case .system, .user: ""
-        case .assistant: "agent: " + e.text + "\n"
-        case .toolCall: "agent calls \(e.tool ?? "?") \(e.text.prefix(500))\n"
-        case .toolResult: ""
-        case .modelCall: "agent \(e.text): \(e.inputTokens ?? 0) tokens in, \(e.outputTokens ?? 0) out, \(String(format: "%.2f", e.seconds ?? 0)) s\n"
-        }
-    }
+    /// Bytes of an entry's text in its output event; the stored transcript keeps it whole.
+    static let agentEventTextLimit = 8_192
 }
 
 /// An agent job's step records, growing as the model calls tools. `@unchecked Sendable`: all

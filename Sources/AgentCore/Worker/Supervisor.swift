@@ -6,10 +6,13 @@ public protocol JobObserver: Sendable {
     func steps(_ records: [StepRecord]) async
     /// The job's sandbox is open (its label: "local", "e2b:<id>").
     func opened(sandbox label: String) async
+    /// An agent's transcript entry, as it happens (`model`: the endpoint's name).
+    func transcript(_ entry: TranscriptEntry, model: String) async
 }
 
 extension JobObserver {
     public func opened(sandbox label: String) async {}
+    public func transcript(_ entry: TranscriptEntry, model: String) async {}
 }
 
 /// Tells every observer, in order.
@@ -26,6 +29,10 @@ struct TeeObserver: JobObserver {
 
     func opened(sandbox label: String) async {
         for o in observers { await o.opened(sandbox: label) }
+    }
+
+    func transcript(_ entry: TranscriptEntry, model: String) async {
+        for o in observers { await o.transcript(entry, model: model) }
     }
 }
 
