@@ -5,7 +5,11 @@ import Foundation
 enum ChatWire {
     static func body(model: String, messages: [ChatMessage], tools: [ToolDefinition], stream: Bool) -> Data {
         var o: [String: JSONValue] = ["model": .string(model), "messages": .array(messages.map(message)), "temperature": 0]
-        if !tools.isEmpty { o["tools"] = .array(tools.map(tool)) }
+        if !tools.isEmpty {
+            o["tools"] = .array(tools.map(tool))
+            // OpenAI's default, said out loud: llama-cpp-python's function-calling format ignores tools without it.
+            o["tool_choice"] = "auto"
+        }
         if stream {
             o["stream"] = true
             o["stream_options"] = ["include_usage": true]

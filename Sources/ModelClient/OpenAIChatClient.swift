@@ -60,6 +60,12 @@ public struct OpenAIChatClient: ChatModel {
             throw classify(response, body)
         }
         let isStream = response.headers["content-type"]?.lowercased().contains("text/event-stream") ?? false
+        if stream, isStream, !reading.sawEvent {
+            // A stream that ends before its first event is a server that could not stream this request
+            // (llama-cpp-python's answers 200 and then fails with tools): ask for whole replies from now on.
+            refusals.refuse()
+            return try await once(messages, tools: tools, onText: onText)
+        }
         if !isStream {
             do {
                 let reply = try ChatWire.reply(body)
@@ -127,6 +133,7 @@ final class StreamReading: @unchecked Sendable {
     private var assembler = ChatChunkAssembler()
     private var failure: ChatWireError?
     private var raw = Data()
+    private var events = 0
     private let onText: @Sendable (String) -> Void
     /// Bytes kept whole: a reply or an error body, never an unbounded stream.
     static let maxRaw = 16 << 20
@@ -139,6 +146,7 @@ final class StreamReading: @unchecked Sendable {
             guard failure == nil else { return [] }
             var out: [String] = []
             for event in parser.feed(bytes) {
+                events += 1
                 do throws(ChatWireError) { out.append(try assembler.add(event)) } catch { failure = error; break }
             }
             return out
@@ -147,6 +155,8 @@ final class StreamReading: @unchecked Sendable {
     }
 
     var body: Data { lock.withLock { raw } }
+    /// Whether any event of the stream has arrived.
+    var sawEvent: Bool { lock.withLock { events > 0 } }
 
     /// The reply, once the stream has ended: whole, or an error saying why not.
     func finish(endpoint: String) throws -> ChatReply {

@@ -115,6 +115,18 @@ final class Log<T: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// A server that reports no usage still spends tokens: they are estimated, and the budget holds.
+    @Test func tokensAreEstimatedWhenTheServerReportsNone() async throws {
+        let quiet = (0..<50).map { i in ChatReply(text: "", toolCalls: [call("c\(i)", "shell", #"{"command":"true"}"#)], usage: nil) }
+        let transcript = Log<TranscriptEntry>()
+        let loop = AgentLoop(model: ScriptedModel(quiet), budget: AgentBudget(tokens: 2_000), instructions: "Be brief.")
+        await #expect(throws: JobFailure("agent used its 2000 tokens without finishing", kind: .permanent)) {
+            _ = try await loop.run(task: "Loop.", step: { _ in AgentObservation(exitCode: 0, output: "") }, record: { transcript.add($0) })
+        }
+        let first = try #require(transcript.all.first { $0.kind == .modelCall })
+        #expect(first.text == "turn 1 (tokens estimated)" && (first.inputTokens ?? 0) > 100 && (first.outputTokens ?? 0) > 0)
+    }
+
     @Test func aToolsLongOutputAndItsFailureReachTheModelCut() async throws {
         let model = ScriptedModel([turn(call("c1", "shell", #"{"command":"yes | head -c 100000"}"#)), ChatReply(text: "seen")])
         _ = try await run(model, outputLimit: 2000) { _ in

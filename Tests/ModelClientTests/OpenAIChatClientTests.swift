@@ -67,14 +67,16 @@ import Testing
         #expect(messages[3]["tool_call_id"] as? String == "call_1" && messages[3]["content"] as? String == "a.txt\n")
     }
 
-    @Test func aServerThatWillNotStreamWithToolsGetsWholeRequests() async throws {
+    /// A refusal is an error body, or (llama-cpp-python) a 200 event stream that ends before its first event.
+    @Test(arguments: ["error", "empty"]) func aServerThatWillNotStreamWithToolsGetsWholeRequests(refusal: String) async throws {
         let session = try ChatSession()
-        try await session.script([["refuse_stream": true], ["text": "first"], ["text": "second"]])
+        try await session.script([["refuse_stream": refusal == "error" ? true : "empty"], ["text": "first"], ["text": "second"]])
         let model = client(session)
         #expect(try await model.complete(conversation, tools: tools) { _ in }.text == "first")
         #expect(try await model.complete(conversation, tools: tools) { _ in }.text == "second")
         let streams = try await session.requests().map { (($0["body"] as? [String: Any])?["stream"] as? Bool) ?? false }
         #expect(streams == [true, false, false])
+        #expect(try await session.requests().allSatisfy { ($0["body"] as? [String: Any])?["tool_choice"] as? String == "auto" })
     }
 
     @Test func aRejectedKeyFailsAtOnceAndNeverShowsTheKey() async throws {

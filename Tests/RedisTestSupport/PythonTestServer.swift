@@ -10,10 +10,11 @@ public final class PythonTestServer: @unchecked Sendable {
     public let port: Int
     public var base: String { "http://127.0.0.1:\(port)" }
 
-    /// `script`: the server's path; `name`: what to call it when it does not start.
-    public init(script: String, name: String) throws {
+    /// `script`: the server's path; `name`: what to call it when it does not start; `python`: the
+    /// interpreter (a virtualenv's, for a server that needs packages); `arguments`: the script's.
+    public init(script: String, name: String, python: String = "python3", arguments: [String] = ["0"]) throws {
         let out = try ChildProcess.pipe()
-        process = try TestProcess(["python3", script, "0"], stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
+        process = try TestProcess([python, script] + arguments, stdin: TestProcess.devNull, stdout: out.write.fileDescriptor,
                                   stderr: TestProcess.devNull)
         try? out.write.close()
         output = out.read

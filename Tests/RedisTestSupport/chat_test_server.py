@@ -103,6 +103,14 @@ class Handler(QuietHandler):
                                "code": answer.get("code")}}
             self.reply(status, json.dumps(error).encode(), extra=extra)
             return
+        if answer.get("refuse_stream") == "empty" and request.get("stream"):
+            # As llama-cpp-python does: a stream's headers, then an end before any event.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if answer.get("refuse_stream") and request.get("stream"):
             self.reply(400, json.dumps({"error": {"message": "Automatic streaming tool choice is not supported"}}).encode())
             return

@@ -89,11 +89,12 @@ public struct AgentLoop: Sendable {
             }
             let seconds = (ContinuousClock.now - started).seconds
             if !reply.text.isEmpty && !reply.text.hasSuffix("\n") { text("\n") }
-            let used = reply.usage ?? TokenUsage(input: 0, output: 0)
+            // A server that reports no usage still spends tokens: estimate them, so the budget holds.
+            let used = reply.usage ?? Self.estimate(messages, tools: tools, reply: reply)
             usage = TokenUsage(input: usage.input + used.input, output: usage.output + used.output)
             let cost = price(used)
             dollars += cost
-            await record(TranscriptEntry(.modelCall, "turn \(turns)", inputTokens: used.input, outputTokens: used.output, dollars: cost,
+            await record(TranscriptEntry(.modelCall, "turn \(turns)" + (reply.usage == nil ? " (tokens estimated)" : ""), inputTokens: used.input, outputTokens: used.output, dollars: cost,
                                          seconds: seconds))
             messages.append(ChatMessage(role: .assistant, content: reply.text, toolCalls: reply.toolCalls))
             if !reply.text.isEmpty { await record(TranscriptEntry(.assistant, reply.text)) }
@@ -130,5 +131,13 @@ public struct AgentLoop: Sendable {
                                  kind: .permanent)
             }
         }
+    }
+
+    /// About four bytes a token, for a server that reports no usage.
+    static func estimate(_ messages: [ChatMessage], tools: [ToolDefinition], reply: ChatReply) -> TokenUsage {
+        let sent = messages.reduce(0) { $0 + $1.content.utf8.count + $1.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count } }
+            + tools.reduce(0) { $0 + $1.description.utf8.count + JSONWriter.write($1.parameters).count }
+        let got = reply.text.utf8.count + reply.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count }
+        return TokenUsage(input: (sent + 3) / 4, output: (got + 3) / 4)
     }
 }
