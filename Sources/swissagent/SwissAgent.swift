@@ -7,7 +7,7 @@ struct SwissAgent: AsyncParsableCommand {
         commandName: "swissagent",
         abstract: "Run AI-agent jobs from a Redis queue in sandboxes, and operate the queue.",
         version: "0.1.0",
-        subcommands: [ConsoleCommand.self, Submit.self, Jobs.self, Queues.self, WorkersList.self, WorkerCommand.self, RunCommand.self, APICommand.self,
+        subcommands: [ConsoleCommand.self, Submit.self, Jobs.self, Queues.self, WorkersList.self, ModelsList.self, WorkerCommand.self, RunCommand.self, APICommand.self,
                       Bench.self, Demo.self]
     )
 

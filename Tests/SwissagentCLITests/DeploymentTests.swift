@@ -29,6 +29,53 @@ import Testing
         #expect(keda.contains("listName: \"\(Keys().queue("default").pending)\""))
     }
 
+    /// The models ConfigMap is a models file the worker accepts, mounted where the worker is told to
+    /// read it, its keys are the Secret's files, and the NetworkPolicy lets the worker reach each endpoint.
+    @Test func theModelsConfigMapIsAModelsFileTheWorkerCanReach() async throws {
+        func read(_ name: String) throws -> String {
+            try String(contentsOf: TestPaths.repository.appendingPathComponent("k8s/" + name), encoding: .utf8)
+        }
+        let models = try read("models.yaml"), worker = try read("worker.yaml"), policy = try read("networkpolicy.yaml")
+        let secrets = try read("secrets.example.yaml")
+        // The block under `models.json: |`, unindented.
+        let lines = models.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.contains("models.json: |") })
+        let json = lines[(start + 1)...].prefix { $0.hasPrefix("    ") || $0.isEmpty }.map { $0.dropFirst(min(4, $0.count)) }.joined(separator: "\n")
+        var endpoints = try #require((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [[String: Any]], "\(json)")
+        #expect(endpoints.count == 2 && endpoints.first?["residency"] as? String == "in-cluster")
+        #expect(worker.contains(#""--models-file", "/etc/swissagent-models/models.json""#) && worker.contains("mountPath: /etc/swissagent-models"))
+        #expect(worker.contains("name: swissagent-models"))
+        // Every key file is one the Secret's volume writes, from a key the example Secret has.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("models-k8s-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for i in endpoints.indices {
+            guard let file = endpoints[i]["api_key_file"] as? String else { continue }
+            let name = try #require(file.split(separator: "/").last.map(String.init))
+            #expect(file.hasPrefix("/etc/swissagent/") && worker.contains("path: \(name)"), "\(file)")
+            let key = try #require(worker.components(separatedBy: "path: \(name)").first?.components(separatedBy: "- key: ").last?
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(secrets.contains("  \(key): "), "\(key) is not in secrets.example.yaml")
+            try "sk-test".write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            endpoints[i]["api_key_file"] = dir.appendingPathComponent(name).path
+        }
+        let file = dir.appendingPathComponent("models.json")
+        try JSONSerialization.data(withJSONObject: endpoints).write(to: file)
+        let shown = try await CLI(redisURL: "redis://127.0.0.1:1").run(["models", "--models-file", file.path, "--json"])
+        let listed = try #require((try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8))) as? [[String: Any]], "\(shown.stderr)")
+        #expect(listed.map { $0["name"] as? String } == ["in-cluster", "openai"] && listed.last?["key"] as? Bool == true)
+        // The worker's egress: the in-cluster endpoint's namespace and port, HTTPS for the external one.
+        for e in listed {
+            let url = try #require(URL(string: e["base_url"] as? String ?? ""))
+            if e["residency"] as? String == "in-cluster" {
+                let namespace = try #require(url.host?.split(separator: ".").dropFirst().first.map(String.init))
+                #expect(policy.contains("kubernetes.io/metadata.name: \(namespace)") && policy.contains("- port: \(url.port ?? 80)"))
+            } else {
+                #expect(url.scheme == "https" && policy.contains("- port: 443"))
+            }
+        }
+    }
+
     static func number(after marker: String, in text: String) -> Int? {
         guard let r = text.range(of: marker) else { return nil }
         return Int(text[r.upperBound...].prefix { $0.isNumber })
