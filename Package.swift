@@ -53,6 +53,8 @@ let package = Package(
             dependencies: [
                 "AgentCore", "Operations", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `bench agent` serves the model side itself (already built for the API).
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

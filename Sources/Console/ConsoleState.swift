@@ -86,13 +86,30 @@ public struct OutputLine: Sendable, Equatable {
     public var stream: OutputEvent.Stream
     public var text: String
     public var at: Date
+    /// The chunk it came in did not end the line: the next chunk of the same stream continues it
+    /// (a model's words arrive a few at a time).
+    public var open: Bool
 
-    public init(jobID: String, step: Int, stream: OutputEvent.Stream, text: String, at: Date) {
+    public init(jobID: String, step: Int, stream: OutputEvent.Stream, text: String, at: Date, open: Bool = false) {
         self.jobID = jobID
         self.step = step
         self.stream = stream
         self.text = text
         self.at = at
+        self.open = open
+    }
+
+    /// Appends `new` to `lines`, joining a line left open with the next piece of the same stream.
+    public static func append(_ new: [OutputLine], to lines: inout [OutputLine]) {
+        for line in new {
+            if var last = lines.last, last.open, last.jobID == line.jobID, last.step == line.step, last.stream == line.stream {
+                last.text += line.text
+                last.open = line.open
+                lines[lines.count - 1] = last
+            } else {
+                lines.append(line)
+            }
+        }
     }
 }
 

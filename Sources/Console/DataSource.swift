@@ -218,7 +218,7 @@ public final class DataSource: @unchecked Sendable {
                 }
                 if !lines.isEmpty {
                     publish { d in
-                        d.output += lines
+                        OutputLine.append(lines, to: &d.output)
                         if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
                     }
                 } else if ids.count > 1 {
@@ -230,16 +230,19 @@ public final class DataSource: @unchecked Sendable {
         }
     }
 
-    /// Chunks of output into lines; a chunk's trailing partial line stays a line of its own.
-    static func split(_ events: [OutputEvent], jobID: String, now: Date) -> [OutputLine] {
+    /// Chunks of output into lines, an agent's typed events as their one-line form. A piece that does
+    /// not end its line stays open, and the next piece of the same stream joins it.
+    public static func split(_ events: [OutputEvent], jobID: String, now: Date) -> [OutputLine] {
         var out: [OutputLine] = []
         for e in events {
             var text = e.shown
             if text.isEmpty { continue }
-            if text.hasSuffix("\n") { text.removeLast() }
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                out.append(OutputLine(jobID: jobID, step: e.step, stream: e.stream, text: String(line), at: now))
-            }
+            let ended = text.hasSuffix("\n")
+            if ended { text.removeLast() }
+            let pieces = text.split(separator: "\n", omittingEmptySubsequences: false)
+            OutputLine.append(pieces.enumerated().map { i, line in
+                OutputLine(jobID: jobID, step: e.step, stream: e.stream, text: String(line), at: now, open: i == pieces.count - 1 && !ended)
+            }, to: &out)
         }
         return out
     }

@@ -1,9 +1,10 @@
 import CCurl
 import Foundation
 
-/// HTTP over libcurl: the only code that touches libcurl. Each request gets its own easy handle,
-/// used by one dispatch thread for the request's whole life, so nothing is shared between threads
-/// and Swift's cooperative threads never block on the network.
+/// HTTP over libcurl: the only code that touches libcurl. Each request has an easy handle to itself,
+/// used by one dispatch thread for the request's whole life, so Swift's cooperative threads never
+/// block on the network. Handles go back to a small pool after a clean transfer: curl keeps their
+/// connections open, so the next request to the same server (an agent's next turn) skips the connect.
 public struct HTTPClient: Sendable {
     /// curl_global_init is not thread-safe: run it once, before any request (a static let runs once).
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
@@ -66,8 +67,9 @@ final class Transfer: @unchecked Sendable {
     var cancelled: Bool { lock.withLock { cancelledFlag } }
 
     func perform(_ r: HTTPRequest, verifyTLS: Bool) throws -> HTTPResponse {
-        guard let h = curl_easy_init() else { throw HTTPError.other(r.url, "cannot create a curl handle") }
-        defer { curl_easy_cleanup(h) }
+        guard let h = HandlePool.shared.take() ?? curl_easy_init() else { throw HTTPError.other(r.url, "cannot create a curl handle") }
+        var reusable = false
+        defer { if reusable { HandlePool.shared.give(h) } else { curl_easy_cleanup(h) } }
         var list: UnsafeMutablePointer<curl_slist>?
         for (k, v) in r.headers { list = curl_slist_append(list, "\(k): \(v)") }
         // curl sends "Expect: 100-continue" for big bodies; servers here answer at once.
@@ -134,6 +136,32 @@ final class Transfer: @unchecked Sendable {
         }
         var status = 0
         _ = ccurl_getinfo_long(h, ccurl_info_response_code, &status)
+        reusable = true
         return HTTPResponse(status: status, headers: headers, body: Data())
+    }
+}
+
+/// Easy handles between transfers, their connections kept open by curl. A handle is reset as it
+/// comes back (its options, callbacks and pointers into the last transfer go; connections and the
+/// DNS cache stay), and is only ever in one transfer at a time. `@unchecked Sendable`: `idle` is only touched while holding `lock`.
+final class HandlePool: @unchecked Sendable {
+    static let shared = HandlePool()
+    /// Enough for the transfers one process runs at once; more are cleaned up when they end.
+    static let capacity = 16
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+
+    func take() -> UnsafeMutableRawPointer? {
+        lock.withLock { idle.popLast() }
+    }
+
+    func give(_ h: UnsafeMutableRawPointer) {
+        curl_easy_reset(h)
+        let kept = lock.withLock { () -> Bool in
+            if idle.count >= Self.capacity { return false }
+            idle.append(h)
+            return true
+        }
+        if !kept { curl_easy_cleanup(h) }
     }
 }

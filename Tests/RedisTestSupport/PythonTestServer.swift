@@ -21,5 +21,14 @@ public final class PythonTestServer: @unchecked Sendable {
         port = try readyPort(from: out.read, server: name)
     }
 
+    /// The same, waiting for "ready" on a thread of its own: a server that takes seconds to start
+    /// (one loading a model) must not hold one of the few threads every other test's tasks run on.
+    public static func start(script: String, name: String, python: String = "python3", arguments: [String] = ["0"]) async throws
+        -> PythonTestServer {
+        try await withCheckedThrowingContinuation { done in
+            Thread { done.resume(with: Result { try PythonTestServer(script: script, name: name, python: python, arguments: arguments) }) }.start()
+        }
+    }
+
     deinit { process.signal(SIGTERM) }
 }

@@ -14,10 +14,11 @@ sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", 0))
 port = sock.getsockname()[1]
+# One thread: the test runs beside every other suite on a small machine.
 app = create_app(
     server_settings=ServerSettings(host="127.0.0.1", port=port),
     model_settings=[ModelSettings(model=sys.argv[1], model_alias="smollm2", chat_format="chatml-function-calling",
-                                  n_ctx=8192, n_threads=2, verbose=False)],
+                                  n_ctx=8192, n_threads=1, verbose=False)],
 )
 server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
 

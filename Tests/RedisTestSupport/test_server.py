@@ -1,6 +1,7 @@
 """What the tests' Python servers share: a quiet HTTP/1.1 handler with a reply helper, and serving
 on a free loopback port that is announced as "ready PORT" and ends with the test process."""
 import http.server
+import io
 import os
 import sys
 import threading
@@ -12,6 +13,24 @@ class QuietHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    # Clients keep connections alive (curl reuses them), and a handler that answers without reading
+    # a request's body would leave it to be read as the next request: each body is read up front,
+    # and handlers read it from memory.
+    def setup(self):
+        super().setup()
+        self.connection_rfile = self.rfile
+
+    def handle_one_request(self):
+        self.rfile = self.connection_rfile
+        super().handle_one_request()
+
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile = io.BytesIO(self.connection_rfile.read(length) if length > 0 else b"")
+        return True
 
     def reply(self, status, body, ctype="application/json", extra=()):
         self.send_response(status)

@@ -87,7 +87,7 @@ import Testing
         // The output stream: typed agent events and the model's words, as `submit --wait` shows them.
         let events = try await queue.readOutput(id: id, after: "", limit: 1000, wait: 0)
         #expect(events.filter { $0.stream == .agent }.count == transcript.count)
-        #expect(events.contains { $0.stream == .model && $0.text == "Writing." })
+        #expect(events.filter { $0.stream == .model }.map(\.text).joined() == "Writing.\n")
         let output = events.map(\.shown).joined()
         #expect(output.contains("agent calls code") && output.contains("12\n") && output.contains("agent turn 4: 1000 tokens in, 100 out"))
         let sse = try await HTTPClient().send(HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-root")]))

@@ -116,17 +116,6 @@ import Testing
     }
 }
 
-/// Polls until the condition holds (10 s at most); returns whether it did.
-@discardableResult
-func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
-}
-
 @Suite(.serialized) struct ConsoleActionEndToEndTests {
     @Test func runHereAndEditInTheEditor() async throws {
         let cli = try CLI()

@@ -16,7 +16,7 @@ import Testing
             Issue.record("the test model server is not installed: run scripts/test-llm")
             return
         }
-        let server = try PythonTestServer(
+        let server = try await PythonTestServer.start(
             script: TestPaths.repository.appendingPathComponent("Tests/RedisTestSupport/llama_server.py").path, name: "llama-cpp-python server",
             python: Self.venv.appendingPathComponent("bin/python").path, arguments: [Self.venv.appendingPathComponent("model.gguf").path])
         let cli = try CLI()

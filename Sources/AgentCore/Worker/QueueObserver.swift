@@ -1,7 +1,9 @@
 import Foundation
 
-/// Sends a running job's output and step records to its queue. Output is batched every 20 ms, so a
-/// chatty command costs at most 50 round trips a second, and a line reaches Redis within ~20 ms.
+/// Sends a running job's output, step records and transcript to its queue. All three are batched
+/// every 20 ms (output first, so a step shown finished has its output stored), so a chatty command
+/// costs at most 50 round trips a second, a line reaches Redis within ~20 ms, and the job itself
+/// never waits on Redis between its steps or an agent's turns.
 /// Memory stays flat whatever a step prints: once the queue says the job's stored output is full
 /// (or the claim is gone) nothing more is kept, and while Redis is away at most `maxBuffered` bytes wait.
 public final class QueueObserver: JobObserver, @unchecked Sendable {
@@ -20,6 +22,8 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private var closed = false
     private var last: [StepRecord] = []
+    /// Step records changed since they were last stored.
+    private var stepsChanged = false
     private let queue: any JobReporting
     private let token: ClaimToken
     private let sandbox: String?
@@ -68,27 +72,27 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         }
     }
 
+    /// Kept for the next flush, after the output that came before them.
     public func steps(_ records: [StepRecord]) async {
-        await flush()
-        lock.withLock { last = records }
-        try? await queue.record(token, steps: records, sandbox: sandbox, usage: nil)
+        lock.withLock {
+            last = records
+            stepsChanged = true
+        }
     }
 
-    /// Stores an agent's transcript entry now (the loop waits for it, so entries stay in order),
-    /// keeping it for the next try when Redis is away.
+    /// Kept for the next flush; while Redis is away entries wait, in order.
     public func transcript(_ entry: TranscriptEntry, model: String) async {
-        let go = lock.withLock { () -> Bool in
-            if closed || transcriptStale { return false }
+        lock.withLock {
+            if closed || transcriptStale { return }
             transcriptPending.append(entry)
             transcriptModel = model
             if transcriptPending.count > maxTranscriptPending, let i = transcriptPending.firstIndex(where: { $0.kind != .modelCall }) {
                 transcriptPending.remove(at: i)
             }
-            return true
         }
-        if go { await sendTranscript() }
     }
 
+    /// Sends the transcript entries waiting (only from within a flush: one sender keeps them in order).
     private func sendTranscript() async {
         let (batch, model) = lock.withLock { () -> ([TranscriptEntry], String) in
             defer { transcriptPending = [] }
@@ -105,6 +109,7 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
 
     /// Records what the sandbox cost, with the final step records.
     public func usage(_ usage: (seconds: Double, dollars: Double)) async {
+        await flush()
         let records = lock.withLock { last }
         try? await queue.record(token, steps: records, sandbox: sandbox, usage: usage)
     }
@@ -123,6 +128,7 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
             defer { pending = []; pendingBytes = 0 }
             return pending
         }
+        var stored = true
         if !batch.isEmpty {
             do {
                 let answer = try await queue.appendOutput(token, events: batch)
@@ -136,12 +142,22 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
                     }
                 }
             } catch {
+                stored = false
                 lock.withLock {
                     pending = batch + pending
                     pendingBytes = pending.reduce(0) { $0 + $1.text.utf8.count }
                 }
             }
         }
+        // Records and transcript only after the output before them is stored: a step shown finished has its output.
+        let records = !stored ? nil : lock.withLock { () -> [StepRecord]? in
+            defer { stepsChanged = false }
+            return stepsChanged ? last : nil
+        }
+        if let records {
+            do { try await queue.record(token, steps: records, sandbox: sandbox, usage: nil) } catch { lock.withLock { stepsChanged = true } }
+        }
+        if stored { await sendTranscript() }
         let next = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             if waiting.isEmpty { sending = false; return nil }
             return waiting.removeFirst()
@@ -155,8 +171,7 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         flusher?.cancel()
         for attempt in 1...5 {
             await flush()
-            await sendTranscript()
-            if lock.withLock({ pending.isEmpty && transcriptPending.isEmpty }) { break }
+            if lock.withLock({ pending.isEmpty && transcriptPending.isEmpty && !stepsChanged }) { break }
             try? await Task.sleep(for: .milliseconds(200 * attempt))
         }
         // Say what was not kept, so a reader knows the stream is not the whole story.

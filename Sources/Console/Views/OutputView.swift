@@ -21,7 +21,7 @@ enum OutputView {
         for (i, line) in lines.enumerated() {
             var prefix = state.timestamps ? Fmt.clock(line.at) + " " : ""
             if merged { prefix += "\(line.jobID.suffix(8)) s\(line.step + 1) " }
-            let role: Role = line.stream == .stderr ? .stderr : line.stream == .system ? .system : .stdout
+            let role: Role = line.stream == .stderr ? .stderr : line.stream == .system || line.stream == .agent ? .system : .stdout
             let pr: Role = merged ? Role.job(jobColor(line.jobID)) : .dim
             let room = max(1, r.width - prefix.terminalWidth)
             if state.wrap && line.text.terminalWidth > room {
