@@ -3,8 +3,9 @@ import Foundation
 
 /// Chat Completions on the wire: the request body, and a whole (not streamed) reply.
 enum ChatWire {
-    static func body(model: String, messages: [ChatMessage], tools: [ToolDefinition], stream: Bool) -> Data {
+    static func body(model: String, messages: [ChatMessage], tools: [ToolDefinition], stream: Bool, maxTokens: Int? = nil) -> Data {
         var o: [String: JSONValue] = ["model": .string(model), "messages": .array(messages.map(message)), "temperature": 0]
+        if let maxTokens { o["max_tokens"] = .number(Double(maxTokens)) }
         if !tools.isEmpty {
             o["tools"] = .array(tools.map(tool))
             // OpenAI's default, said out loud: llama-cpp-python's function-calling format ignores tools without it.

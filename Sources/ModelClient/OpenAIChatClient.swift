@@ -21,12 +21,12 @@ public struct OpenAIChatClient: ChatModel {
 
     public init(_ endpoint: ChatEndpoint) { self.endpoint = endpoint }
 
-    public func complete(_ messages: [ChatMessage], tools: [ToolDefinition],
+    public func complete(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
                          onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
         var attempt = 0
         while true {
             do {
-                return try await once(messages, tools: tools, onText: onText)
+                return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
             } catch let again as TryAgain {
                 attempt += 1
                 let wait = again.wait ?? backoff * pow(2, Double(attempt - 1))
@@ -36,12 +36,13 @@ public struct OpenAIChatClient: ChatModel {
         }
     }
 
-    private func once(_ messages: [ChatMessage], tools: [ToolDefinition], onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+    private func once(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
+                      onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
         let stream = endpoint.stream && !refusals.refused
         var headers = [("Content-Type", "application/json"), ("Accept", stream ? "text/event-stream" : "application/json")]
         if let key = endpoint.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer " + key)) }
         let request = HTTPRequest("POST", endpoint.completionsURL, headers: headers,
-                                  body: ChatWire.body(model: endpoint.model, messages: messages, tools: tools, stream: stream),
+                                  body: ChatWire.body(model: endpoint.model, messages: messages, tools: tools, stream: stream, maxTokens: maxTokens),
                                   connectTimeout: 10, totalTimeout: timeout)
         let reading = StreamReading(onText: onText)
         let response: HTTPResponse
@@ -55,7 +56,7 @@ public struct OpenAIChatClient: ChatModel {
         guard response.status == 200 else {
             if stream, response.status == 400 || response.status == 422, Self.refusesStreaming(ChatWire.errorMessage(body)) {
                 refusals.refuse()
-                return try await once(messages, tools: tools, onText: onText)
+                return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
             }
             throw classify(response, body)
         }
@@ -64,7 +65,7 @@ public struct OpenAIChatClient: ChatModel {
             // A stream that ends before its first event is a server that could not stream this request
             // (llama-cpp-python's answers 200 and then fails with tools): ask for whole replies from now on.
             refusals.refuse()
-            return try await once(messages, tools: tools, onText: onText)
+            return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
         }
         if !isStream {
             do {

@@ -173,9 +173,10 @@ final class TimedModel: ChatModel, @unchecked Sendable {
 
     init(_ model: any ChatModel) { self.model = model }
 
-    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
+                  onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
         let start = ContinuousClock.now
-        let reply = try await model.complete(messages, tools: tools, onText: onText)
+        let reply = try await model.complete(messages, tools: tools, maxTokens: maxTokens, onText: onText)
         let end = ContinuousClock.now
         lock.withLock { spans.append((start, end)) }
         return reply

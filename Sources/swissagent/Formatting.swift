@@ -42,5 +42,5 @@ extension JSONValue {
 
 /// Writes to stderr without the Glibc global (not concurrency-safe in Swift 6).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Output.write(Data((text + "\n").utf8), to: .standardError)
 }

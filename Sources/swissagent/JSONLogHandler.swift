@@ -18,7 +18,7 @@ struct JSONLogHandler: LogHandler {
             "logger": .string(label),
         ]
         for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) { fields[k] = .string("\(v)") }
-        FileHandle.standardError.write(Data(JSONWriter.write(.object(fields)) + [0x0A]))
+        Output.write(Data(JSONWriter.write(.object(fields)) + [0x0A]), to: .standardError)
     }
 }
 

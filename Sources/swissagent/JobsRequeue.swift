@@ -50,7 +50,7 @@ struct JobsRequeue: AsyncParsableCommand {
                 + (tenant.map { " of tenant \($0)" } ?? "")
             if dryRun || count == 0 { print("would requeue \(what)"); return }
             if !yes && isatty(0) == 1 {
-                FileHandle.standardError.write(Data("Requeue \(what)? [y/N] ".utf8))
+                Output.write(Data("Requeue \(what)? [y/N] ".utf8), to: .standardError)
                 guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { throw CLIError("nothing requeued") }
             }
             let n = try await jobQueue.requeueFailed(queue: queue, filter: filter)

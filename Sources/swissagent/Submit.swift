@@ -28,7 +28,7 @@ struct Submit: AsyncParsableCommand {
         let jobQueue = try global.makeQueue()
         let ids = try await jobQueue.enqueue(batch: specs)
         // Unbuffered, so the ids come before any output --wait streams.
-        FileHandle.standardOutput.write(Data(ids.map { $0 + "\n" }.joined().utf8))
+        Output.write(Data(ids.map { $0 + "\n" }.joined().utf8), to: .standardOutput)
         if wait {
             var ok = true
             for id in ids { ok = try await JobFollower(queue: jobQueue, output: output).follow(id: id) && ok }

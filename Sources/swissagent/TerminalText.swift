@@ -60,6 +60,16 @@ struct OutputOptions: ParsableArguments {
     func json(_ text: String) { write(TerminalText.json(text) + "\n", to: .standardOutput, escaped: true) }
 
     func write(_ text: String, to handle: FileHandle, escaped: Bool = false) {
-        handle.write(Data((raw || escaped ? text : TerminalText.visible(text)).utf8))
+        Output.write(Data((raw || escaped ? text : TerminalText.visible(text)).utf8), to: handle)
+    }
+}
+
+/// Every write to standard output or error. A reader that went away (`| head`) ends the command
+/// quietly, with the status a SIGPIPE would give, rather than a crash report.
+enum Output {
+    static func write(_ data: Data, to handle: FileHandle) {
+        do { try handle.write(contentsOf: data) } catch {
+            if handle === FileHandle.standardOutput { exit(141) }
+        }
     }
 }

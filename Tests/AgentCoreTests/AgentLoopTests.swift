@@ -9,13 +9,16 @@ final class ScriptedModel: ChatModel, @unchecked Sendable {
     private let lock = NSLock()
     private var replies: [Result<ChatReply, ChatModelError>]
     private(set) var seen: [[ChatMessage]] = []
+    private(set) var limits: [Int?] = []
 
     init(_ replies: [ChatReply]) { self.replies = replies.map { .success($0) } }
     init(results: [Result<ChatReply, ChatModelError>]) { replies = results }
 
-    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
+                  onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
         let next: Result<ChatReply, ChatModelError> = lock.withLock {
             seen.append(messages)
+            limits.append(maxTokens)
             return replies.isEmpty ? .success(ChatReply(text: "", toolCalls: [ToolCall(id: "x", name: "shell", arguments: #"{"command":"true"}"#)]))
                 : replies.removeFirst()
         }
@@ -25,6 +28,7 @@ final class ScriptedModel: ChatModel, @unchecked Sendable {
     }
 
     var calls: [[ChatMessage]] { lock.withLock { seen } }
+    var maxTokens: [Int?] { lock.withLock { limits } }
 }
 
 /// Steps run and transcript entries, kept in order. `@unchecked Sendable`: all access holds `lock`.
@@ -113,6 +117,13 @@ final class Log<T: Sendable>: @unchecked Sendable {
         await #expect(throws: JobFailure("agent spent its $0.25 without finishing", kind: .permanent)) {
             _ = try await run(ScriptedModel(busy), budget: AgentBudget(dollars: 0.25))
         }
+    }
+
+    /// Each reply is capped at what is left of the token budget (and at most `replyTokens`).
+    @Test func aReplyMayNotRunPastTheBudget() async throws {
+        let model = ScriptedModel([turn(call("c1", "shell", #"{"command":"true"}"#), tokens: 300), turn(text: "done")])
+        _ = try await run(model, budget: AgentBudget(tokens: 4_000))
+        #expect(model.maxTokens == [4_000, 4_000 - 450])
     }
 
     /// A server that reports no usage still spends tokens: they are estimated, and the budget holds.

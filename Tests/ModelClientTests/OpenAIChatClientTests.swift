@@ -58,8 +58,10 @@ import Testing
             ChatMessage(role: .assistant, content: "", toolCalls: [ToolCall(id: "call_1", name: "shell", arguments: #"{"command":"ls"}"#)]),
             ChatMessage(role: .tool, content: "a.txt\n", toolCallID: "call_1"),
         ]
-        _ = try await client(session).complete(history, tools: tools) { _ in }
-        let messages = try #require(((try await session.requests().first?["body"]) as? [String: Any])?["messages"] as? [[String: Any]])
+        _ = try await client(session).complete(history, tools: tools, maxTokens: 321) { _ in }
+        let body = try #require(try await session.requests().first?["body"] as? [String: Any])
+        #expect(body["max_tokens"] as? Int == 321 && body["temperature"] as? Int == 0)
+        let messages = try #require(body["messages"] as? [[String: Any]])
         #expect(messages.map { $0["role"] as? String } == ["system", "user", "assistant", "tool"])
         #expect(messages[2]["content"] as? String == "")
         let call = try #require((messages[2]["tool_calls"] as? [[String: Any]])?.first)

@@ -107,6 +107,23 @@ import Testing
         try await cli.cleanup()
     }
 
+    /// `| head` closes the pipe early: the command ends quietly, as a SIGPIPE would end it, not with a crash report.
+    @Test func aReaderThatGoesAwayEndsTheCommandQuietly() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        var spec = JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "true"])])
+        spec.metadata = ["big": .string(String(repeating: "x", count: 300_000))]
+        let id = try await queue.enqueue(spec)
+        let script = #"set -o pipefail; "$0" jobs show "$1" | head -c 10 > /dev/null; echo "status $?""#
+        var env = ProcessInfo.processInfo.environment
+        env["REDIS_URL"] = cli.redisURL
+        env["SWISSAGENT_PREFIX"] = cli.prefix
+        let r = try await TestProcess.run(["bash", "-c", script, CLI.binary.path, id], environment: env, timeout: 30)
+        #expect(r.text == "status 141\n", "\(r.text)")
+        #expect(r.stderr.isEmpty, "\(String(decoding: r.stderr, as: UTF8.self).prefix(300))")
+        try await cli.cleanup()
+    }
+
     @Test func unreachableRedisIsOneClearLine() async throws {
         let cli = try CLI(redisURL: "redis://127.0.0.1:1")
         let r = try await cli.run("queues")

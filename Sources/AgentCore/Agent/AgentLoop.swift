@@ -52,6 +52,8 @@ public struct AgentLoop: Sendable {
     public var price: @Sendable (TokenUsage) -> Double
     /// The endpoint's name, as usage and metrics are counted under it.
     public var modelName: String
+    /// Tokens one reply may have at most.
+    public var replyTokens = 4_096
 
     public init(model: any ChatModel, modelName: String = "default", router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(), instructions: String,
                 outputLimit: Int = 16_000, maxRepairs: Int = 3, price: @escaping @Sendable (TokenUsage) -> Double = { _ in 0 }) {
@@ -83,7 +85,10 @@ public struct AgentLoop: Sendable {
             let started = ContinuousClock.now
             let reply: ChatReply
             do {
-                reply = try await model.complete(messages, tools: tools, onText: text)
+                // A reply may not run past what is left of the budget (nor past `replyTokens`): a model
+                // that rambles to the end of its context is stopped by the server, not paid for.
+                let left = max(1, budget.tokens - usage.input - usage.output)
+                reply = try await model.complete(messages, tools: tools, maxTokens: min(left, replyTokens), onText: text)
             } catch let e as ChatModelError {
                 throw JobFailure(e.description, kind: e.retryable ? .retryable : .permanent)
             }

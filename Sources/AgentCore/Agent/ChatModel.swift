@@ -106,6 +106,14 @@ public enum ChatModelError: Error, Sendable, Equatable, CustomStringConvertible 
 
 /// A chat model that can call tools: what the agent loop talks to.
 public protocol ChatModel: Sendable {
-    /// Sends the conversation; `onText` gets the reply's text as it comes (when the server streams).
-    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply
+    /// Sends the conversation; the reply is at most `maxTokens` long (when given); `onText` gets its
+    /// text as it comes (when the server streams).
+    func complete(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
+                  onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply
+}
+
+extension ChatModel {
+    public func complete(_ messages: [ChatMessage], tools: [ToolDefinition], onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+        try await complete(messages, tools: tools, maxTokens: nil, onText: onText)
+    }
 }

@@ -57,7 +57,11 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
     /// The model's words are not repeated here: they stream as `model` output while it writes them.
     public var line: String {
         switch kind {
-        case .system, .assistant, .toolResult: return ""
+        case .system, .assistant: return ""
+        case .toolResult:
+            // What the call printed is already in the output; what went wrong is not.
+            let problems = text.split(separator: "\n").filter { $0.hasPrefix("error: ") || $0.hasPrefix("exit status ") }
+            return problems.isEmpty ? "" : "agent gets back " + HumanText.oneLine(problems.joined(separator: "; "), max: 300) + "\n"
         case .user: return "agent task: " + HumanText.oneLine(text, max: 200) + "\n"
         case .note: return text + "\n"
         case .toolCall: return "agent calls \(tool ?? "?") " + HumanText.oneLine(text, max: 300) + "\n"
