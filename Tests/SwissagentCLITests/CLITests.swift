@@ -144,6 +144,20 @@ import Testing
         let keys = try await RedisClient(url: cli.redisURL).call("KEYS", cli.prefix + "*").texts
         #expect(keys.isEmpty)
     }
+
+    /// The agent bench runs its turns and tokens end to end (figures are for a release build; here,
+    /// that it measures what it says and leaves nothing behind).
+    @Test func benchAgentRunsAndCleansUp() async throws {
+        let cli = try CLI()
+        let r = try await cli.run("bench", "agent", "--turns", "6", "--tokens", "5", "--gap-ms", "5", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(result["turns"] as? Int == 5 && result["tokens"] as? Int == 5)
+        let overhead = try #require((result["turn_overhead_ms"] as? [String: Any])?["p50"] as? Double)
+        let latency = try #require((result["token_latency_ms"] as? [String: Any])?["p50"] as? Double)
+        #expect(overhead > 0 && overhead < 1_000 && latency > 0 && latency < 5_000)
+        #expect(try await RedisClient(url: cli.redisURL).call("KEYS", cli.prefix + "*").texts.isEmpty)
+    }
 }
 
 @Suite struct SubmitWaitTests {
