@@ -34,8 +34,8 @@ extension APIServer {
                 let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: finished == nil ? 1 : 0)
                 for e in events {
                     let (name, value) = Self.event(e)
-                    let data = JSONWriter.write(value)
-                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: \(name)\ndata: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    let data = String(decoding: JSONWriter.write(value), as: UTF8.self)
+                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: \(name)\ndata: " + data + "\n\n"))
                     offset = e.offset
                 }
                 if !events.isEmpty { continue }

@@ -76,11 +76,13 @@ final class BenchChatServer: Sendable {
         return l
     }()
 
+    static let head = #"{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":"#
+
     static func chunk(_ delta: String, finish: String? = nil) -> String {
-        #"{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[{"index":0,"delta":\#(delta),"finish_reason":\#(finish.map { "\"\($0)\"" } ?? "null")}]}"#
+        head + #"[{"index":0,"delta":\#(delta),"finish_reason":\#(finish.map { "\"\($0)\"" } ?? "null")}]}"#
     }
 
-    static let usage = #"{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"bench","choices":[],"usage":{"prompt_tokens":200,"completion_tokens":20,"total_tokens":220}}"#
+    static let usage = head + #"[],"usage":{"prompt_tokens":200,"completion_tokens":20,"total_tokens":220}}"#
 }
 
 /// What the bench server saw, in order. `@unchecked Sendable`: all access holds `lock`.

@@ -112,19 +112,49 @@ import Testing
     @Test func runCarriesOutATaskHere() async throws {
         let session = try ChatSession()
         try await session.script([
-            ["tool_calls": [["id": "c1", "name": "shell", "arguments": #"{"command":"echo from-the-sandbox"}"#]]],
+            // What the sandbox's environment holds: never the key.
+            ["tool_calls": [["id": "c1", "name": "shell", "arguments": #"{"command":"echo from-the-sandbox; env | grep -c sk-e2e || true"}"#]]],
             ["text": "It printed from-the-sandbox."],
         ])
         var cli = try CLI(redisURL: "redis://127.0.0.1:1")
         cli.extraEnv = ProcessInfo.processInfo.environment.merging(env(session, residency: "external")) { _, new in new }
         let r = try await cli.run("run", "--task", "Print something.")
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout == "from-the-sandbox\nIt printed from-the-sandbox.\n")
+        #expect(r.stdout == "from-the-sandbox\n0\nIt printed from-the-sandbox.\n")
         #expect(r.stderr.contains("agent calls shell") && r.stderr.contains("── succeeded: 1 step in"))
         #expect(!r.stderr.contains(Self.key) && !r.stdout.contains(Self.key))
         let refused = try await cli.run("run", "--task", "x", "--model", "elsewhere")
         #expect(refused.status == 1 && refused.stderr.contains("no model endpoint named \"elsewhere\""))
         #expect(try await cli.run("run").status != 0)
+    }
+
+    /// An unknown tool and malformed arguments go back to the model as the call's error, and the
+    /// job's own budget (under the worker's) ends it for good, saying which ran out.
+    @Test func mistakesGoBackToTheModelAndTheBudgetEndsTheJob() async throws {
+        let session = try ChatSession()
+        try await session.script([
+            ["tool_calls": [["id": "c1", "name": "launch_missiles", "arguments": "{}"]]],
+            ["tool_calls": [["id": "c2", "name": "shell", "arguments": #"{"command": "echo ok"#]]],
+            ["tool_calls": [["id": "c3", "name": "shell", "arguments": #"{"command":"echo ok"}"#]]],
+            ["text": "never asked: the budget is 3 turns"],
+        ])
+        let cli = try CLI()
+        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--max-turns", "5"], env: env(session, residency: "in-cluster"))
+        defer { worker.signal(SIGTERM) }
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        var spec = JobSpec(task: "Say ok.", maxAttempts: 3)
+        spec.budget = JobBudget(turns: 3)
+        let id = try await queue.enqueue(spec)
+        #expect(try await waitUntil(seconds: 30) { try await queue.job(id: id)?.state.isTerminal ?? false })
+        let job = try #require(try await queue.job(id: id))
+        #expect(job.state == .failed && job.attempts == 1 && job.lastError == "agent used its 3 turns without finishing", "\(job.lastError ?? "")")
+        let results = try await queue.transcript(id: id).filter { $0.kind == .toolResult }.map(\.text)
+        #expect(results.count == 3)
+        #expect(results[0].hasPrefix("error: unknown tool \"launch_missiles\": use one of "))
+        #expect(results[1].hasPrefix("error: the arguments of shell are not valid JSON"))
+        #expect(results[2] == "ok\n" && job.steps.map(\.tool) == ["shell"])
+        #expect(try await session.requests().count == 3)
+        try await cli.cleanup()
     }
 
     @Test func aLocalOnlyTaskNeverReachesAnExternalEndpoint() async throws {

@@ -55,8 +55,9 @@ public struct AgentLoop: Sendable {
     /// Tokens one reply may have at most.
     public var replyTokens = 4_096
 
-    public init(model: any ChatModel, modelName: String = "default", router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(), instructions: String,
-                outputLimit: Int = 16_000, maxRepairs: Int = 3, price: @escaping @Sendable (TokenUsage) -> Double = { _ in 0 }) {
+    public init(model: any ChatModel, modelName: String = "default", router: ToolRouter = ToolRouter(), budget: AgentBudget = AgentBudget(),
+                instructions: String, outputLimit: Int = 16_000, maxRepairs: Int = 3,
+                price: @escaping @Sendable (TokenUsage) -> Double = { _ in 0 }) {
         self.model = model
         self.modelName = modelName
         self.router = router
@@ -99,8 +100,8 @@ public struct AgentLoop: Sendable {
             usage = TokenUsage(input: usage.input + used.input, output: usage.output + used.output)
             let cost = price(used)
             dollars += cost
-            await record(TranscriptEntry(.modelCall, "turn \(turns)" + (reply.usage == nil ? " (tokens estimated)" : ""), inputTokens: used.input, outputTokens: used.output, dollars: cost,
-                                         seconds: seconds))
+            let call = "turn \(turns)" + (reply.usage == nil ? " (tokens estimated)" : "")
+            await record(TranscriptEntry(.modelCall, call, inputTokens: used.input, outputTokens: used.output, dollars: cost, seconds: seconds))
             messages.append(ChatMessage(role: .assistant, content: reply.text, toolCalls: reply.toolCalls))
             if !reply.text.isEmpty { await record(TranscriptEntry(.assistant, reply.text)) }
             for call in reply.toolCalls { await record(TranscriptEntry(.toolCall, call.arguments, tool: call.name, callID: call.id)) }
