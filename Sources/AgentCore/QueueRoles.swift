@@ -22,6 +22,9 @@ public protocol WorkerQueue: JobReporting {
     func claim(queues: [String], worker: String, lease: Double, wait: Double) async throws -> ClaimedJob?
     /// Takes one given pending job (not the oldest); nil when it is not pending.
     func claim(id: String, worker: String, lease: Double) async throws -> ClaimedJob?
+    /// Stores a new job already claimed by `worker`, in one atomic step: it never waits in pending,
+    /// so no other worker can take it (the console's "run it here" of a copy). Nil when the id is taken.
+    func enqueueClaimed(_ spec: JobSpec, worker: String, lease: Double) async throws -> ClaimedJob?
     func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus]
     /// Marks the job succeeded; with `next`, claims the consumer's next job from the same queue in the
     /// same atomic step (one round trip per job for a busy consumer).

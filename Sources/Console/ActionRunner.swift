@@ -120,6 +120,7 @@ public final class LocalRunner: Sendable {
     }
 
     /// Claims the job (a pending one), or a copy of it (anything else), and runs it in the background.
+    /// A copy is stored already claimed by this console, so a live worker cannot take it first.
     /// Returns the message and the id of the job that runs.
     public func start(_ id: String) async throws -> (String, String?) {
         var target = id
@@ -127,8 +128,8 @@ public final class LocalRunner: Sendable {
         if claimed == nil {
             guard let record = try await queue.job(id: id) else { return ("\(id) is gone", nil) }
             guard record.state != .active else { return ("\(id) is running on \(record.worker ?? "a worker")", nil) }
-            target = try await queue.enqueue(JobCopy.spec(record.specJSON, of: id))
-            claimed = try await queue.claim(id: target, worker: worker, lease: lease)
+            claimed = try await queue.enqueueClaimed(JobCopy.spec(record.specJSON, of: id), worker: worker, lease: lease)
+            target = claimed?.id ?? target
         }
         guard let job = claimed else { return ("could not take \(target): another worker took it first", nil) }
         let control = JobControl(token: job.token)

@@ -42,6 +42,18 @@ extension RedisJobQueue {
         return Self.decodeClaim(reply, queue: queue, now: now)
     }
 
+    public func enqueueClaimed(_ spec: JobSpec, worker: String, lease: Double) async throws -> ClaimedJob? {
+        let id = spec.id ?? JobID.make(now: clock())
+        try await registerQueues([spec.queue])
+        var stored = spec
+        stored.id = nil  // the id is the key
+        let q = keys.queue(spec.queue)
+        let now = nowMs
+        let reply = try await client.eval(Scripts.enqueueClaimed, keys: [q.job(id), q.active, q.lease],
+                                          args: [id, String(decoding: stored.jsonBytes(), as: UTF8.self), now, now + Int(lease * 1000), worker])
+        return Self.decodeClaim(try reply.orThrow(), queue: spec.queue, now: now)
+    }
+
     static func decodeClaim(_ reply: RedisReply, queue: String, now: Int) -> ClaimedJob? {
         guard let f = reply.array, f.count == 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
               let attempt = Stored.count(f[3].int) else { return nil }

@@ -147,6 +147,17 @@ enum Scripts {
         return activate(KEYS[1], ARGV[1], f, KEYS[4], tonumber(ARGV[2]), ARGV[3], ARGV[4])
         """)
 
+    /// KEYS: job, active, lease
+    /// ARGV: id, spec, now, lease_until, worker
+    /// Returns nil (the id is taken), or {id, spec, claim, attempt, enqueued_at}: stores a new job
+    /// already claimed, so it is never in pending for another worker to take.
+    static let enqueueClaimed = script("enqueue_claimed", claimFunction + """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return nil end
+        redis.call('HSET', KEYS[1], 'spec', ARGV[2], 'state', 'pending', 'created_at', ARGV[3])
+        redis.call('LPUSH', KEYS[2], ARGV[1])
+        return activate(KEYS[1], ARGV[1], {ARGV[2], 'pending', nil, ARGV[3], '0'}, KEYS[3], tonumber(ARGV[3]), ARGV[4], ARGV[5])
+        """)
+
     /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics
     /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
     ///       same call: lease_until (0 = don't), jobPrefix, garbage_id

@@ -103,6 +103,24 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
         }
     }
 
+    /// A job stored already claimed is never pending: no other consumer can take it, and it acks as any other.
+    @Test(arguments: QueueKind.allCases) func aJobStoredClaimedIsNeverPending(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let mine = try #require(try await q.enqueueClaimed(job("echo here", id: "here-1"), worker: "console", lease: 30))
+            #expect(mine.id == "here-1" && mine.attempt == 1 && mine.specJSON.contains("echo here"))
+            #expect(try await q.enqueueClaimed(job(id: "here-1"), worker: "console", lease: 30) == nil)
+            let stats = try await q.stats(queue: "default")
+            #expect(stats.pending == 0 && stats.active == 1)
+            #expect(try await q.queues() == ["default"])
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0) == nil)
+            let record = try #require(try await q.job(id: "here-1"))
+            #expect(record.state == .active && record.worker == "console" && record.history.map(\.event) == ["claimed"])
+            #expect(try await q.renew([mine.token], worker: "console", lease: 30) == [mine.token: .ok])
+            #expect(try await q.complete(mine.token, result: "done") == .succeeded)
+            #expect(try await q.job(id: "here-1")?.result == "done")
+        }
+    }
+
     @Test(arguments: QueueKind.allCases) func aLostLeaseGoesBackAndTheOldClaimIsStale(kind: QueueKind) async throws {
         try await withQueue(kind) { q, clock in
             let clock = try #require(clock)

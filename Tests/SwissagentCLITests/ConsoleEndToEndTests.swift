@@ -137,12 +137,25 @@ import Testing
         try tmux.send("failed", "Enter")
         #expect(try await tmux.waitFor("needs-a-fix"))
 
-        // x: a copy runs here, in the local sandbox, its output streaming in.
+        // x with a live worker on the queue: a copy runs here, in the local sandbox, its output
+        // streaming in, and the worker never takes it (the copy is stored already claimed).
+        let worker = try WorkerProcess(cli, ["--concurrency", "1"])
+        defer { worker.signal(SIGTERM) }
+        #expect(try await waitUntil { try await queue.workers().count == 1 })
         try tmux.send("x")
         #expect(try await tmux.waitFor("Run a copy of job needs-a-fix here"))
         try tmux.send("y")
         #expect(try await tmux.waitFor("from-the-console"))
         #expect(try await tmux.waitFor("a copy of needs-a-fix"))
+        #expect(try await waitUntil { try await queue.stats(queue: "default").failed == 2 })
+        let ran = try await queue.list(queue: "default", state: .failed, offset: 0, limit: 10).filter { $0.id != "needs-a-fix" }
+        let copyHere = try #require(ran.first)
+        let here = try #require(try await queue.job(id: copyHere.id))
+        let claims = here.history.filter { $0.event == "claimed" }
+        #expect(claims.count == 1 && claims.allSatisfy { $0.worker?.hasPrefix("console@") == true }, "\(here.history)")
+        #expect(!worker.output.contains(here.id))
+        worker.signal(SIGTERM)
+        #expect(await worker.exitStatus(within: 10) == 0)
         try tmux.send("Escape")
 
         // E on the original's detail: the edited copy is queued; the original stays failed.

@@ -21,6 +21,19 @@ extension MemoryJobQueue: WorkerQueue {
         }
     }
 
+    public func enqueueClaimed(_ spec: JobSpec, worker: String, lease: Double) async throws -> ClaimedJob? {
+        let nowDate = clock()
+        return withState { s in
+            let id = spec.id ?? JobID.make(now: nowDate)
+            s.names.insert(spec.queue)
+            if s[queue: spec.queue].jobs[id] != nil { return nil }
+            var stored = spec
+            stored.id = nil
+            s[queue: spec.queue].jobs[id] = MemoryJob(spec: String(decoding: stored.jsonBytes(), as: UTF8.self), state: .pending, createdAt: nowMs)
+            return activate(&s, queue: spec.queue, id: id, worker: worker, lease: lease)
+        }
+    }
+
     private func claimNext(_ s: inout MemoryQueueState, queue q: String, worker: String, lease: Double) -> ClaimedJob? {
         guard !s[queue: q].paused, let id = s[queue: q].pending.popLast() else { return nil }
         return activate(&s, queue: q, id: id, worker: worker, lease: lease)
