@@ -64,6 +64,7 @@ struct JobsShow: AsyncParsableCommand {
         var head = "  " + e.kind.rawValue
         if let tool = e.tool { head += " " + tool }
         if e.kind == .modelCall { return "  " + e.line.trimmingCharacters(in: .newlines) }
+        if e.text.isEmpty { return head }
         let body = ToolCalls.cut(e.text, limit: 2_000).split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }
         return ([head] + body).joined(separator: "\n")
     }
