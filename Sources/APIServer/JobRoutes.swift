@@ -77,7 +77,7 @@ extension APIServer {
 
     func show(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
-        let transcript = job.agent == nil ? [] : try await queue.transcript(id: job.id)
+        let transcript = try await queue.transcript(of: job)
         return APIResponse.json(.ok, WireModel.job(job, transcript: transcript, id: scope.external(job.id)))
     }
 

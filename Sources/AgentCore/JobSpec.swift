@@ -133,6 +133,13 @@ public struct JobSpec: Sendable, Equatable {
     /// The canonical JSON stored in Redis (sorted keys, no nulls).
     public func encoded() -> Data { Data(jsonBytes()) }
 
+    /// The spec as a queue stores it: without its id, which is the job's key.
+    public func storedJSONBytes() -> [UInt8] {
+        var stored = self
+        stored.id = nil
+        return stored.jsonBytes()
+    }
+
     /// The same bytes as `JSONWriter.write(jsonValue)`, written directly: enqueue runs this per job.
     public func jsonBytes() -> [UInt8] {
         var out: [UInt8] = []

@@ -91,3 +91,10 @@ extension QueueReader {
         try await find(queue: queue, state: state, filter: filter, cursor: cursor, limit: limit, scanLimit: .max)
     }
 }
+
+extension QueueReader {
+    /// The transcript of a job that ran an agent; no read at all for one that did not.
+    public func transcript(of job: JobRecord) async throws -> [TranscriptEntry] {
+        job.agent == nil ? [] : try await transcript(id: job.id)
+    }
+}

@@ -45,12 +45,10 @@ extension RedisJobQueue {
     public func enqueueClaimed(_ spec: JobSpec, worker: String, lease: Double) async throws -> ClaimedJob? {
         let id = spec.id ?? JobID.make(now: clock())
         try await registerQueues([spec.queue])
-        var stored = spec
-        stored.id = nil  // the id is the key
         let q = keys.queue(spec.queue)
         let now = nowMs
         let reply = try await client.eval(Scripts.enqueueClaimed, keys: [q.job(id), q.active, q.lease],
-                                          args: [id, String(decoding: stored.jsonBytes(), as: UTF8.self), now, now + Int(lease * 1000), worker])
+                                          args: [id, String(decoding: spec.storedJSONBytes(), as: UTF8.self), now, now + Int(lease * 1000), worker])
         return Self.decodeClaim(try reply.orThrow(), queue: spec.queue, now: now)
     }
 

@@ -31,13 +31,11 @@ extension RedisJobQueue {
         for spec in specs {
             let id = spec.id ?? JobID.make(now: nowDate)
             ids.append(id)
-            var stored = spec
-            stored.id = nil  // the id is the key
             let key = ChunkKey(queue: spec.queue, check: spec.id != nil)
             let runAt: [UInt8] = spec.runAt.map { Array(String(Int($0 * 1000)).utf8) } ?? [0x30]
             var args = building.removeValue(forKey: key) ?? []
             args.append(Array(id.utf8))
-            args.append(stored.jsonBytes())
+            args.append(spec.storedJSONBytes())
             args.append(runAt)
             building[key] = args
             if args.count >= 500 * 3 { send(key) }

@@ -11,9 +11,14 @@ extension RedisJobQueue {
         var args: [any RedisArgument] = [token.claim, outputMaxEntries, outputMaxBytes]
         for e in events { args += [e.step, e.stream.rawValue, e.text] }
         let reply = try await client.eval(Scripts.appendOutput, keys: [q.job(token.id), q.output(token.id)], args: args).orThrow()
+        return try Self.decodeAppend(reply, script: "append_output")
+    }
+
+    /// The {outcome, dropped bytes} answer of append_output and append_transcript.
+    static func decodeAppend(_ reply: RedisReply, script: String) throws -> OutputAppend {
         guard let parts = reply.array, parts.count == 2, let outcome = parts[0].text.flatMap(OutputAppend.Outcome.init(rawValue:)),
               let dropped = parts[1].int, dropped >= 0 else {
-            throw RedisError.unexpectedReply("append_output answered \(reply)")
+            throw RedisError.unexpectedReply("\(script) answered \(reply)")
         }
         return OutputAppend(outcome, droppedBytes: Int(dropped))
     }
@@ -63,11 +68,7 @@ extension RedisJobQueue {
                      whole(e.seconds, 1000)]
         }
         let reply = try await client.eval(Scripts.appendTranscript, keys: [q.job(token.id), q.transcript(token.id), q.metrics], args: args).orThrow()
-        guard let parts = reply.array, parts.count == 2, let outcome = parts[0].text.flatMap(OutputAppend.Outcome.init(rawValue:)),
-              let dropped = parts[1].int, dropped >= 0 else {
-            throw RedisError.unexpectedReply("append_transcript answered \(reply)")
-        }
-        return OutputAppend(outcome, droppedBytes: Int(dropped))
+        return try Self.decodeAppend(reply, script: "append_transcript")
     }
 
     /// The stored transcript, oldest first; entries that do not read as one are skipped.

@@ -140,8 +140,8 @@ struct BenchAgent: AsyncParsableCommand {
     /// A task job on the bench's queue, claimed as a worker claims one, with its observer started.
     func claimed(_ task: String, queue: RedisJobQueue) async throws -> (JobSpec, QueueObserver) {
         var spec = JobSpec(task: task, maxAttempts: 1)
-        spec.id = try await queue.enqueue(spec)
-        guard let job = try await queue.claim(id: spec.id ?? "", worker: "bench", lease: 600) else { throw CLIError("could not claim the bench job") }
+        guard let job = try await queue.enqueueClaimed(spec, worker: "bench", lease: 600) else { throw CLIError("could not store the bench job") }
+        spec.id = job.id
         let observer = QueueObserver(queue: queue, token: job.token, sandbox: "local")
         observer.start()
         return (spec, observer)

@@ -19,7 +19,7 @@ struct JobsShow: AsyncParsableCommand {
     func run() async throws {
         let queue = try await global.makeQueue()
         guard let job = try await queue.job(id: id) else { throw CLIError("no job with id \(id)") }
-        let transcript = job.agent == nil ? [] : try await queue.transcript(id: id)
+        let transcript = try await queue.transcript(of: job)
         if json {
             output.json(Format.json(WireModel.job(job, transcript: transcript)))
             return

@@ -11,9 +11,7 @@ extension MemoryJobQueue: QueueOperator {
                 let id = spec.id ?? JobID.make(now: nowDate)
                 s.names.insert(spec.queue)
                 if s[queue: spec.queue].jobs[id] != nil { return id }
-                var stored = spec
-                stored.id = nil
-                let json = String(decoding: stored.jsonBytes(), as: UTF8.self)
+                let json = MemoryJob.storedSpec(spec)
                 if let runAt = spec.runAt.map({ ($0 * 1000).rounded(.down) }), runAt > now {
                     var job = MemoryJob(spec: json, state: .scheduled, createdAt: now)
                     job.runAt = runAt

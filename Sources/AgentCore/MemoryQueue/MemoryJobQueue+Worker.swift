@@ -27,9 +27,7 @@ extension MemoryJobQueue: WorkerQueue {
             let id = spec.id ?? JobID.make(now: nowDate)
             s.names.insert(spec.queue)
             if s[queue: spec.queue].jobs[id] != nil { return nil }
-            var stored = spec
-            stored.id = nil
-            s[queue: spec.queue].jobs[id] = MemoryJob(spec: String(decoding: stored.jsonBytes(), as: UTF8.self), state: .pending, createdAt: nowMs)
+            s[queue: spec.queue].jobs[id] = MemoryJob(spec: MemoryJob.storedSpec(spec), state: .pending, createdAt: nowMs)
             return activate(&s, queue: spec.queue, id: id, worker: worker, lease: lease)
         }
     }

@@ -131,6 +131,8 @@ struct MemoryJob {
         self.createdAt = createdAt
     }
 
+    static func storedSpec(_ spec: JobSpec) -> String { String(decoding: spec.storedJSONBytes(), as: UTF8.self) }
+
     /// History is capped at the newest 200 entries, as in Redis.
     mutating func log(_ event: JobEvent) {
         history.append(event)
