@@ -22,7 +22,11 @@ enum APIResponse {
 
     /// An action the job's state refused (409), or a job that is gone (404), with the words every surface uses.
     static func refusal(_ outcome: ActionOutcome) -> Response {
-        outcome.kind == .notFound ? notFound() : error(.conflict, outcome.code, outcome.message)
+        switch outcome.kind {
+        case .notFound: notFound()
+        case .invalid: error(.badRequest, outcome.code, outcome.message)
+        default: error(.conflict, outcome.code, outcome.message)
+        }
     }
 
     /// Errors thrown below the handlers (no such route, a malformed request) as JSON too.

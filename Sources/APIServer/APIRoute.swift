@@ -65,6 +65,12 @@ struct APIRoute: Sendable {
         APIRoute(method: .post, path: "/v1/jobs/{id}/cancel") { call in
             try await call.authorized { try await call.server.cancel(call.id, $0) }
         },
+        APIRoute(method: .post, path: "/v1/jobs/{id}/approve") { call in
+            try await call.authorized { try await call.server.decide(call.id, call.request, $0, approve: true) }
+        },
+        APIRoute(method: .post, path: "/v1/jobs/{id}/deny") { call in
+            try await call.authorized { try await call.server.decide(call.id, call.request, $0, approve: false) }
+        },
         APIRoute(method: .get, path: "/v1/jobs/{id}/output") { call in
             try await call.authorized { scope in
                 guard let job = try await call.server.visibleJob(call.id, scope) else { return APIResponse.notFound() }

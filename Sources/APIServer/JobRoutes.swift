@@ -95,7 +95,7 @@ extension APIServer {
         switch outcome.kind {
         case .done: return APIResponse.json(.ok, ["id": .string(shown), "state": "cancelled"])
         case .accepted: return APIResponse.json(.accepted, ["id": .string(shown), "state": "active", "cancel_requested": .bool(true)])
-        case .conflict, .notFound: return APIResponse.refusal(outcome)
+        case .conflict, .notFound, .invalid: return APIResponse.refusal(outcome)
         }
     }
 

@@ -8,14 +8,18 @@ public struct JobEvent: Sendable, Equatable, Codable {
     public var worker: String?
     public var error: String?
     public var note: String?
+    /// The person who made a decision (approved, denied).
+    public var by: String?
 
-    public init(at: Double, event: String, attempt: Int? = nil, worker: String? = nil, error: String? = nil, note: String? = nil) {
+    public init(at: Double, event: String, attempt: Int? = nil, worker: String? = nil, error: String? = nil, note: String? = nil,
+                by: String? = nil) {
         self.at = at
         self.event = event
         self.attempt = attempt
         self.worker = worker
         self.error = error
         self.note = note
+        self.by = by
     }
 }
 
@@ -47,6 +51,8 @@ public struct JobRecord: Sendable, Equatable {
     public var costUSD: Double?
     /// An agent job's model usage, over all its attempts.
     public var agent: AgentUsage?
+    /// The tool call waiting for a person, while one waits.
+    public var approval: ApprovalRequest?
 
     public init(id: String, queue: String, state: JobState, specJSON: String, attempts: Int = 0, maxAttempts: Int = 0,
                 orphaned: Int = 0, createdAt: Date? = nil, updatedAt: Date? = nil, finishedAt: Date? = nil, runAt: Date? = nil,

@@ -109,6 +109,8 @@ public struct JobSpec: Sendable, Equatable {
     public var metadata: [String: JSONValue]
     /// Unix time in seconds; a job with a future run-at waits in `scheduled`.
     public var runAt: Double?
+    /// Tool calls that wait for a person (added to the worker's own rules).
+    public var approve: ApprovalRules?
 
     public init(
         id: String? = nil, queue: String = JobSpec.defaultQueue, tenant: String? = nil, task: String? = nil,
@@ -145,6 +147,7 @@ public struct JobSpec: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(160)
         var w = ObjectWriter(out: out)
+        if let approve { w.field("approve") { JSONWriter.write(approve.jsonValue, into: &$0) } }
         if let budget { w.field("budget") { JSONWriter.write(budget.jsonValue, into: &$0) } }
         if !env.isEmpty { w.field("env") { JSONWriter.write(.object(env.mapValues { .string($0) }), into: &$0) } }
         if let id { w.field("id") { JSONWriter.writeString(id, into: &$0) } }

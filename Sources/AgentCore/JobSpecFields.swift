@@ -63,6 +63,9 @@ extension JobSpec {
             }
             spec.budget = budget
         }, write: { $0.budget.map(\.jsonValue) }),
+        JobSpecField(name: "approve", schema: ApprovalRules.schema, read: { _, v, spec throws(JobSpecError) in
+            spec.approve = try ApprovalRules.parse(v)
+        }, write: { $0.approve.map(\.jsonValue) }),
         JobSpecField(name: "residency", schema: ["type": "string"],
                      read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
                      write: { $0.residency.map { .string($0) } }),

@@ -32,6 +32,12 @@ public protocol WorkerQueue: JobReporting {
     func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome
     /// Gives an unfinished job back to the front of pending without using up an attempt (shutdown).
     func release(_ token: ClaimToken, reason: String) async throws -> Bool
+    /// Stores a tool call that waits for a person with its job, while the claim is current (false
+    /// when it is not). The job stays active; it counts as awaiting approval until decided.
+    func askApproval(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool
+    /// The decision on the waiting call once someone made it, taking the call off the job. With
+    /// `timedOut`, no decision yet means that one: the call stops waiting, denied by the clock.
+    func settleApproval(_ token: ClaimToken, requestID: String, timedOut: ApprovalDecision?) async throws -> ApprovalSettlement
 
     /// Returns active jobs whose lease ran out to pending. Safe to run from every worker at once.
     func reapExpiredLeases(queue: String) async throws -> Int
@@ -59,6 +65,8 @@ public protocol QueueReader: Sendable {
     func job(id: String) async throws -> JobRecord?
     /// Output after `offset` ("" for the start); waits up to `wait` seconds for new entries when there are none.
     func readOutput(id: String, after offset: String, limit: Int, wait: Double) async throws -> [OutputEvent]
+    /// One page of the queue's jobs whose tool call waits for a person, longest waiting first.
+    func awaiting(queue: String, offset: Int, limit: Int) async throws -> [AwaitingApproval]
     /// An agent job's stored transcript, oldest first (empty for other jobs).
     func transcript(id: String) async throws -> [TranscriptEntry]
     func workers() async throws -> [WorkerInfo]
@@ -75,6 +83,9 @@ public protocol QueueOperator: Sendable {
     func cancel(id: String) async throws -> CancelOutcome
     func delete(id: String) async throws -> DeleteOutcome
     func setPaused(queue: String, _ paused: Bool) async throws
+    /// Approves or denies the call the job waits on (`call`: the request id seen; nil: whatever waits
+    /// now), and records who did it in the job's history.
+    func decideApproval(id: String, call: String?, decision: ApprovalDecision) async throws -> ApprovalOutcome
 }
 
 /// Everything: what the console, the CLI and a worker process hold.

@@ -161,6 +161,8 @@ public struct QueueStats: Sendable, Equatable {
     public var cancelled: Int
     /// Active jobs whose lease ran out and that the reaper has not yet returned.
     public var orphaned: Int
+    /// Active jobs whose tool call waits for a person.
+    public var awaiting = 0
     public var oldestPendingAge: Double?
     /// Last 60 minutes, oldest first; the last element is the current minute.
     public var processedPerMinute: [Int]

@@ -41,9 +41,11 @@ public struct JobView: Encodable, Sendable, Equatable {
     public var usage: UsageView
     /// An agent job's transcript, oldest first (empty for other jobs).
     public var transcript: [TranscriptEntryView]
+    /// The tool call waiting for a person, while one waits.
+    @Null public var approval: ApprovalRequest?
 
     enum CodingKeys: String, CodingKey {
-        case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history, usage, transcript
+        case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history, usage, transcript, approval
         case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
         case runAt = "run_at", leaseUntil = "lease_until", cancelRequested = "cancel_requested"
         case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd"
@@ -80,6 +82,7 @@ public struct JobView: Encodable, Sendable, Equatable {
         history = job.history.map(JobEventView.init)
         usage = UsageView(job)
         self.transcript = transcript.map(TranscriptEntryView.init)
+        approval = job.approval
     }
 }
 
@@ -157,6 +160,7 @@ public struct JobEventView: Encodable, Sendable, Equatable {
     @Null public var worker: String?
     @Null public var error: String?
     @Null public var note: String?
+    @Null public var by: String?
 
     public init(_ e: JobEvent) {
         at = Date(timeIntervalSince1970: e.at / 1000)
@@ -165,6 +169,7 @@ public struct JobEventView: Encodable, Sendable, Equatable {
         worker = e.worker
         error = e.error
         note = e.note
+        by = e.by
     }
 }
 
@@ -207,6 +212,8 @@ public struct QueueStatsView: Encodable, Sendable, Equatable {
     public var queue: String
     public var paused: Bool
     public var pending, active, scheduled, retrying, failed, succeeded, cancelled, orphaned: Int
+    /// Active jobs whose tool call waits for a person.
+    public var awaiting: Int
     @Null public var oldestPendingS: Double?
     /// The last 60 minutes, oldest first.
     public var processedLastHour: [Int]
@@ -216,7 +223,7 @@ public struct QueueStatsView: Encodable, Sendable, Equatable {
     public var failedPerMin: Int
 
     enum CodingKeys: String, CodingKey {
-        case queue, paused, pending, active, scheduled, retrying, failed, succeeded, cancelled, orphaned
+        case queue, paused, pending, active, scheduled, retrying, failed, succeeded, cancelled, orphaned, awaiting
         case oldestPendingS = "oldest_pending_s", processedLastHour = "processed_last_hour", failedLastHour = "failed_last_hour"
         case processedPerMin = "processed_per_min", failedPerMin = "failed_per_min"
     }
@@ -232,6 +239,7 @@ public struct QueueStatsView: Encodable, Sendable, Equatable {
         succeeded = s.succeeded
         cancelled = s.cancelled
         orphaned = s.orphaned
+        awaiting = s.awaiting
         oldestPendingS = s.oldestPendingAge
         processedLastHour = s.processedPerMinute
         failedLastHour = s.failedPerMinute

@@ -9,6 +9,8 @@ public struct ActionOutcome: Sendable, Equatable {
         /// The job's state does not allow it.
         case conflict
         case notFound
+        /// The request itself is wrong (a denial without a reason).
+        case invalid
     }
 
     public var kind: Kind
@@ -31,6 +33,7 @@ public struct ActionOutcome: Sendable, Equatable {
         case .accepted: 202
         case .conflict: 409
         case .notFound: 404
+        case .invalid: 400
         }
     }
 

@@ -31,7 +31,8 @@ public struct QueueKeys: Sendable {
     public var paused: String { base + "paused" }            // exists while paused
     public var marker: String { base + "marker" }            // zset with one member while work may be waiting
     public var jobPrefix: String { base + "job:" }
-    public var metrics: String { base + "metrics" }          // hash: outcome counters and the attempt-duration histogram
+    public var metrics: String { base + "metrics" }
+    public var awaiting: String { base + "awaiting" }        // zset id -> asked at (ms): active jobs whose tool call waits for a person          // hash: outcome counters and the attempt-duration histogram
 
     public func job(_ id: String) -> String { jobPrefix + id }                     // hash
     public func history(_ id: String) -> String { jobPrefix + id + ":history" }    // list of JSON events

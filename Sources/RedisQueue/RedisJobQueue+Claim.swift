@@ -78,7 +78,7 @@ extension RedisJobQueue {
         let reply = try await client.eval(
             Scripts.complete,
             keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.succeeded, q.processed(minute: now / 60_000),
-                   q.pending, q.paused, q.marker, q.failed, q.metrics],
+                   q.pending, q.paused, q.marker, q.failed, q.metrics, q.awaiting],
             args: [token.id, token.claim, now, result ?? "", Self.counterTTLms,
                    next?.worker ?? "", next.map { now + Int($0.lease * 1000) } ?? 0, q.jobPrefix, "invalid-" + JobID.make(now: clock())]
         )
@@ -102,7 +102,7 @@ extension RedisJobQueue {
         let reply = try await client.eval(
             Scripts.fail,
             keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.retry, q.failed, q.cancelled,
-                   q.processed(minute: minute), q.failedCount(minute: minute), q.metrics],
+                   q.processed(minute: minute), q.failedCount(minute: minute), q.metrics, q.awaiting],
             args: [token.id, token.claim, now, String(error.prefix(4000)), kind.rawValue, retryAt, Self.counterTTLms, ""]
         )
         return AckOutcome(rawValue: reply.text ?? "") ?? .missing
@@ -111,7 +111,7 @@ extension RedisJobQueue {
     public func release(_ token: ClaimToken, reason: String) async throws -> Bool {
         let q = keys.queue(token.queue)
         let reply = try await client.eval(
-            Scripts.release, keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.pending, q.marker],
+            Scripts.release, keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.pending, q.marker, q.awaiting],
             args: [token.id, token.claim, nowMs, reason])
         return reply.text == "released"
     }
@@ -127,7 +127,7 @@ extension RedisJobQueue {
 
     public func reapExpiredLeases(queue: String) async throws -> Int {
         let q = keys.queue(queue)
-        let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker, q.metrics],
+        let reply = try await client.eval(Scripts.reap, keys: [q.lease, q.active, q.pending, q.failed, q.marker, q.metrics, q.awaiting],
                                           args: [nowMs, q.jobPrefix, maxOrphans, 500])
         return reply.int ?? 0
     }

@@ -11,7 +11,7 @@ extension RedisJobQueue {
         let r = try await client.pipeline([
             ["LLEN", q.pending], ["LLEN", q.active], ["ZCARD", q.scheduled], ["ZCARD", q.retry], ["ZCARD", q.failed],
             ["ZCARD", q.succeeded], ["ZCARD", q.cancelled], ["EXISTS", q.paused], ["ZCOUNT", q.lease, "-inf", now],
-            ["LINDEX", q.pending, -1],
+            ["LINDEX", q.pending, -1], ["ZCARD", q.awaiting],
             ["MGET"] + minutes.map { q.processed(minute: $0) },
             ["MGET"] + minutes.map { q.failedCount(minute: $0) },
         ])
@@ -20,8 +20,9 @@ extension RedisJobQueue {
             queue: queue, paused: r[7].int == 1, pending: r[0].int ?? 0, active: r[1].int ?? 0, scheduled: r[2].int ?? 0,
             retrying: r[3].int ?? 0, failed: r[4].int ?? 0, succeeded: r[5].int ?? 0, cancelled: r[6].int ?? 0,
             orphaned: r[8].int ?? 0,
-            processedPerMinute: (r[10].array ?? []).map { Stored.count($0.text) ?? 0 },
-            failedPerMinute: (r[11].array ?? []).map { Stored.count($0.text) ?? 0 })
+            processedPerMinute: (r[11].array ?? []).map { Stored.count($0.text) ?? 0 },
+            failedPerMinute: (r[12].array ?? []).map { Stored.count($0.text) ?? 0 })
+        stats.awaiting = Stored.count(r[10].int) ?? 0
         if let oldest = r[9].text,
            let times = try await client.send(["HMGET", q.job(oldest), "enqueued_at", "created_at"]).array,
            let enqueued = times.lazy.compactMap({ Stored.date(ms: $0.text) }).first?.timeIntervalSince1970 {
@@ -104,6 +105,9 @@ extension RedisJobQueue {
             cancelRequested: h["cancel_requested"] != nil, history: history)
         record.steps = (h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []).map { $0.checked() }
         record.sandbox = h["sandbox"]
+        if state == .active, h["approval_decision"] == nil {
+            record.approval = h["approval"].flatMap { try? decoder.decode(ApprovalRequest.self, from: Data($0.utf8)).checked() }
+        }
         record.sandboxSeconds = Stored.amount(h["sandbox_seconds"])
         record.costUSD = Stored.amount(h["cost_usd"])
         if let model = h["agent_model"] {

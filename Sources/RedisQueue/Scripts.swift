@@ -6,7 +6,7 @@ import AgentCore
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 6
+    static let version = 7
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -17,6 +17,11 @@ enum Scripts {
         end
         local function bump(key, ttl)
           if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+        end
+        -- A job that leaves active (done, failed, released, reaped) has no call waiting any more.
+        local function unawait(jk, awaiting, id)
+          redis.call('ZREM', awaiting, id)
+          redis.call('HDEL', jk, 'approval', 'approval_id', 'approval_decision')
         end
         local buckets = {\(QueueMetrics.bucketsMs.map(String.init).joined(separator: ", "))}
         local function observe(key, outcome, claimedAt, now)
@@ -158,7 +163,7 @@ enum Scripts {
         return activate(KEYS[1], ARGV[1], {ARGV[2], 'pending', nil, ARGV[3], '0'}, KEYS[3], tonumber(ARGV[3]), ARGV[4], ARGV[5])
         """)
 
-    /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics
+    /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics, awaiting
     /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
     ///       same call: lease_until (0 = don't), jobPrefix, garbage_id
     /// Returns {outcome, next job or nil, notes...} (notes as for claim); outcome is succeeded | duplicate | stale | missing.
@@ -176,6 +181,7 @@ enum Scripts {
         end
         redis.call('LREM', KEYS[3], 1, ARGV[1])
         redis.call('ZREM', KEYS[4], ARGV[1])
+        unawait(KEYS[1], KEYS[12], ARGV[1])
         redis.call('HSET', KEYS[1], 'state', 'succeeded', 'result', ARGV[4], 'finished_at', now, 'updated_at', now)
         redis.call('ZADD', KEYS[5], now, ARGV[1])
         bump(KEYS[6], tonumber(ARGV[5]))
@@ -190,7 +196,7 @@ enum Scripts {
         return {outcome, job or false, unpack(notes)}
         """)
 
-    /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter, metrics
+    /// KEYS: job, history, active, lease, retry, failed, cancelled, processed counter, failed counter, metrics, awaiting
     /// ARGV: id, claim, now, error, kind (retryable|permanent|cancelled), retry_at, counter ttl ms, worker
     /// Returns retrying | failed | cancelled | duplicate | stale | missing.
     static let fail = script("fail", """
@@ -206,6 +212,7 @@ enum Scripts {
         end
         redis.call('LREM', KEYS[3], 1, ARGV[1])
         redis.call('ZREM', KEYS[4], ARGV[1])
+        unawait(KEYS[1], KEYS[11], ARGV[1])
         redis.call('HDEL', KEYS[1], 'lease_until')
         redis.call('HSET', KEYS[1], 'error', ARGV[4], 'updated_at', now)
         bump(KEYS[8], tonumber(ARGV[7]))
@@ -240,7 +247,7 @@ enum Scripts {
         return 'failed'
         """)
 
-    /// KEYS: job, history, active, lease, pending, marker
+    /// KEYS: job, history, active, lease, pending, marker, awaiting
     /// ARGV: id, claim, now, note
     /// Returns released | stale. Gives a job back unfinished (its worker is shutting down): it goes to
     /// the front of pending and the attempt does not count.
@@ -250,6 +257,7 @@ enum Scripts {
         local now = tonumber(ARGV[3])
         redis.call('LREM', KEYS[3], 1, ARGV[1])
         redis.call('ZREM', KEYS[4], ARGV[1])
+        unawait(KEYS[1], KEYS[7], ARGV[1])
         redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', math.max(0, (tonumber(f[3]) or 1) - 1),
           'enqueued_at', now, 'updated_at', now)
         redis.call('HDEL', KEYS[1], 'lease_until')
@@ -373,6 +381,55 @@ enum Scripts {
         return {'stored', 0}
         """)
 
+    /// KEYS: job, history, awaiting
+    /// ARGV: id, claim, now, request JSON, request id, note
+    /// Returns asked | stale. Stores the call that waits for a person with its job, while the claim is current.
+    static let askApproval = script("ask_approval", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims')
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] then return 'stale' end
+        redis.call('HSET', KEYS[1], 'approval', ARGV[4], 'approval_id', ARGV[5])
+        redis.call('HDEL', KEYS[1], 'approval_decision')
+        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+        hist(KEYS[2], {at = tonumber(ARGV[3]), event = 'approval_asked', note = ARGV[6]})
+        return 'asked'
+        """)
+
+    /// KEYS: job, history, awaiting
+    /// ARGV: id, request id ('' = whatever waits), verdict (approved | denied), by, reason, now, decision JSON
+    /// Returns approved | denied | missing | nothing_waiting | already_decided | changed. The first
+    /// decision on a call wins; the worker takes it on its next look.
+    static let decideApproval = script("decide_approval", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'approval_id', 'approval_decision')
+        if not f[1] then return 'missing' end
+        if f[1] ~= 'active' or not f[2] then return 'nothing_waiting' end
+        if f[3] then return 'already_decided' end
+        if ARGV[2] ~= '' and ARGV[2] ~= f[2] then return 'changed' end
+        redis.call('HSET', KEYS[1], 'approval_decision', ARGV[7])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        local t = {at = tonumber(ARGV[6]), event = ARGV[3], by = ARGV[4]}
+        if ARGV[5] ~= '' then t.note = ARGV[5] end
+        hist(KEYS[2], t)
+        return ARGV[3]
+        """)
+
+    /// KEYS: job, history, awaiting
+    /// ARGV: id, claim, request id, now, timeout decision JSON ('' = keep waiting)
+    /// Returns {waiting} | {decided, decision JSON} | {stale}. Takes a decision off the job; with a
+    /// timeout decision and none made, the call stops waiting, denied by the clock, in the same step
+    /// (so a person's decision and the timeout cannot both win).
+    static let settleApproval = script("settle_approval", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'approval_id', 'approval_decision')
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] or f[3] ~= ARGV[3] then return {'stale'} end
+        if f[4] then
+          redis.call('HDEL', KEYS[1], 'approval', 'approval_id', 'approval_decision')
+          return {'decided', f[4]}
+        end
+        if ARGV[5] == '' then return {'waiting'} end
+        unawait(KEYS[1], KEYS[3], ARGV[1])
+        hist(KEYS[2], {at = tonumber(ARGV[4]), event = 'denied', by = 'timeout', note = 'no decision in time'})
+        return {'decided', ARGV[5]}
+        """)
+
     /// KEYS: lease
     /// ARGV: lease_until, jobPrefix, worker, then id, claim pairs
     /// Returns one of ok | cancel | lost per pair.
@@ -392,7 +449,7 @@ enum Scripts {
         return out
         """)
 
-    /// KEYS: lease, active, pending, failed, marker, metrics
+    /// KEYS: lease, active, pending, failed, marker, metrics, awaiting
     /// ARGV: now, jobPrefix, max_orphans, limit
     /// Returns how many jobs whose lease ran out were taken back (to the front of pending, or to
     /// failed once a job has been orphaned max_orphans times: a job that keeps killing its worker).
@@ -405,6 +462,7 @@ enum Scripts {
           local jk = ARGV[2] .. id
           local f = redis.call('HMGET', jk, 'state', 'worker', 'attempts', 'claimed_at')
           if f[1] == 'active' then
+            unawait(jk, KEYS[7], id)
             local n = redis.call('HINCRBY', jk, 'orphaned', 1)
             local attempt = tonumber(f[3])
             redis.call('HDEL', jk, 'lease_until')

@@ -39,6 +39,10 @@ struct JobsShow: AsyncParsableCommand {
             lines.append(("cost", String(format: "%.1f sandbox-seconds, about $%.5f", s, job.costUSD ?? 0)))
         }
         if let agent = UsageView(job).agentSummary { lines.append(("agent", agent)) }
+        if let a = job.approval {
+            lines.append(("waits for", "approval of step \(a.step + 1), \(a.summary) (\(a.reason)); call \(a.id); times out "
+                          + Format.timestamp(a.deadline)))
+        }
         if let e = job.lastError { lines.append(("error", e)) }
         if let r = job.result { lines.append(("result", r)) }
         for (k, v) in lines { output.say(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
@@ -53,6 +57,7 @@ struct JobsShow: AsyncParsableCommand {
             var line = "  \(Format.timestamp(Date(timeIntervalSince1970: e.at / 1000)))  \(e.event)"
             if let a = e.attempt { line += " attempt \(a)" }
             if let w = e.worker, !w.isEmpty { line += " by \(w)" }
+            if let by = e.by { line += " by \(by)" }
             if let n = e.note { line += " (\(n))" }
             if let err = e.error { line += ": \(err)" }
             output.say(line)

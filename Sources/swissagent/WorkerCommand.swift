@@ -16,6 +16,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var models: ModelOptions
+    @OptionGroup(title: "Approvals") var approvals: ApprovalOptions
 
     @Option(name: .customLong("queue"), help: "A queue to take jobs from, in priority order (repeat for several).")
     var queues: [String] = ["default"]
@@ -57,7 +58,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,
-            processor: JobProcessor(supervisor: sandbox.supervisor, sandboxes: router, logger: logger, agents: try models.makeAgents()),
+            processor: JobProcessor(supervisor: approvals.apply(to: sandbox.supervisor), sandboxes: router, logger: logger, agents: try models.makeAgents()),
             queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger,
             leakReaper: router.e2b as? any LeakReaper)
         let signals = SignalWatcher([SIGTERM, SIGINT]) { _ in worker.shutdown(immediately: worker.isStopping) }

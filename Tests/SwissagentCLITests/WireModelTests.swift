@@ -55,8 +55,8 @@ import Testing
         #expect(documented == JobSpec.schemaProperties)
         for field in JobSpec.fields {
             var body: [String: JSONValue] = ["steps": [["tool": "shell", "input": ["command": "true"]]]]
-            body[field.name] = .array([])
-            // Every field is read by the table: an array where none is expected names that field.
+            body[field.name] = field.name == "approve" ? .number(1) : .array([])
+            // Every field is read by the table: an array (a number for approve, which takes a list) where none is expected names that field.
             if field.name != "steps" {
                 #expect(throws: JobSpecError.self) { _ = try JobSpecParser().parse(.object(body)) }
             }

@@ -15,6 +15,7 @@ extension MemoryJobQueue: QueueReader {
                 orphaned: data.active.filter { (data.jobs[$0]?.leaseUntil ?? .infinity) <= now }.count,
                 processedPerMinute: (0..<60).map { data.processed[minute - 59 + $0] ?? 0 },
                 failedPerMinute: (0..<60).map { data.failedCount[minute - 59 + $0] ?? 0 })
+            stats.awaiting = data.active.filter { data.jobs[$0]?.waitingApproval != nil }.count
             if let oldest = data.pending.last.flatMap({ data.jobs[$0] }) {
                 stats.oldestPendingAge = max(0, (now - (oldest.enqueuedAt ?? oldest.createdAt)) / 1000)
             }
@@ -83,6 +84,7 @@ extension MemoryJobQueue: QueueReader {
             record.sandboxSeconds = job.usage?.seconds
             record.costUSD = job.usage?.dollars
             record.agent = job.agent
+            record.approval = job.waitingApproval
             return record
         }
     }

@@ -124,6 +124,11 @@ struct MemoryJob {
     var transcriptStored = 0
     var transcriptFull = false
     var agent: AgentUsage?
+    var approval: ApprovalRequest?
+    var approvalDecision: ApprovalDecision?
+
+    /// The call that waits for a person: asked, not yet decided.
+    var waitingApproval: ApprovalRequest? { state == .active && approvalDecision == nil ? approval : nil }
 
     init(spec: String, state: JobState, createdAt: Double) {
         self.spec = spec

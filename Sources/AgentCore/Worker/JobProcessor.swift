@@ -110,10 +110,13 @@ public struct JobProcessor: Sendable {
                 await watch?.opened(sandbox: opened.label)
                 let observer: any JobObserver = watch.map { TeeObserver(observers: [obs, $0]) } ?? obs
                 var summary = "\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
+                let gate = ApprovalGate.forJob(spec, worker: supervisor.approvals, timeout: supervisor.approvalTimeout,
+                                               asker: QueueApprovals(queue: queue, token: job.token))
                 if let agent, let task {
-                    summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer).answer
+                    summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer,
+                                                            approvals: gate).answer
                 } else {
-                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer)
+                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate)
                 }
                 await obs.finish()
                 await opened.close()

@@ -12,7 +12,7 @@ extension Supervisor {
     /// status, a limit) is an observation for the model, not the job's end; the job's own time
     /// limit and cancellation still end it.
     public func runAgent(_ job: JobSpec, task: String, loop: AgentLoop, in session: any SandboxSession,
-                         observer: any JobObserver) async throws -> AgentOutcome {
+                         observer: any JobObserver, approvals gate: ApprovalGate? = nil) async throws -> AgentOutcome {
         let records = StepRecords()
         let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
         return try await loop.run(task: task, step: { spec in
@@ -21,7 +21,7 @@ extension Supervisor {
             let captured = OutputCapture(observer: observer, limit: max(loop.outputLimit * 4, 64 << 10))
             do {
                 let result = try await runStep(spec, index: i, job: job, deadline: deadline, session: session, observer: captured,
-                                               applied: { limits in records.update(i) { $0.limits = StepRecord.Limits(limits) } })
+                                               gate: gate, applied: { limits in records.update(i) { $0.limits = StepRecord.Limits(limits) } })
                 records.update(i) { r in
                     r.seconds = result.seconds
                     r.exitCode = result.exitCode

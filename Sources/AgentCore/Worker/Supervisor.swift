@@ -43,6 +43,10 @@ public struct Supervisor: Sendable {
     public var policy: LimitPolicy
     /// Whether steps may ask for the network.
     public var allowNetwork: Bool
+    /// The worker's own approval rules: every job runs under them, and its own add to them.
+    public var approvals = ApprovalRules()
+    /// Seconds a call waits for a person before it counts as denied (a job may ask for less).
+    public var approvalTimeout: Double = 600
 
     public init(router: ToolRouter = ToolRouter(), policy: LimitPolicy, allowNetwork: Bool = false) {
         self.router = router
@@ -57,7 +61,8 @@ public struct Supervisor: Sendable {
 
     /// Runs every step; throws `JobFailure` when a step fails (later steps are skipped), and
     /// `CancellationError` when the task is cancelled (the running command is killed).
-    public func run(_ job: JobSpec, steps: [StepSpec], in session: any SandboxSession, observer: any JobObserver) async throws {
+    public func run(_ job: JobSpec, steps: [StepSpec], in session: any SandboxSession, observer: any JobObserver,
+                    approvals gate: ApprovalGate? = nil) async throws {
         var records = steps.map { StepRecord(tool: $0.tool) }
         let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
         for (i, step) in steps.enumerated() {
@@ -66,7 +71,7 @@ public struct Supervisor: Sendable {
             await observer.steps(records)
             do {
                 let result = try await runStep(step, index: i, job: job, deadline: deadline, session: session, observer: observer,
-                                           applied: { limits in records[i].limits = StepRecord.Limits(limits) })
+                                               gate: gate, applied: { limits in records[i].limits = StepRecord.Limits(limits) })
                 records[i].seconds = result.seconds
                 records[i].exitCode = result.exitCode
                 records[i].outputBytes = result.outputBytes
@@ -96,17 +101,20 @@ public struct Supervisor: Sendable {
         var result: ExecResult?
         /// The job's own time ran out: it ends an agent job too, not only the step.
         var endsJob = false
+        /// A person (or the approval timeout) said no: the model hears why; an explicit plan ends.
+        var denied = false
     }
 
     func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
-                         session: any SandboxSession, observer: any JobObserver,
-                         applied: (ResourceLimits) -> Void) async throws -> ExecResult {
+                 session: any SandboxSession, observer: any JobObserver, gate: ApprovalGate?,
+                 applied: (ResourceLimits) -> Void) async throws -> ExecResult {
         let n = i + 1
         do {
             let tool = try router.tool(step.tool, step: i)
             if step.network == true && !allowNetwork {
                 throw JobFailure("step \(n) asks for network access, which this worker does not allow", kind: .permanent)
             }
+            try await approve(step, index: i, gate: gate, observer: observer)
             var stepLimits = policy.resolve(step.limits, timeout: step.timeoutSeconds)
             var jobBound = false
             if let deadline {
@@ -135,6 +143,18 @@ public struct Supervisor: Sendable {
         } catch let error as SandboxError {
             throw StepFailure(failure: JobFailure("step \(n): \(error.description)", kind: error.retryable ? .retryable : .permanent),
                               result: nil)
+        }
+    }
+
+    /// Waits for a person when the rules say the call must; throws the denial.
+    private func approve(_ step: StepSpec, index i: Int, gate: ApprovalGate?, observer: any JobObserver) async throws {
+        guard let gate, let why = gate.rules.reason(for: step) else { return }
+        observer.output(step: i, stream: .system, text: "step \(i + 1) (\(step.tool)) waits for approval: \(why)\n")
+        let decision = try await gate.ask(step, index: i, why: why)
+        observer.output(step: i, stream: .system, text: "step \(i + 1) (\(step.tool)) \(decision.describe)\n")
+        if !decision.approved {
+            throw StepFailure(failure: JobFailure("step \(i + 1) (\(step.tool)) was \(decision.describe)", kind: .permanent), result: nil,
+                              denied: true)
         }
     }
 

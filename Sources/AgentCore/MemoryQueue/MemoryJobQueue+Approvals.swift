@@ -1,0 +1,70 @@
+import Foundation
+
+/// Tool calls that wait for a person, as `RedisJobQueue` keeps them.
+extension MemoryJobQueue {
+    public func askApproval(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim else { return false }
+            job.approval = request
+            job.approvalDecision = nil
+            job.log(JobEvent(at: nowMs, event: "approval_asked",
+                             note: "step \(request.step + 1) \(request.summary.prefix(300)) waits: \(request.reason)"))
+            s[queue: token.queue].jobs[token.id] = job
+            return true
+        }
+    }
+
+    public func settleApproval(_ token: ClaimToken, requestID: String, timedOut: ApprovalDecision?) async throws -> ApprovalSettlement {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim,
+                  job.approval?.id == requestID else { return .stale }
+            if let decision = job.approvalDecision {
+                job.clearApproval()
+                s[queue: token.queue].jobs[token.id] = job
+                return .decided(decision)
+            }
+            guard let timedOut else { return .waiting }
+            job.clearApproval()
+            job.log(JobEvent(at: nowMs, event: "denied", note: "no decision in time", by: "timeout"))
+            s[queue: token.queue].jobs[token.id] = job
+            return .decided(timedOut)
+        }
+    }
+
+    public func decideApproval(id: String, call: String?, decision: ApprovalDecision) async throws -> ApprovalOutcome {
+        withState { s in
+            guard let q = s.locate(id), var job = s[queue: q].jobs[id] else { return .missing }
+            guard job.state == .active, let request = job.approval else { return .nothingWaiting }
+            if job.approvalDecision != nil { return .alreadyDecided }
+            if let call, call != request.id { return .changed }
+            job.approvalDecision = decision
+            job.log(JobEvent(at: nowMs, event: decision.approved ? "approved" : "denied", note: decision.reason, by: decision.by))
+            s[queue: q].jobs[id] = job
+            return decision.approved ? .approved : .denied
+        }
+    }
+
+    public func awaiting(queue q: String, offset: Int, limit: Int) async throws -> [AwaitingApproval] {
+        guard limit > 0, offset >= 0 else { return [] }
+        return withState { s in
+            let data = s[queue: q]
+            // Longest waiting first, ties by id: the order the awaiting set gives Redis.
+            var waiting: [AwaitingApproval] = []
+            for id in data.active {
+                guard let job = data.jobs[id], let request = job.waitingApproval else { continue }
+                waiting.append(AwaitingApproval(jobID: id, queue: q, tenant: SpecDigest(json: job.spec).tenant, request: request))
+            }
+            waiting.sort { a, b in
+                a.request.askedAt != b.request.askedAt ? a.request.askedAt < b.request.askedAt : a.jobID < b.jobID
+            }
+            return Array(waiting.dropFirst(offset).prefix(limit))
+        }
+    }
+}
+
+extension MemoryJob {
+    mutating func clearApproval() {
+        approval = nil
+        approvalDecision = nil
+    }
+}
