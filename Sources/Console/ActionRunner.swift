@@ -66,6 +66,13 @@ public struct ActionRunner: Sendable {
             var outcomes: [ActionOutcome] = []
             for id in ids { outcomes.append(try await queue.delete(id: id).outcome(id)) }
             return BatchSummary.line("deleted", outcomes)
+        case .approve(let id, let call), .deny(let id, let call, _):
+            var reason: String?
+            if case .deny(_, _, let why) = action { reason = why }
+            let outcome = try await ApprovalActions.decide(queue, id: id, approve: reason == nil, reason: reason,
+                                                           by: ApprovalActions.person(surface: "console"), call: call)
+            guard outcome.done else { throw ActionError(outcome.message) }
+            return outcome.message
         case .pause(let q):
             try await queue.setPaused(queue: q, true)
             return "paused \(q)"

@@ -2,7 +2,7 @@ import AgentCore
 
 /// The kinds of screen a binding can work on.
 public enum ScreenKind: String, CaseIterable, Sendable {
-    case queues, jobs, groups, detail, output, workers, help
+    case queues, jobs, groups, detail, output, approvals, workers, help
 
     public var title: String {
         switch self {
@@ -11,6 +11,7 @@ public enum ScreenKind: String, CaseIterable, Sendable {
         case .groups: "Error groups"
         case .detail: "Job detail"
         case .output: "Output"
+        case .approvals: "Awaiting approval"
         case .workers: "Workers"
         case .help: "Help"
         }
@@ -25,6 +26,7 @@ extension Screen {
         case .groups: .groups
         case .detail: .detail
         case .output: .output
+        case .approvals: .approvals
         case .workers: .workers
         case .help: .help
         }

@@ -4,7 +4,7 @@ import Foundation
 /// Every key binding, in the order the hint bar shows them. The first binding that has the key and
 /// works on the screen handles it.
 public enum Bindings {
-    public static let table: [Binding] = movement + [filter] + queues + jobs + groups + output + general
+    public static let table: [Binding] = movement + [filter] + queues + jobs + approvals + groups + output + general
 
     static let filter = Binding([.char("/")], on: [.jobs, .output, .groups], hint: "filter", help: "filter the list (regex or text; tenant:NAME)") { s, _ in
         s.editingFilter = true; return (.redraw, nil)
@@ -44,6 +44,9 @@ public enum Bindings {
         Binding([.char("o")], on: [.queues], hint: "tail", help: "tail every active job's output") { s, _ in
             s.go(.output(id: nil)); return ([.redraw, .refetch], nil)
         },
+        Binding([.char("A")], on: [.queues], hint: "awaiting", help: "the queue's calls awaiting approval") { s, c in
+            s.go(.approvals(queue: c.data.queues[safe: s.selection]?.queue)); return ([.redraw, .refetch], nil)
+        },
         Binding([.char("w")], on: [.queues], hint: "workers", help: "the workers") { s, _ in s.go(.workers); return ([.redraw, .refetch], nil) },
         Binding([.char("p")], on: [.queues], hint: "pause/resume", help: "pause or resume the queue", writes: true) { s, c in
             guard let q = c.data.queues[safe: s.selection] else { return ([], nil) }
@@ -57,15 +60,15 @@ public enum Bindings {
     ]
 
     static let jobs: [Binding] = [
-        Binding([.char("l"), .right, .tab], on: [.jobs], hint: "state", hintKeys: "h/l", help: "the next state") { s, _ in
+        Binding([.char("l"), .right, .tab], on: [.jobs, .approvals], hint: "state", hintKeys: "h/l", help: "the next state") { s, _ in
             Keymap.cycleState(&s, by: 1)
         },
-        Binding([.char("h"), .left, .backTab], on: [.jobs], help: "the previous state") { s, _ in Keymap.cycleState(&s, by: -1) },
+        Binding([.char("h"), .left, .backTab], on: [.jobs, .approvals], help: "the previous state") { s, _ in Keymap.cycleState(&s, by: -1) },
         Binding([.enter], on: [.jobs], hint: "detail", help: "the job's detail") { s, c in
             if let job = c.data.row(s.selection) { s.go(.detail(id: job.id)) }
             return ([.redraw, .refetch], nil)
         },
-        Binding([.char("o")], on: [.jobs, .detail], hint: "output", help: "the job's output") { s, c in
+        Binding([.char("o")], on: [.jobs, .detail, .approvals], hint: "output", help: "the job's output") { s, c in
             if let id = Keymap.selectedJob(s, c.data) { s.go(.output(id: id)) }
             return ([.redraw, .refetch], nil)
         },
@@ -111,6 +114,20 @@ public enum Bindings {
         Binding([.char("e")], on: [.jobs], hint: "errors", help: "failed jobs grouped by error") { s, _ in
             guard case .jobs(let queue, _) = s.screen else { return ([], nil) }
             s.go(.groups(queue: queue)); return ([.redraw, .refetch], nil)
+        },
+    ]
+
+    static let approvals: [Binding] = [
+        Binding([.char("a")], on: [.approvals, .detail], hint: "approve", help: "approve the waiting call: it runs", writes: true) { s, c in
+            Keymap.approve(&s, c.data)
+        },
+        Binding([.char("D")], on: [.approvals, .detail], hint: "deny", help: "deny the waiting call, with a reason the job gets back",
+                writes: true) { s, c in
+            Keymap.deny(&s, c.data)
+        },
+        Binding([.enter], on: [.approvals], hint: "detail", help: "the job's detail") { s, c in
+            if let a = c.data.approvals[safe: s.selection] { s.go(.detail(id: a.jobID)) }
+            return ([.redraw, .refetch], nil)
         },
     ]
 

@@ -8,6 +8,8 @@ public enum Role: String, CaseIterable, Sendable {
     case stateScheduled = "state.scheduled"
     case stdout = "output.stdout", stderr = "output.stderr", system = "output.system"
     case job0 = "job.0", job1 = "job.1", job2 = "job.2", job3 = "job.3", job4 = "job.4", job5 = "job.5"
+    /// A tool call waiting for a person (last, so older snapshots keep their letters).
+    case stateAwaiting = "state.awaiting"
 
     public static func state(_ s: String) -> Role { Role(rawValue: "state." + s) ?? .text }
     public static func job(_ n: Int) -> Role { [.job0, .job1, .job2, .job3, .job4, .job5][abs(n) % 6] }

@@ -16,6 +16,10 @@ public enum ConsoleAction: Sendable, Equatable {
     case submit(path: String)
     /// Queue an edited spec as a new job (after the editor).
     case queueEdited(original: String, specText: String)
+    /// Approve the call the job waits on (`call`: the one the person saw).
+    case approve(id: String, call: String)
+    /// Deny it, with the reason the job gets back.
+    case deny(id: String, call: String, reason: String)
     /// Write the output lines shown to a file.
     case saveOutput(path: String, text: String, lines: Int)
 

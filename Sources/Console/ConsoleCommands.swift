@@ -32,6 +32,9 @@ public enum ConsoleCommands {
         ConsoleCommand(names: ["groups", "errors"], argument: "[QUEUE]", brief: true, writes: false) { arg, s in
             s.go(.groups(queue: arg)); return ([.redraw, .refetch], nil)
         },
+        ConsoleCommand(names: ["awaiting", "approvals"], argument: "[QUEUE]", brief: true, writes: false) { arg, s in
+            s.go(.approvals(queue: arg)); return ([.redraw, .refetch], nil)
+        },
         ConsoleCommand(names: ["submit"], argument: "PATH", brief: true, writes: true) { arg, _ in
             ([.redraw, .refetch], .submit(path: arg ?? ""))
         },

@@ -11,11 +11,20 @@ public enum Screen: Equatable, Sendable {
     case detail(id: String)
     /// One job's output, or (nil) a merged tail of every active job.
     case output(id: String?)
+    /// Tool calls waiting for a person, of one queue (or all queues when nil).
+    case approvals(queue: String?)
     case workers
     case help
 
     /// States the jobs screen cycles through with h/l and Tab.
     public static let cycle: [JobState] = [.pending, .active, .retrying, .failed, .succeeded, .cancelled, .scheduled]
+
+    /// The tabs h/l and Tab move through: each state's jobs, with the calls awaiting approval after active.
+    public static func tabs(queue: String?) -> [Screen] {
+        var out = cycle.map { Screen.jobs(queue: queue, state: $0) }
+        out.insert(.approvals(queue: queue), at: 2)
+        return out
+    }
 }
 
 /// A question the person must answer before an action runs.
@@ -26,6 +35,19 @@ public struct Confirmation: Sendable, Equatable {
     public init(question: String, action: ConsoleAction) {
         self.question = question
         self.action = action
+    }
+}
+
+/// A denial being written: the job, the call seen, and the reason so far.
+public struct DenialPrompt: Sendable, Equatable {
+    public var id: String
+    public var call: String
+    public var reason = ""
+
+    public init(id: String, call: String, reason: String = "") {
+        self.id = id
+        self.call = call
+        self.reason = reason
     }
 }
 
@@ -43,6 +65,8 @@ public struct ConsoleState: Sendable {
     public var command: String?
     public var marks: Set<String> = []
     public var confirm: Confirmation?
+    /// The reason being typed for a denial, while the prompt is open.
+    public var denial: DenialPrompt?
     public var message: (text: String, error: Bool)?
     public var follow = true
     public var wrap = false
@@ -145,6 +169,8 @@ public struct ConsoleData: Sendable {
     public var filterMatchIDs: [String] = []
     public var listKey = ""
     public var groups: [ErrorGroup] = []
+    /// The waiting calls of the approvals screen, longest waiting first.
+    public var approvals: [AwaitingApproval] = []
     public var detail: JobRecord?
     public var output: [OutputLine] = []
     public var outputKey = ""
@@ -153,6 +179,7 @@ public struct ConsoleData: Sendable {
     public init() {}
 
     public var orphaned: Int { queues.reduce(0) { $0 + $1.orphaned } }
+    public var awaiting: Int { queues.reduce(0) { $0 + $1.awaiting } }
 
     /// The loaded row at a global index, if loaded.
     public func row(_ index: Int) -> JobSummary? {

@@ -32,6 +32,8 @@ public final class DataSource: @unchecked Sendable {
     let clock: @Sendable () -> Date
     /// Seconds between refreshes of the queue numbers.
     public var interval: Double = 1
+    /// The most waiting calls the approvals screen loads.
+    static let approvalsShown = 500
     /// How many of the newest jobs a filter searches.
     public var filterScanLimit = 10_000
 
@@ -121,6 +123,12 @@ public final class DataSource: @unchecked Sendable {
         switch r.screen {
         case .jobs(let q, let state): try await loadList(r, queues: q.map { [$0] } ?? names, state: state, stats: stats)
         case .groups(let q): try await loadGroups(q.map { [$0] } ?? names)
+        case .approvals(let q):
+            var rows: [AwaitingApproval] = []
+            for name in q.map({ [$0] }) ?? names where rows.count < Self.approvalsShown {
+                rows += try await queue.awaiting(queue: name, offset: 0, limit: Self.approvalsShown - rows.count)
+            }
+            publish { $0.approvals = rows }
         case .detail(let id):
             let job = try await queue.job(id: id)
             publish { $0.detail = job }

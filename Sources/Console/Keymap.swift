@@ -20,6 +20,7 @@ public enum Keymap {
             default: return (.handled, nil)
             }
         }
+        if s.denial != nil { return denialKey(key, &s) }
         if s.command != nil { return commandKey(key, &s) }
         if s.editingFilter { return filterKey(key, &s) }
         s.message = nil
@@ -41,6 +42,7 @@ public enum Keymap {
         case .workers: data.workers.count
         case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines(JobView($0), now: data.now).count : 0 } ?? 0
         case .output: data.output.count
+        case .approvals: data.approvals.count
         case .help: HelpView.lines(s, width: 80).count
         }
     }
@@ -80,8 +82,48 @@ public enum Keymap {
     static func selectedJob(_ s: ConsoleState, _ data: ConsoleData) -> String? {
         switch s.screen {
         case .detail(let id): id
+        case .approvals: data.approvals[safe: s.selection]?.jobID
         default: data.row(s.selection)?.id
         }
+    }
+
+    /// The waiting call a key acts on: the selected row of the approvals screen, or the detail's job's.
+    static func selectedApproval(_ s: ConsoleState, _ data: ConsoleData) -> (id: String, request: ApprovalRequest)? {
+        switch s.screen {
+        case .approvals: data.approvals[safe: s.selection].map { ($0.jobID, $0.request) }
+        case .detail(let id): data.detail.flatMap { $0.id == id && $0.state == .active ? $0.approval.map { (id, $0) } : nil }
+        default: nil
+        }
+    }
+
+    static func approve(_ s: inout ConsoleState, _ data: ConsoleData) -> (KeyResult, ConsoleAction?) {
+        guard let (id, call) = selectedApproval(s, data) else { s.message = ("no call waits for approval here", true); return (.redraw, nil) }
+        return ask(&s, "Approve step \(call.step + 1) of job \(id)? It runs at once: \(Fmt.oneLine(call.summary))",
+                   .approve(id: id, call: call.id))
+    }
+
+    static func deny(_ s: inout ConsoleState, _ data: ConsoleData) -> (KeyResult, ConsoleAction?) {
+        guard let (id, call) = selectedApproval(s, data) else { s.message = ("no call waits for approval here", true); return (.redraw, nil) }
+        s.denial = DenialPrompt(id: id, call: call.id)
+        return (.redraw, nil)
+    }
+
+    /// Typing a denial's reason: Enter sends it (not empty: the job reads it), Esc gives up.
+    static func denialKey(_ key: Key, _ s: inout ConsoleState) -> (KeyResult, ConsoleAction?) {
+        guard let d = s.denial else { return ([], nil) }
+        s.message = nil
+        switch key {
+        case .escape: s.denial = nil; s.message = ("not denied", false)
+        case .backspace: if !d.reason.isEmpty { s.denial?.reason.removeLast() }
+        case .char(let ch): if d.reason.count < 2_000 { s.denial?.reason.append(ch) }
+        case .enter:
+            let reason = d.reason.trimmingCharacters(in: .whitespaces)
+            guard !reason.isEmpty else { s.message = ("a denial needs a reason: the job reads it as the call's result", true); return (.redraw, nil) }
+            s.denial = nil
+            return ([.redraw, .refetch], .deny(id: d.id, call: d.call, reason: reason))
+        default: return ([], nil)
+        }
+        return (.redraw, nil)
     }
 
     static func selectedState(_ s: ConsoleState, _ data: ConsoleData) -> JobState? {
@@ -93,10 +135,15 @@ public enum Keymap {
     }
 
     static func cycleState(_ s: inout ConsoleState, by step: Int) -> (KeyResult, ConsoleAction?) {
-        guard case .jobs(let queue, let state) = s.screen else { return ([], nil) }
-        let n = Screen.cycle.count
-        let i = Screen.cycle.firstIndex(of: state) ?? 0
-        s.screen = .jobs(queue: queue, state: Screen.cycle[((i + step) % n + n) % n])
+        let queue: String?
+        switch s.screen {
+        case .jobs(let q, _), .approvals(let q): queue = q
+        default: return ([], nil)
+        }
+        let tabs = Screen.tabs(queue: queue)
+        let n = tabs.count
+        let i = tabs.firstIndex(of: s.screen) ?? 0
+        s.screen = tabs[((i + step) % n + n) % n]
         s.selection = 0
         s.marks = []
         s.filter = ""
@@ -164,6 +211,7 @@ public enum Keymap {
     /// The hint bar: the keys that work on this screen now.
     public static func hints(for s: ConsoleState) -> [(String, String)] {
         if s.confirm != nil { return [("y", "yes"), ("n", "no")] }
+        if s.denial != nil { return [("Enter", "deny"), ("Esc", "cancel"), ("the reason goes back to the job", "")] }
         if s.command != nil { return [("Enter", "run"), ("Esc", "cancel"), (ConsoleCommands.usage(brief: true), "")] }
         if s.editingFilter { return [("Enter", "apply"), ("Esc", "clear"), ("regex or text", "")] }
         return bindings(on: s.screen.kind).compactMap { b in

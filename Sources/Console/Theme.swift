@@ -122,6 +122,7 @@ public struct Theme: Sendable {
         set(.paused, "yellow bold"); set(.spark, "green"); set(.ok, "green"); set(.warn, "yellow"); set(.error, "red bold")
         set(.statePending, "blue"); set(.stateActive, "cyan"); set(.stateRetrying, "yellow"); set(.stateFailed, "red")
         set(.stateSucceeded, "green"); set(.stateCancelled, "magenta"); set(.stateScheduled, "bright-blue")
+        set(.stateAwaiting, "bright-yellow bold")
         set(.stdout, "default"); set(.stderr, "bright-red"); set(.system, "bright-black")
         set(.job0, "cyan"); set(.job1, "green"); set(.job2, "yellow"); set(.job3, "magenta"); set(.job4, "blue"); set(.job5, "bright-red")
         return s

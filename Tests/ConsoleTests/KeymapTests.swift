@@ -27,6 +27,7 @@ import Testing
         case .groups: .groups(queue: nil)
         case .detail: .detail(id: "j1")
         case .output: .output(id: nil)
+        case .approvals: .approvals(queue: nil)
         case .workers: .workers
         case .help: .help
         }

@@ -28,7 +28,7 @@ import Testing
 
     /// One letter per role; every role has its own.
     static let letters: [Role: Character] = Dictionary(uniqueKeysWithValues: zip(Role.allCases,
-        Array(".dTHbSMhkiEIDtpsowe1234567ORYJKLNPQ")))
+        Array(".dTHbSMhkiEIDtpsowe1234567ORYJKLNPQA")))
 
     static func roles(_ canvas: Canvas) -> String {
         let legend = Role.allCases.map { "\(letters[$0] ?? "?")=\($0.rawValue)" }.joined(separator: " ")
@@ -79,6 +79,32 @@ import Testing
         s.screen = .output(id: nil)
         s.timestamps = true
         try check("output-merged", s, d)
+    }
+
+    /// The awaiting-approval tab, with the count in the header and the tabs; the selected call's
+    /// escape sequence is shown, never sent.
+    @Test func awaitingApproval() throws {
+        var d = Fixtures.data
+        d.queues[0].awaiting = 75
+        d.queues[1].awaiting = 25
+        d.approvals = Fixtures.approvals()
+        var s = ConsoleState()
+        s.screen = .approvals(queue: nil)
+        try check("awaiting", s, d)
+    }
+
+    /// A job's detail while its call waits, and the denial's reason being typed.
+    @Test func detailOfAWaitingCall() throws {
+        var d = Fixtures.data
+        d.queues[0].awaiting = 1
+        var job = Fixtures.job
+        job.state = .active
+        job.approval = Fixtures.approvals()[1].request
+        d.detail = job
+        var s = ConsoleState()
+        s.screen = .detail(id: job.id)
+        s.denial = DenialPrompt(id: job.id, call: "r1", reason: "not from the internet")
+        try check("detail-awaiting", s, d)
     }
 
     @Test func workers() throws {

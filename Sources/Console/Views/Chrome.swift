@@ -17,12 +17,13 @@ enum Chrome {
         let workers = data.workers.count
         let busy = data.workers.reduce(0) { $0 + $1.currentJobs.count }
         let orphaned = data.orphaned
-        let parts = [redis, "\(data.queues.count) queue\(data.queues.count == 1 ? "" : "s")",
+        // A call waiting for a person comes first: it is the one thing here that waits on whoever is watching.
+        let parts = (data.awaiting > 0 ? ["⏸ \(data.awaiting) awaiting approval"] : []) + [redis, "\(data.queues.count) queue\(data.queues.count == 1 ? "" : "s")",
                      "\(workers) worker\(workers == 1 ? "" : "s") (\(busy) busy)",
                      orphaned > 0 ? "⚠ \(orphaned) orphaned" : "0 orphaned"] + (state.readOnly ? ["READ-ONLY"] : [])
         for part in parts {
             x += c.put(x, 0, "· ", .title)
-            let role: Role = part.hasPrefix("⚠") ? .bannerInfo : part == "READ-ONLY" ? .paused : .title
+            let role: Role = part.hasPrefix("⚠") || part.hasPrefix("⏸") ? .bannerInfo : part == "READ-ONLY" ? .paused : .title
             x += c.put(x, 0, part + " ", role)
         }
         let clock = Fmt.clock(data.now) + " "
@@ -33,12 +34,15 @@ enum Chrome {
         let y = 1
         c.fill(y, .text)
         switch state.screen {
-        case .jobs(let queue, let current):
+        case .jobs(let queue, _), .approvals(let queue):
             var x = c.put(0, y, " Jobs " + (queue.map { "in \($0) " } ?? "in all queues ") + "│ ", .text)
-            for s in Screen.cycle {
-                let n = data.queues.filter { queue == nil || $0.queue == queue }.reduce(0) { $0 + $1.count(s) }
-                let label = " \(s.rawValue) \(Fmt.count(n)) "
-                x += c.put(x, y, label, s == current ? .selection : Role.state(s.rawValue))
+            let shown = data.queues.filter { queue == nil || $0.queue == queue }
+            for tab in Screen.tabs(queue: queue) {
+                let (name, n, role): (String, Int, Role) = switch tab {
+                case .jobs(_, let s): (s.rawValue, shown.reduce(0) { $0 + $1.count(s) }, Role.state(s.rawValue))
+                default: ("awaiting", shown.reduce(0) { $0 + $1.awaiting }, .stateAwaiting)
+                }
+                x += c.put(x, y, " \(name) \(Fmt.count(n)) ", tab == state.screen ? .selection : role)
                 if x >= c.width { break }
             }
         default:
@@ -49,7 +53,7 @@ enum Chrome {
             case .output(let id): id.map { "Output of \($0)" } ?? "Output of every active job"
             case .workers: "Workers"
             case .help: "Keys"
-            case .jobs: ""
+            case .jobs, .approvals: ""
             }
             var x = c.put(0, y, " " + name, .header)
             if case .output = state.screen {
@@ -64,7 +68,10 @@ enum Chrome {
     static func footer(_ c: inout Canvas, _ state: ConsoleState, _ data: ConsoleData) {
         let y = c.height - 2
         c.fill(y, .text)
-        if let command = state.command {
+        if let denial = state.denial {
+            let x = c.put(0, y, "Deny \(denial.id), because: " + denial.reason + "▏", .input, maxWidth: c.width)
+            if let m = state.message, m.error { c.putTruncated(x + 1, y, m.text, .error, maxWidth: c.width - x - 1) }
+        } else if let command = state.command {
             c.put(0, y, ":" + command + "▏", .input)
         } else if state.editingFilter {
             c.put(0, y, "/" + state.filter + "▏", .input)
@@ -81,7 +88,8 @@ enum Chrome {
     static func hints(_ c: inout Canvas, _ state: ConsoleState, y: Int) {
         c.fill(y, .hint)
         let all = Keymap.hints(for: state)
-        let common = Array(all.suffix(state.confirm == nil && state.command == nil && !state.editingFilter ? 4 : 0))
+        let prompting = state.confirm != nil || state.command != nil || state.editingFilter || state.denial != nil
+        let common = Array(all.suffix(prompting ? 0 : 4))
         var local = Array(all.dropLast(common.count))
         func width(_ h: [(String, String)]) -> Int { h.reduce(0) { $0 + $1.0.terminalWidth + $1.1.terminalWidth + 2 } }
         var shown = common

@@ -7,6 +7,8 @@ enum DetailView {
     static func lines(_ job: JobView, now: Date) -> [(String, Role)] {
         var out: [(String, Role)] = []
         func field(_ k: String, _ v: String, _ role: Role = .text) { out.append(("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0) + v, role)) }
+        // What waits on a person comes first.
+        if let a = job.approval, job.state == .active { out += ApprovalsView.detailLines(a, now: now) }
         field("state", job.state.rawValue + (job.cancelRequested ? " (cancel requested)" : ""), Role.state(job.state.rawValue))
         field("queue", job.queue)
         field("attempts", "\(job.attempts)/\(job.maxAttempts)" + (job.orphaned > 0 ? " · orphaned \(job.orphaned)×" : ""),

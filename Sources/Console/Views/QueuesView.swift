@@ -6,6 +6,7 @@ import Foundation
 enum QueuesView {
     static let table = Table(columns: [
         .init(title: "QUEUE", width: 12), .init(title: "PENDING", width: 8, right: true), .init(title: "ACTIVE", width: 7, right: true),
+        .init(title: "AWAIT", width: 6, right: true),
         .init(title: "RETRY", width: 6, right: true), .init(title: "FAILED", width: 7, right: true),
         .init(title: "OLDEST", width: 7, right: true), .init(title: "DONE/m", width: 7, right: true),
         .init(title: "FAIL/m", width: 6, right: true),
@@ -28,6 +29,7 @@ enum QueuesView {
             let (_, restWidth) = table.fitted(r.width)
             table.row(&c, r, y: y, [
                 (name, q.paused ? .paused : .text), (Fmt.count(q.pending), .statePending), (Fmt.count(q.active), .stateActive),
+                (Fmt.count(q.awaiting), q.awaiting > 0 ? .stateAwaiting : .dim),
                 (Fmt.count(q.retrying), .stateRetrying), (Fmt.count(q.failed), q.failed > 0 ? .stateFailed : .text),
                 (Fmt.duration(q.oldestPendingAge), .text), (String(done), .text), (String(failed), failed > 0 ? .stateFailed : .text),
             ], rest: (Fmt.sparkline(q.processedPerMinute, width: restWidth), .spark))
