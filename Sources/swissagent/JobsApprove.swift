@@ -16,8 +16,11 @@ struct JobsApprove: AsyncParsableCommand {
     @Option(help: "Only if the waiting call is still this one (its id, from `jobs approvals` or `jobs show`).")
     var call: String?
 
-    func run() async throws {
-        let outcome = try await ApprovalActions.decide(try global.makeQueue(), id: id, approve: true, reason: nil,
+    func run() async throws { try await Self.decide(global, id: id, approve: true, reason: nil, call: call) }
+
+    /// Approve or deny as this user on this host; a refusal is the command's error.
+    static func decide(_ global: GlobalOptions, id: String, approve: Bool, reason: String?, call: String?) async throws {
+        let outcome = try await ApprovalActions.decide(try global.makeQueue(), id: id, approve: approve, reason: reason,
                                                        by: ApprovalActions.person(surface: "cli"), call: call)
         guard outcome.done else { throw CLIError(outcome.message) }
         print(outcome.message)
@@ -39,12 +42,7 @@ struct JobsDeny: AsyncParsableCommand {
     @Option(help: "Only if the waiting call is still this one (its id).")
     var call: String?
 
-    func run() async throws {
-        let outcome = try await ApprovalActions.decide(try global.makeQueue(), id: id, approve: false, reason: reason,
-                                                       by: ApprovalActions.person(surface: "cli"), call: call)
-        guard outcome.done else { throw CLIError(outcome.message) }
-        print(outcome.message)
-    }
+    func run() async throws { try await JobsApprove.decide(global, id: id, approve: false, reason: reason, call: call) }
 }
 
 struct JobsApprovals: AsyncParsableCommand {
