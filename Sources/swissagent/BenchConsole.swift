@@ -18,6 +18,9 @@ struct BenchConsole: AsyncParsableCommand {
     @Option(help: "Failed jobs to fill the queue with.")
     var failed = 10_000
 
+    @Option(help: "Jobs whose tool call waits for approval.")
+    var awaiting = 100
+
     @Option(help: "Seconds to watch the idle console.")
     var idleSeconds: Double = 10
 
@@ -34,7 +37,7 @@ struct BenchConsole: AsyncParsableCommand {
     }
 
     private func measure(_ queue: RedisJobQueue, prefix: String) async throws {
-        print("filling \(prefix) with \(pending) pending and \(failed) failed jobs…")
+        print("filling \(prefix) with \(pending) pending, \(failed) failed and \(awaiting) awaiting-approval jobs…")
         let spec = JobSpec(queue: "bench", steps: [StepSpec(tool: "shell", input: ["command": "true"])])
         var left = pending
         while left > 0 {
@@ -52,10 +55,22 @@ struct BenchConsole: AsyncParsableCommand {
             i += 1
         }
 
-        // Refresh: what one poll of the queues screen and of a page of failed jobs costs this process.
+        // Calls waiting for a person: claimed, asked, and left waiting (their leases long enough for the run).
+        var askSpec = spec
+        askSpec.queue = "bench-awaiting"
+        _ = try await queue.enqueue(batch: Array(repeating: askSpec, count: awaiting))
+        while let job = try await consumer.claim(queues: ["bench-awaiting"], worker: "bench", lease: 3600, wait: 0) {
+            let request = ApprovalRequest(id: JobID.make(), step: 0, tool: "shell", input: ["command": "true"], network: false,
+                                          reason: "shell calls need approval", askedAt: Date().timeIntervalSince1970, timeoutSeconds: 3600)
+            _ = try await consumer.askApproval(job.token, request: request)
+        }
+
+        // Refresh: what one poll of the queues screen, a page of failed jobs, of pending jobs and the
+        // awaiting-approval tab costs this process.
         let source = DataSource(queue: queue)
         var refreshCPU: [Double] = [], refreshWall: [Double] = []
-        for screen in [Screen.queues, .jobs(queue: "bench-failed", state: .failed), .jobs(queue: "bench", state: .pending)] {
+        for screen in [Screen.queues, .jobs(queue: "bench-failed", state: .failed), .jobs(queue: "bench", state: .pending),
+                       .approvals(queue: nil)] {
             for _ in 0..<10 {
                 let cpu0 = Self.cpuSeconds(), t0 = ContinuousClock.now
                 try await source.refreshOnce(DataRequest(screen: screen, selection: 5000))

@@ -40,6 +40,10 @@ struct RunCommand: AsyncParsableCommand {
                 spec = try JobSpecParser().parse(try readInput(file ?? "-"))
             }
         } catch let e as JobSpecError { throw CLIError("invalid job: \(e)") }
+        // Here no one else could decide: a call that waits for approval needs a queue people watch.
+        if let rules = spec.approve, !rules.isEmpty {
+            throw CLIError("this job's calls wait for approval, which needs a queue: swissagent submit --wait, then approve from the console or jobs approve")
+        }
         // The worker's own path (plan, open, supervise, close, acknowledge) on a queue in memory.
         let queue = MemoryJobQueue()
         var once = spec
