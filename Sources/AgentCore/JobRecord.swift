@@ -106,6 +106,9 @@ public struct JobSummary: Sendable, Equatable {
     public var orphaned = 0
     /// The spec's metadata as `key=value` pairs, for filters.
     public var metadata: [String] = []
+    /// A task job's task (its first 200 characters), and what its model has used so far.
+    public var task: String?
+    public var agent: AgentUsage?
 
     public static func == (a: JobSummary, b: JobSummary) -> Bool {
         a.id == b.id && a.state == b.state && a.attempts == b.attempts && a.lastError == b.lastError && a.updatedAt == b.updatedAt
@@ -134,6 +137,8 @@ public struct SpecDigest: Sendable, Equatable {
     public var tenant: String?
     public var maxAttempts: Int?
     public var metadata: [String: JSONValue] = [:]
+    /// A task job's task, its first 200 characters.
+    public var task: String?
 
     public init(json: String?) {
         guard let json, let value = try? JSONValue.parse(Data(json.utf8)), let o = value.objectValue else { return }
@@ -142,5 +147,6 @@ public struct SpecDigest: Sendable, Equatable {
         // A stored spec is untrusted: Int(1e300) would trap.
         maxAttempts = o["max_attempts"]?.numberValue.flatMap { $0.isFinite && $0 >= 0 && $0 <= 1_000_000 ? Int($0) : nil }
         metadata = o["metadata"]?.objectValue ?? [:]
+        task = o["task"]?.stringValue.map { String($0.prefix(200)) }
     }
 }

@@ -36,7 +36,7 @@ public struct ActionRunner: Sendable {
             if case .runLocally(let id) = action {
                 guard let local else { return Outcome(message: "running jobs here needs bubblewrap: apt-get install -y bubblewrap", error: true) }
                 let (message, target) = try await local.start(id)
-                return Outcome(message: message, error: target == nil, goTo: target.map { .output(id: $0) })
+                return Outcome(message: message, error: target == nil, goTo: target)
             }
             if case .editAndRequeue(let id) = action {
                 guard let job = try await queue.job(id: id) else { return Outcome(message: "cannot load \(id)", error: true) }
@@ -93,10 +93,10 @@ public struct ActionRunner: Sendable {
             return "edit runs in the terminal"  // the app suspends the screen for the editor
         case .queueEdited(let id, let text):
             return try await queueEdited(original: id, specText: text)
-        case .saveOutput(let path, let text, let lines):
+        case .save(let path, let text, let what):
             do {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
-                return "saved \(lines) lines to \(path)"
+                return "saved \(what) to \(path)"
             } catch {
                 throw ActionError("cannot save: \(error.localizedDescription)")
             }
@@ -118,18 +118,20 @@ public final class LocalRunner: Sendable {
     let worker: String
     let lease: Double = 30
 
-    public init(queue: RedisJobQueue, provider: LocalSandboxProvider) {
+    /// `agents`: the model endpoints a task job run here talks to (none: such a job fails, saying so).
+    public init(queue: RedisJobQueue, provider: LocalSandboxProvider, agents: (any AgentSource)? = nil) {
         self.queue = queue
         var logger = Logger(label: "swissagent.console.local")
         logger.logLevel = .critical
-        processor = JobProcessor(supervisor: Supervisor(), sandboxes: SingleSandbox(provider), logger: logger)
+        processor = JobProcessor(supervisor: Supervisor(), sandboxes: SingleSandbox(provider), logger: logger, agents: agents)
         worker = "console@" + ProcessInfo.processInfo.hostName + ":" + String(ProcessInfo.processInfo.processIdentifier)
     }
 
     /// Claims the job (a pending one), or a copy of it (anything else), and runs it in the background.
     /// A copy is stored already claimed by this console, so a live worker cannot take it first.
-    /// Returns the message and the id of the job that runs.
-    public func start(_ id: String) async throws -> (String, String?) {
+    /// Returns the message and the screen that follows the job that runs (a task job's transcript,
+    /// any other job's output), or nil when it could not run.
+    public func start(_ id: String) async throws -> (String, Screen?) {
         var target = id
         var claimed = try await queue.claim(id: id, worker: worker, lease: lease)
         if claimed == nil {
@@ -146,7 +148,9 @@ public final class LocalRunner: Sendable {
             _ = await processor.process(job, queue: queue, control: control, next: nil)
             renew.cancel()
         }
-        return (target == id ? "running \(id) here" : "running \(target) here, a copy of \(id)", target)
+        let task = SpecDigest(json: job.specJSON).task != nil
+        return (target == id ? "running \(id) here" : "running \(target) here, a copy of \(id)",
+                task ? .transcript(id: target) : .output(id: target))
     }
 }
 

@@ -2,7 +2,7 @@ import AgentCore
 
 /// The kinds of screen a binding can work on.
 public enum ScreenKind: String, CaseIterable, Sendable {
-    case queues, jobs, groups, detail, output, approvals, workers, help
+    case queues, jobs, groups, detail, output, transcript, approvals, workers, help
 
     public var title: String {
         switch self {
@@ -11,6 +11,7 @@ public enum ScreenKind: String, CaseIterable, Sendable {
         case .groups: "Error groups"
         case .detail: "Job detail"
         case .output: "Output"
+        case .transcript: "Transcript"
         case .approvals: "Awaiting approval"
         case .workers: "Workers"
         case .help: "Help"
@@ -26,6 +27,7 @@ extension Screen {
         case .groups: .groups
         case .detail: .detail
         case .output: .output
+        case .transcript: .transcript
         case .approvals: .approvals
         case .workers: .workers
         case .help: .help

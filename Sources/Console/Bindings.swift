@@ -4,9 +4,10 @@ import Foundation
 /// Every key binding, in the order the hint bar shows them. The first binding that has the key and
 /// works on the screen handles it.
 public enum Bindings {
-    public static let table: [Binding] = movement + [filter] + queues + jobs + approvals + groups + output + general
+    public static let table: [Binding] = movement + [filter] + queues + transcript + output + jobs + approvals + [openTranscript] + groups + general
 
-    static let filter = Binding([.char("/")], on: [.jobs, .output, .groups], hint: "filter", help: "filter the list (regex or text; tenant:NAME)") { s, _ in
+    static let filter = Binding([.char("/")], on: [.jobs, .output, .transcript, .groups], hint: "filter",
+                                help: "filter the list (regex or text; tenant:NAME; on a transcript, text)") { s, _ in
         s.editingFilter = true; return (.redraw, nil)
     }
 
@@ -20,9 +21,9 @@ public enum Bindings {
             Keymap.move(&s, c.data, by: -Render.listRows(height: c.height)); return (.redraw, nil)
         },
         Binding([.char("g"), .home], help: "first") { s, c in Keymap.move(&s, c.data, by: -Int.max / 2); return (.redraw, nil) },
-        Binding([.char("G"), .end], help: "last (on output: follow again)") { s, c in
+        Binding([.char("G"), .end], help: "last (on output and a transcript: follow again)") { s, c in
             Keymap.move(&s, c.data, by: Int.max / 2)
-            if case .output = s.screen { s.follow = true }
+            if s.screen.kind == .output || s.screen.kind == .transcript { s.follow = true }
             return (.redraw, nil)
         },
     ]
@@ -68,7 +69,7 @@ public enum Bindings {
             if let job = c.data.row(s.selection) { s.go(.detail(id: job.id)) }
             return ([.redraw, .refetch], nil)
         },
-        Binding([.char("o")], on: [.jobs, .detail, .approvals], hint: "output", help: "the job's output") { s, c in
+        Binding([.char("o")], on: [.jobs, .detail, .approvals, .transcript], hint: "output", help: "the job's output") { s, c in
             if let id = Keymap.selectedJob(s, c.data) { s.go(.output(id: id)) }
             return ([.redraw, .refetch], nil)
         },
@@ -87,7 +88,7 @@ public enum Bindings {
         Binding([.char("R")], on: [.jobs], hint: "requeue all", help: "requeue every failed job (that matches the filter)", writes: true) { s, c in
             Keymap.requeueAll(&s, c.data)
         },
-        Binding([.char("c")], on: [.jobs, .detail], hint: "cancel", help: "cancel the job (a running one: its worker stops it)",
+        Binding([.char("c")], on: [.jobs, .detail, .transcript], hint: "cancel", help: "cancel the job (a running one: its worker stops it)",
                 writes: true) { s, c in
             guard let id = Keymap.selectedJob(s, c.data) else { return ([], nil) }
             let running = Keymap.selectedState(s, c.data) == .active
@@ -117,11 +118,19 @@ public enum Bindings {
         },
     ]
 
+    /// After the approvals: where a call waits, approving it comes first on the hint bar.
+    static let openTranscript = Binding([.char("T")], on: [.jobs, .detail, .approvals, .output], hint: "transcript",
+                                        help: "the task job's transcript: turns, tool calls and results, live") { s, c in
+        guard let id = Keymap.selectedJob(s, c.data) else { return ([], nil) }
+        s.go(.transcript(id: id))
+        return ([.redraw, .refetch], nil)
+    }
+
     static let approvals: [Binding] = [
-        Binding([.char("a")], on: [.approvals, .detail], hint: "approve", help: "approve the waiting call: it runs", writes: true) { s, c in
+        Binding([.char("a")], on: [.approvals, .detail, .transcript], hint: "approve", help: "approve the waiting call: it runs", writes: true) { s, c in
             Keymap.approve(&s, c.data)
         },
-        Binding([.char("D")], on: [.approvals, .detail], hint: "deny", help: "deny the waiting call, with a reason the job gets back",
+        Binding([.char("D")], on: [.approvals, .detail, .transcript], hint: "deny", help: "deny the waiting call, with a reason the job gets back",
                 writes: true) { s, c in
             Keymap.deny(&s, c.data)
         },
@@ -144,10 +153,22 @@ public enum Bindings {
         },
     ]
 
+    static let transcript: [Binding] = [
+        Binding([.enter], on: [.transcript], hint: "fold", help: "unfold the entry (a tool's result, a call's arguments), or fold it again") { s, c in
+            Keymap.toggleFold(&s, c.data)
+        },
+        Binding([.char("S"), .ctrl("s")], on: [.transcript], hint: "save", help: "save the whole transcript as JSON to a file here") { s, c in
+            Keymap.saveTranscript(s, c.data)
+        },
+    ]
+
     static let output: [Binding] = [
-        Binding([.char("f")], on: [.output], hint: "follow", help: "follow new output, on or off") { s, c in
+        Binding([.char("f")], on: [.output, .transcript], hint: "follow", help: "follow new output, on or off") { s, c in
             s.follow.toggle()
-            if !s.follow { s.scroll = max(0, c.data.output.count - 1) }
+            if !s.follow {
+                s.scroll = max(0, c.data.output.count - 1)
+                if case .transcript = s.screen { s.selection = max(0, Keymap.count(s, c.data) - 1) }
+            }
             return (.redraw, nil)
         },
         Binding([.char("w")], on: [.output], hint: "wrap", help: "wrap long lines, on or off") { s, _ in s.wrap.toggle(); return (.redraw, nil) },

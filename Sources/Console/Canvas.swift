@@ -115,6 +115,6 @@ extension Character {
     }
 }
 
-extension String {
+extension StringProtocol {
     public var terminalWidth: Int { reduce(0) { $0 + $1.terminalWidth } }
 }

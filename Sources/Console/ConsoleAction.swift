@@ -20,12 +20,12 @@ public enum ConsoleAction: Sendable, Equatable {
     case approve(id: String, call: String)
     /// Deny it, with the reason the job gets back.
     case deny(id: String, call: String, reason: String)
-    /// Write the output lines shown to a file.
-    case saveOutput(path: String, text: String, lines: Int)
+    /// Write what the screen shows (output lines, a transcript) to a file; `what` says how much, for the message.
+    case save(path: String, text: String, what: String)
 
     /// Whether it changes the queue (refused in a read-only console).
     public var writesQueue: Bool {
-        if case .saveOutput = self { return false }
+        if case .save = self { return false }
         return true
     }
 }

@@ -25,6 +25,9 @@ public enum ConsoleCommands {
         ConsoleCommand(names: ["job"], argument: "ID", brief: true, writes: false) { arg, s in
             s.go(.detail(id: arg ?? "")); return ([.redraw, .refetch], nil)
         },
+        ConsoleCommand(names: ["transcript"], argument: "ID", brief: true, writes: false) { arg, s in
+            s.go(.transcript(id: arg ?? "")); return ([.redraw, .refetch], nil)
+        },
         ConsoleCommand(names: ["workers"], argument: nil, brief: true, writes: false, run: go(.workers)),
         ConsoleCommand(names: ["tail", "output"], argument: "[ID]", brief: true, writes: false) { arg, s in
             s.go(.output(id: arg)); return ([.redraw, .refetch], nil)

@@ -11,6 +11,8 @@ public enum Screen: Equatable, Sendable {
     case detail(id: String)
     /// One job's output, or (nil) a merged tail of every active job.
     case output(id: String?)
+    /// A task job's transcript: its turns, calls and results, as they come.
+    case transcript(id: String)
     /// Tool calls waiting for a person, of one queue (or all queues when nil).
     case approvals(queue: String?)
     case workers
@@ -71,6 +73,8 @@ public struct ConsoleState: Sendable {
     public var follow = true
     public var wrap = false
     public var timestamps = false
+    /// Transcript entries shown whole (a tool's result is folded to a few lines otherwise), by index.
+    public var unfolded: Set<Int> = []
     public var readOnly = false
 
     public init(readOnly: Bool = false) { self.readOnly = readOnly }
@@ -84,6 +88,7 @@ public struct ConsoleState: Sendable {
         scroll = 0
         filter = ""
         follow = true
+        unfolded = []
         if case .jobs = to {} else { marks = [] }
     }
 
@@ -174,6 +179,8 @@ public struct ConsoleData: Sendable {
     public var detail: JobRecord?
     public var output: [OutputLine] = []
     public var outputKey = ""
+    /// The transcript screen's job's transcript, as followed so far.
+    public var transcript = TranscriptFeed()
     public var now = Date()
 
     public init() {}

@@ -65,7 +65,7 @@ public final class DataSource: @unchecked Sendable {
 
     /// Runs until cancelled.
     public func run() async {
-        async let output: Void = outputLoop()
+        async let output: Void = followLoop()
         await pollLoop()
         await output
     }
@@ -129,7 +129,7 @@ public final class DataSource: @unchecked Sendable {
                 rows += try await queue.awaiting(queue: name, offset: 0, limit: Self.approvalsShown - rows.count)
             }
             publish { $0.approvals = rows }
-        case .detail(let id):
+        case .detail(let id), .transcript(let id):
             let job = try await queue.job(id: id)
             publish { $0.detail = job }
         default: break
@@ -195,46 +195,111 @@ public final class DataSource: @unchecked Sendable {
         publish { $0.groups = sorted }
     }
 
-    /// Follows output: one job's stream (blocking read, so lines show as they come), or every active job's.
-    private func outputLoop() async {
+    /// Follows what the screen streams: a job's output or transcript, or every active job's output.
+    private func followLoop() async {
+        var output = OutputFollower()
+        var transcript: TranscriptFollower?
+        while !Task.isCancelled {
+            switch lock.withLock({ request.screen }) {
+            case .output(let id):
+                transcript = nil
+                await followOutput(id, &output)
+            case .transcript(let id):
+                output = OutputFollower()
+                if transcript?.id != id {
+                    transcript = TranscriptFollower(id: id)
+                    publish { $0.transcript = TranscriptFeed(jobID: id) }
+                }
+                if var t = transcript {
+                    await followTranscript(&t)
+                    transcript = t
+                }
+            default:
+                output = OutputFollower()
+                transcript = nil
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Where following one screen's output has got to.
+    struct OutputFollower {
         var target: String?? = .none
         var offsets: [String: String] = [:]
-        while !Task.isCancelled {
-            let screen = lock.withLock { request.screen }
-            guard case .output(let id) = screen else {
+    }
+
+    /// One read of output for the output screen: one job's (a blocking read, so lines show as they
+    /// come) or every active job's.
+    private func followOutput(_ id: String?, _ f: inout OutputFollower) async {
+        if f.target != .some(id) {
+            f = OutputFollower(target: .some(id))
+            publish { $0.output = []; $0.outputKey = id ?? "*" }
+        }
+        do {
+            let ids: [String]
+            if let id { ids = [id] } else { ids = lock.withLock { data.activeJobIDs } }
+            if ids.isEmpty {
                 try? await Task.sleep(for: .milliseconds(100))
-                continue
+                return
             }
-            if target != .some(id) {
-                target = .some(id)
-                offsets = [:]
-                publish { $0.output = []; $0.outputKey = id ?? "*" }
+            var lines: [OutputLine] = []
+            for jobID in ids.prefix(50) {
+                let events = try await outputQueue.readOutput(id: jobID, after: f.offsets[jobID] ?? "", limit: 1000,
+                                                              wait: ids.count == 1 ? 0.25 : 0)
+                if let last = events.last { f.offsets[jobID] = last.offset }
+                lines += Self.split(events, jobID: jobID, now: clock())
             }
-            do {
-                let ids: [String]
-                if let id { ids = [id] } else { ids = lock.withLock { data.activeJobIDs } }
-                if ids.isEmpty {
-                    try? await Task.sleep(for: .milliseconds(100))
-                    continue
+            if !lines.isEmpty {
+                publish { d in
+                    OutputLine.append(lines, to: &d.output)
+                    if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
                 }
-                var lines: [OutputLine] = []
-                for jobID in ids.prefix(50) {
-                    let events = try await outputQueue.readOutput(id: jobID, after: offsets[jobID] ?? "", limit: 1000,
-                                                                  wait: ids.count == 1 ? 0.25 : 0)
-                    if let last = events.last { offsets[jobID] = last.offset }
-                    lines += Self.split(events, jobID: jobID, now: clock())
-                }
-                if !lines.isEmpty {
-                    publish { d in
-                        OutputLine.append(lines, to: &d.output)
-                        if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
-                    }
-                } else if ids.count > 1 {
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            } catch {
-                try? await Task.sleep(for: .milliseconds(500))
+            } else if ids.count > 1 {
+                try? await Task.sleep(for: .milliseconds(50))
             }
+        } catch {
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Where following a transcript has got to: the stream's offset, once its tail was found.
+    struct TranscriptFollower {
+        var id: String
+        var offset: String?
+    }
+
+    /// One step of following a transcript: the stored entries past those held, then the job's
+    /// output stream (a blocking read) for the words of the turn being written and the end of each turn.
+    private func followTranscript(_ f: inout TranscriptFollower) async {
+        let id = f.id
+        do {
+            let from = lock.withLock { data.transcript.storedRead }
+            let page = try await outputQueue.transcript(id: id, from: from)
+            if page.read > 0 { publish { $0.transcript.stored(page.entries, read: page.read) } }
+            if page.read >= 1_000 { return }
+            let events: [OutputEvent]
+            if let offset = f.offset {
+                events = try await outputQueue.readOutput(id: id, after: offset, limit: 1000, wait: 0.1)
+            } else {
+                // Start at the newest typed event: what follows it is the turn being written now.
+                let tail = try await outputQueue.lastOutput(id: id, count: 200)
+                let start = tail.lastIndex { $0.stream == .agent } ?? 0
+                events = Array(tail.dropFirst(start))
+                f.offset = tail.last?.offset ?? ""
+            }
+            if let last = events.last { f.offset = last.offset }
+            if !events.isEmpty {
+                let now = clock()
+                publish { $0.transcript.streamed(events, now: now) }
+                // A turn that ended in the stream is stored a moment later: read it now, not at the next wait.
+                if events.contains(where: { $0.stream == .agent }) {
+                    let again = lock.withLock { data.transcript.storedRead }
+                    let more = try await outputQueue.transcript(id: id, from: again)
+                    if more.read > 0 { publish { $0.transcript.stored(more.entries, read: more.read) } }
+                }
+            }
+        } catch {
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 

@@ -42,6 +42,7 @@ public enum Keymap {
         case .workers: data.workers.count
         case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines(JobView($0), now: data.now).count : 0 } ?? 0
         case .output: data.output.count
+        case .transcript: TranscriptView.visible(s, data.transcript).count + (data.transcript.live.text.isEmpty ? 0 : 1)
         case .approvals: data.approvals.count
         case .help: HelpView.lines(s, width: 80).count
         }
@@ -56,6 +57,11 @@ public enum Keymap {
             s.follow = false
             s.scroll = max(0, min(max(0, n - 1), (s.scroll == 0 && delta < 0 ? n : s.scroll) &+ delta))
             s.selection = s.scroll
+        case .transcript:
+            // Leaving follow starts from the newest entry.
+            let from = s.follow ? max(0, n - 1) : s.selection
+            s.follow = false
+            s.selection = max(0, min(max(0, n - 1), from &+ delta))
         default:
             s.selection = max(0, min(max(0, n - 1), s.selection &+ delta))
         }
@@ -81,7 +87,8 @@ public enum Keymap {
     /// The job a key acts on: the selected row of a list, or the job of the detail screen.
     static func selectedJob(_ s: ConsoleState, _ data: ConsoleData) -> String? {
         switch s.screen {
-        case .detail(let id): id
+        case .detail(let id), .transcript(let id): id
+        case .output(let id): id
         case .approvals: data.approvals[safe: s.selection]?.jobID
         default: data.row(s.selection)?.id
         }
@@ -91,7 +98,7 @@ public enum Keymap {
     static func selectedApproval(_ s: ConsoleState, _ data: ConsoleData) -> (id: String, request: ApprovalRequest)? {
         switch s.screen {
         case .approvals: data.approvals[safe: s.selection].map { ($0.jobID, $0.request) }
-        case .detail(let id): data.detail.flatMap { $0.id == id && $0.state == .active ? $0.approval.map { (id, $0) } : nil }
+        case .detail(let id), .transcript(let id): data.detail.flatMap { $0.id == id && $0.state == .active ? $0.approval.map { (id, $0) } : nil }
         default: nil
         }
     }
@@ -128,7 +135,7 @@ public enum Keymap {
 
     static func selectedState(_ s: ConsoleState, _ data: ConsoleData) -> JobState? {
         switch s.screen {
-        case .detail: data.detail?.state
+        case .detail, .transcript: data.detail?.state
         case .jobs(_, let state): state
         default: nil
         }
@@ -170,7 +177,28 @@ public enum Keymap {
         let lines = OutputView.visible(s, data, merged: id == nil)
         let text = lines.map { ($0.jobID == id ? "" : "\($0.jobID) ") + $0.text }.joined(separator: "\n") + "\n"
         let path = FileManager.default.currentDirectoryPath + "/swissagent-output-\(id ?? "all")-\(Int(data.now.timeIntervalSince1970)).log"
-        return (.redraw, .saveOutput(path: path, text: text, lines: lines.count))
+        return (.redraw, .save(path: path, text: text, what: "\(lines.count) lines"))
+    }
+
+    /// The whole stored transcript, as JSON, as the action that writes it to a file in the working directory.
+    static func saveTranscript(_ s: ConsoleState, _ data: ConsoleData) -> (KeyResult, ConsoleAction?) {
+        guard case .transcript(let id) = s.screen, data.transcript.jobID == id else { return ([], nil) }
+        let job = data.detail?.id == id ? data.detail : nil
+        let safe = String(id.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(80))
+        let path = FileManager.default.currentDirectoryPath + "/swissagent-transcript-\(safe)-\(Int(data.now.timeIntervalSince1970)).json"
+        return (.redraw, .save(path: path, text: TranscriptView.json(data.transcript, job: job), what: "\(data.transcript.entries.count) entries"))
+    }
+
+    /// Folds or unfolds the selected transcript entry (following: the newest).
+    static func toggleFold(_ s: inout ConsoleState, _ data: ConsoleData) -> (KeyResult, ConsoleAction?) {
+        let shown = TranscriptView.visible(s, data.transcript)
+        if s.follow {
+            s.follow = false
+            s.selection = max(0, shown.count - 1)
+        }
+        guard let entry = shown[safe: s.selection] else { return ([], nil) }
+        if s.unfolded.contains(entry) { s.unfolded.remove(entry) } else { s.unfolded.insert(entry) }
+        return (.redraw, nil)
     }
 
     /// A regex matching the errors of a signature: masked parts match anything of their kind.

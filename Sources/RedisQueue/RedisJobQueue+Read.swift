@@ -47,7 +47,8 @@ extension RedisJobQueue {
         }
         if ids.isEmpty { return [] }
         let fields = ["state", "attempts", "max_attempts", "worker", "error", "created_at", "updated_at", "spec", "claimed_at",
-                      "lease_until", "finished_at", "run_at", "steps", "orphaned"]
+                      "lease_until", "finished_at", "run_at", "steps", "orphaned", "agent_model", "agent_turns", "tokens_in", "tokens_out",
+                      "model_usd_micros"]
         let replies = try await client.pipeline(ids.map { ["HMGET", q.job($0)] + fields })
         return zip(ids, replies).map { id, reply in
             let v = reply.array ?? []
@@ -66,6 +67,12 @@ extension RedisJobQueue {
             summary.runAt = date(11)
             summary.orphaned = Stored.count(text(13)) ?? 0
             summary.metadata = digest.metadata.map { "\($0.key)=\($0.value.displayText)" }.sorted()
+            summary.task = digest.task
+            if let model = text(14) {
+                func count(_ i: Int) -> Int { Stored.count(text(i)) ?? 0 }
+                summary.agent = AgentUsage(model: model, turns: count(15), inputTokens: count(16), outputTokens: count(17),
+                                           dollars: Double(count(18)) / 1e6)
+            }
             if let steps = text(12).flatMap({ try? JSONDecoder().decode([StepRecord].self, from: Data($0.utf8)) }), !steps.isEmpty,
                steps.count <= 100_000 {
                 let current = steps.lastIndex { $0.status != .pending && $0.status != .skipped } ?? 0

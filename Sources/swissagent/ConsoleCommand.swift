@@ -12,6 +12,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         discussion: "Keys are listed on the hint bar and under ?. NO_COLOR or a terminal without colours gives the mono theme.")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup(title: "Models (for task jobs run here)") var models: ModelOptions
 
     @Flag(help: "Watch only: every action is hidden and refused.")
     var readOnly = false
@@ -42,7 +43,10 @@ struct ConsoleCommand: AsyncParsableCommand {
         let queue = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "console"), prefix: global.prefix)
         let source = DataSource(queue: queue)
         source.interval = refresh
-        let local = (try? LocalSandboxProvider()).map { LocalRunner(queue: queue.withNewConnection(label: "console-local"), provider: $0) }
+        let agents = try models.makeAgents()
+        let local = (try? LocalSandboxProvider()).map {
+            LocalRunner(queue: queue.withNewConnection(label: "console-local"), provider: $0, agents: agents)
+        }
         let app = ConsoleApp(source: source, runner: ActionRunner(queue: queue.withNewConnection(label: "console-actions"), local: local),
                              readOnly: readOnly)
         let signals = SignalWatcher([SIGTERM, SIGHUP]) { _ in app.quit() }

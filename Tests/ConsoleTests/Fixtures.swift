@@ -92,4 +92,44 @@ enum Fixtures {
                                           at: ago(Double(10 - n))) }
         }
     }
+
+    /// A task job three turns in: a listing folded, a malformed call and its repair, a failed
+    /// command, and the fourth turn's words still streaming (with a hostile escape in them).
+    static var transcript: TranscriptFeed {
+        let id = "01a20000000000000077"
+        var t = 0.0
+        func at(_ s: Double) -> Double { ago(120 - s).timeIntervalSince1970 }
+        var entries: [TranscriptEntry] = []
+        func add(_ e: TranscriptEntry) { var e = e; t += 1; e.at = at(t); entries.append(e) }
+        add(TranscriptEntry(.system, "You run tasks in a sandbox. Call tools; end with finish.\nBe brief."))
+        add(TranscriptEntry(.user, "Find why the build of ./app fails and fix it."))
+        add(TranscriptEntry(.modelCall, "turn 1", inputTokens: 812, outputTokens: 41, dollars: 0.0012, seconds: 0.84))
+        add(TranscriptEntry(.assistant, "Let me look at the files first."))
+        add(TranscriptEntry(.toolCall, #"{"command":"ls -la app"}"#, tool: "shell", callID: "c1"))
+        add(TranscriptEntry(.toolResult, (1...9).map { "-rw-r--r-- 1 agent agent  \($0)20 main\($0).c" }.joined(separator: "\n"), tool: "shell",
+                            callID: "c1"))
+        add(TranscriptEntry(.modelCall, "turn 2", inputTokens: 1_240, outputTokens: 18, dollars: 0.0016, seconds: 0.51))
+        add(TranscriptEntry(.toolCall, #"{"comand":"make"}"#, tool: "shell", callID: "c2"))
+        add(TranscriptEntry(.toolResult, "error: shell needs \"command\" (a string)", tool: "shell", callID: "c2", malformed: true))
+        add(TranscriptEntry(.modelCall, "turn 3", inputTokens: 1_301, outputTokens: 22, dollars: 0.0017, seconds: 0.47))
+        add(TranscriptEntry(.toolCall, #"{"command":"make -C app"}"#, tool: "shell", callID: "c3"))
+        add(TranscriptEntry(.toolResult, "main3.c:12: error: expected ';'\nexit status 2", tool: "shell", callID: "c3"))
+        var feed = TranscriptFeed(jobID: id)
+        feed.stored(entries, read: entries.count)
+        feed.streamed([OutputEvent(step: 2, stream: .model, text: "The build fails at main3.c line 12: a missing \u{1b}[31m semicolon. I will")],
+                      now: now)
+        return feed
+    }
+
+    /// The task job of `transcript`, running, with its budget.
+    static var taskJob: JobRecord {
+        var r = JobRecord(
+            id: "01a20000000000000077", queue: "default", state: .active,
+            specJSON: #"{"budget":{"dollars":0.5,"tokens":20000,"turns":10},"queue":"default","task":"Find why the build of ./app fails and fix it."}"#,
+            attempts: 1, maxAttempts: 3, orphaned: 0, createdAt: ago(130), updatedAt: ago(5), finishedAt: nil,
+            lastError: nil, history: [])
+        r.agent = AgentUsage(model: "qwen-local", turns: 3, inputTokens: 3_353, outputTokens: 81, dollars: 0.0045)
+        r.worker = "node-a:4242:9f3c"
+        return r
+    }
 }

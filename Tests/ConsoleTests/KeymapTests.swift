@@ -27,6 +27,7 @@ import Testing
         case .groups: .groups(queue: nil)
         case .detail: .detail(id: "j1")
         case .output: .output(id: nil)
+        case .transcript: .transcript(id: "j1")
         case .approvals: .approvals(queue: nil)
         case .workers: .workers
         case .help: .help
@@ -85,11 +86,11 @@ import Testing
         var d = Fixtures.data
         d.output = Fixtures.output.map { var l = $0; l.jobID = "j1"; return l }
         let actions = press([.char("S")], &s, d)
-        guard case .saveOutput(let path, let text, let lines)? = actions.first else { Issue.record("no save action: \(actions)"); return }
+        guard case .save(let path, let text, let what)? = actions.first else { Issue.record("no save action: \(actions)"); return }
         #expect(path.hasSuffix(".log") && path.contains("swissagent-output-j1-"))
-        #expect(lines == d.output.count && text.hasSuffix("\n"))
+        #expect(what == "\(d.output.count) lines" && text.hasSuffix("\n"))
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(!ConsoleAction.saveOutput(path: path, text: text, lines: lines).writesQueue)
+        #expect(!ConsoleAction.save(path: path, text: text, what: what).writesQueue)
     }
 
     /// On a job's detail every action takes that job, whatever row the list below it had selected.
@@ -239,5 +240,70 @@ import Testing
         #expect(ErrorSignature.of("job 01a21b3017a91b2ca036 not found") == "job <id> not found")
         #expect(ErrorSignature.of("unknown tool \"browser\"") == "unknown tool \"…\"")
         #expect(ErrorSignature.of(nil) == "(no error)")
+    }
+}
+
+/// The transcript screen's keys: T and :transcript open it, Enter folds, S saves the whole JSON.
+@Suite struct TranscriptKeyTests {
+    func press(_ keys: [Key], _ s: inout ConsoleState, _ d: ConsoleData) -> [ConsoleAction] {
+        keys.compactMap { Keymap.handle($0, &s, d, height: 24).1 }
+    }
+
+    var data: ConsoleData {
+        var d = Fixtures.data
+        d.transcript = Fixtures.transcript
+        d.detail = Fixtures.taskJob
+        return d
+    }
+
+    @Test func tAndTheCommandOpenIt() {
+        var s = ConsoleState()
+        s.screen = .detail(id: Fixtures.taskJob.id)
+        _ = press([.char("T")], &s, data)
+        #expect(s.screen == .transcript(id: Fixtures.taskJob.id))
+        var t = ConsoleState()
+        _ = press([.char(":")] + "transcript 01a2".map { Key.char($0) } + [.enter], &t, data)
+        #expect(t.screen == .transcript(id: "01a2"))
+    }
+
+    /// Enter while following unfolds the newest entry; moving picks another, Enter again folds it back.
+    @Test func enterFoldsAndUnfolds() {
+        var s = ConsoleState()
+        s.screen = .transcript(id: Fixtures.taskJob.id)
+        let d = data
+        _ = press([.enter], &s, d)
+        #expect(!s.follow && s.unfolded == [d.transcript.entries.count - 1])
+        _ = press([.char("g")] + Array(repeating: Key.char("j"), count: 5) + [.enter], &s, d)
+        #expect(s.unfolded == [d.transcript.entries.count - 1, 5])
+        _ = press([.enter], &s, d)
+        #expect(s.unfolded == [d.transcript.entries.count - 1])
+        _ = press([.char("G")], &s, d)
+        #expect(s.follow)
+    }
+
+    /// S writes nothing itself: it is an action, whose text is the whole transcript as JSON, entries
+    /// whole, read-only or not.
+    @Test func saveIsTheWholeTranscriptAsJSON() throws {
+        var s = ConsoleState(readOnly: true)
+        s.screen = .transcript(id: Fixtures.taskJob.id)
+        let d = data
+        guard case .save(let path, let text, let what)? = press([.char("S")], &s, d).first else { Issue.record("no save action"); return }
+        #expect(path.contains("swissagent-transcript-01a20000000000000077-") && path.hasSuffix(".json"))
+        #expect(what == "\(d.transcript.entries.count) entries")
+        let doc = try JSONValue.parse(Data(text.utf8))
+        #expect(doc["job"]?.stringValue == Fixtures.taskJob.id && doc["model"]?.stringValue == "qwen-local")
+        let entries = doc["entries"]?.arrayValue ?? []
+        #expect(entries.count == d.transcript.entries.count)
+        #expect(entries.compactMap { TranscriptEntry.decode($0.jsonString()) } == d.transcript.entries)
+    }
+
+    /// / keeps the entries that match; the count moves with it.
+    @Test func filterKeepsMatchingEntries() {
+        var s = ConsoleState()
+        s.screen = .transcript(id: Fixtures.taskJob.id)
+        _ = press([.char("/")] + "make".map { Key.char($0) } + [.enter], &s, data)
+        #expect(s.filter == "make")
+        let canvas = Render.screen(s, data, width: 80, height: 24).text
+        #expect(canvas.contains("make -C app") && !canvas.contains("ls -la app"))
     }
 }

@@ -135,4 +135,45 @@ import Testing
         s.screen = .groups(queue: nil)
         try check("groups", s, d, sizes: [(80, 24)])
     }
+
+    /// A task job's transcript, following: the totals against the budget on top, the turns, the
+    /// folded listing, the repair and the failure marked, and the words still streaming at the bottom.
+    @Test func transcriptFollowing() throws {
+        var d = Fixtures.data
+        d.transcript = Fixtures.transcript
+        d.detail = Fixtures.taskJob
+        var s = ConsoleState()
+        s.screen = .transcript(id: Fixtures.taskJob.id)
+        try check("transcript", s, d)
+    }
+
+    /// Paused on the listing, unfolded with Enter: every line of it shows, the entry selected.
+    @Test func transcriptUnfolded() throws {
+        var d = Fixtures.data
+        d.transcript = Fixtures.transcript
+        d.detail = Fixtures.taskJob
+        var s = ConsoleState()
+        s.screen = .transcript(id: Fixtures.taskJob.id)
+        s.follow = false
+        s.selection = 5
+        s.unfolded = [5]
+        try check("transcript-unfolded", s, d, sizes: [(80, 24)])
+    }
+
+    /// Task jobs in the failed list: their usage, and which budget ran out.
+    @Test func failedTaskJobs() throws {
+        var d = Fixtures.data
+        d.list = Fixtures.failedJobs().prefix(3).enumerated().map { i, j in
+            var j = j
+            j.task = "Summarise the logs of run \(i)"
+            j.tools = ""
+            j.lastError = ["agent used its 10 turns without finishing", "agent spent its $0.50 without finishing", "step 1 (shell) exited with status 1"][i]
+            j.agent = AgentUsage(model: "qwen-local", turns: 10 - i, inputTokens: 12_000 * (i + 1), outputTokens: 900, dollars: 0.25 * Double(i + 1))
+            return j
+        }
+        d.listTotal = 3
+        var s = ConsoleState()
+        s.screen = .jobs(queue: "default", state: .failed)
+        try check("jobs-failed-tasks", s, d)
+    }
 }

@@ -11,6 +11,29 @@ public struct AgentBudget: Sendable, Equatable {
         self.tokens = tokens
         self.dollars = dollars
     }
+
+    /// One of the budgets.
+    public enum Limit: String, Sendable, CaseIterable {
+        case turns, tokens, dollars
+    }
+
+    /// How a job that ran out of `limit` fails: the words a reader (the failed list) finds it by.
+    public func exhausted(_ limit: Limit) -> String {
+        switch limit {
+        case .turns: "agent used its \(turns) turns without finishing"
+        case .tokens: "agent used its \(tokens) tokens without finishing"
+        case .dollars: "agent spent its $\(String(format: "%.2f", dollars)) without finishing"
+        }
+    }
+
+    /// Which budget a job's error says ran out, if one did.
+    public static func exhausted(in error: String?) -> Limit? {
+        guard let error, error.hasPrefix("agent "), error.hasSuffix(" without finishing") else { return nil }
+        if error.hasPrefix("agent spent its $") { return .dollars }
+        if error.hasSuffix(" turns without finishing") { return .turns }
+        if error.hasSuffix(" tokens without finishing") { return .tokens }
+        return nil
+    }
 }
 
 /// What running one tool call gave back, for the model.
@@ -81,7 +104,7 @@ public struct AgentLoop: Sendable {
         var turns = 0, usage = TokenUsage(input: 0, output: 0), dollars = 0.0, badTurns = 0
         func outcome(_ answer: String) -> AgentOutcome { AgentOutcome(answer: answer, turns: turns, usage: usage, dollars: dollars) }
         while true {
-            if turns >= budget.turns { throw JobFailure("agent used its \(budget.turns) turns without finishing", kind: .permanent) }
+            if turns >= budget.turns { throw JobFailure(budget.exhausted(.turns), kind: .permanent) }
             turns += 1
             let started = ContinuousClock.now
             let reply: ChatReply
@@ -106,20 +129,22 @@ public struct AgentLoop: Sendable {
             if !reply.text.isEmpty { await record(TranscriptEntry(.assistant, reply.text)) }
             for call in reply.toolCalls { await record(TranscriptEntry(.toolCall, call.arguments, tool: call.name, callID: call.id)) }
             if usage.input + usage.output > budget.tokens {
-                throw JobFailure("agent used its \(budget.tokens) tokens without finishing", kind: .permanent)
+                throw JobFailure(budget.exhausted(.tokens), kind: .permanent)
             }
             if dollars > budget.dollars {
-                throw JobFailure("agent spent its $\(String(format: "%.2f", budget.dollars)) without finishing", kind: .permanent)
+                throw JobFailure(budget.exhausted(.dollars), kind: .permanent)
             }
             if reply.toolCalls.isEmpty { return outcome(reply.text) }
             var mistakes: [String] = []
             for call in reply.toolCalls {
                 let result: String
+                var malformed: Bool?
                 switch ToolCalls.read(call, router: router) {
                 case .finish(let answer):
                     return outcome(answer)
                 case .mistake(let why):
                     mistakes.append(why)
+                    malformed = true
                     result = "error: \(why)"
                 case .step(let spec):
                     let seen = try await step(spec)
@@ -129,7 +154,7 @@ public struct AgentLoop: Sendable {
                     result = ToolCalls.cut(said, limit: outputLimit)
                 }
                 messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
-                await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id))
+                await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id, malformed: malformed))
             }
             badTurns = mistakes.count == reply.toolCalls.count ? badTurns + 1 : 0
             if badTurns > maxRepairs {

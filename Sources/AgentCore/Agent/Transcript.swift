@@ -20,9 +20,11 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
     public var seconds: Double?
     /// When it happened (unix seconds), stamped by the worker.
     public var at: Double?
+    /// A tool result that answers a malformed call (no step ran): the model is asked to repair it.
+    public var malformed: Bool?
 
     public init(_ kind: Kind, _ text: String, tool: String? = nil, callID: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
-                dollars: Double? = nil, seconds: Double? = nil, at: Double? = nil) {
+                dollars: Double? = nil, seconds: Double? = nil, at: Double? = nil, malformed: Bool? = nil) {
         self.kind = kind
         self.text = text
         self.tool = tool
@@ -32,10 +34,11 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
         self.dollars = dollars
         self.seconds = seconds
         self.at = at
+        self.malformed = malformed
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, text, tool, seconds, dollars, at
+        case kind, text, tool, seconds, dollars, at, malformed
         case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
     }
 

@@ -49,6 +49,8 @@ extension MemoryJobQueue: QueueReader {
         row.runAt = date(job.runAt)
         row.orphaned = job.orphaned
         row.metadata = digest.metadata.map { "\($0.key)=\($0.value.displayText)" }.sorted()
+        row.task = digest.task
+        row.agent = job.agent
         if !job.steps.isEmpty {
             let current = job.steps.lastIndex { $0.status != .pending && $0.status != .skipped } ?? 0
             row.step = (current + 1, job.steps.count)

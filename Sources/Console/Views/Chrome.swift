@@ -51,6 +51,7 @@ enum Chrome {
             case .groups(let q): "Failed jobs by error" + (q.map { " in \($0)" } ?? "")
             case .detail(let id): "Job \(id)"
             case .output(let id): id.map { "Output of \($0)" } ?? "Output of every active job"
+            case .transcript(let id): "Transcript of \(id)"
             case .workers: "Workers"
             case .help: "Keys"
             case .jobs, .approvals: ""
@@ -61,6 +62,7 @@ enum Chrome {
                     .filter { !$0.isEmpty }.joined(separator: " · ")
                 x += c.put(x, y, "  [\(flags)]", .dim)
             }
+            if case .transcript = state.screen { x += c.put(x, y, state.follow ? "  [follow]" : "  [paused]", .dim) }
             if !state.filter.isEmpty { c.put(x, y, "  filter: /\(state.filter)", .warn) }
         }
     }
@@ -105,26 +107,12 @@ enum Chrome {
 
     static func dialog(_ c: inout Canvas, _ question: String) {
         let width = min(c.width - 2, max(30, question.terminalWidth + 4))
-        let lines = wrap(question, width: width - 4)
+        let lines = TextWrap.rows(question, width: width - 4)
         let height = lines.count + 4
         let x0 = max(0, (c.width - width) / 2), y0 = max(0, (c.height - height) / 2)
         for y in y0..<min(c.height, y0 + height) { c.fill(y, .dialog, from: x0, to: x0 + width) }
         c.put(x0 + 2, y0, " Confirm ", .dialogTitle)
         for (i, line) in lines.enumerated() { c.put(x0 + 2, y0 + 2 + i, line, .dialog, maxWidth: width - 4) }
         c.put(x0 + 2, y0 + height - 1, "y yes · n/Esc no", .dialog)
-    }
-
-    static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ") {
-            if current.isEmpty { current = String(word) } else if current.count + 1 + word.count <= width { current += " " + word } else {
-                lines.append(current)
-                current = String(word)
-            }
-        }
-        if !current.isEmpty { lines.append(current) }
-        return lines
     }
 }

@@ -18,7 +18,7 @@ enum DetailView {
         if let lease = job.leaseUntil, job.state == .active { field("lease", "\(Fmt.duration(lease.timeIntervalSince(now))) left") }
         if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", Fmt.duration(run.timeIntervalSince(now))) }
         field("sandbox", (job.sandbox ?? "-") + (job.sandboxSeconds.map { String(format: " · %.1f s, about $%.5f", $0, job.costUSD ?? 0) } ?? ""))
-        if let agent = job.usage.agentSummary { field("agent", agent) }
+        if let agent = job.usage.agentSummary { field("agent", agent + " · T: its transcript") }
         if let e = job.error { field("error", Fmt.oneLine(e), .stateFailed) }
         out.append(("", .text))
         out.append(("PLAN", .header))

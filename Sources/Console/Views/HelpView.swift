@@ -6,7 +6,7 @@ enum HelpView {
         for (section, keys) in Keymap.help(readOnly: state.readOnly) {
             out.append((nil, section))
             for (key, what) in keys {
-                for (i, part) in Chrome.wrap(what, width: max(10, width - 18)).enumerated() { out.append((i == 0 ? key : "", part)) }
+                for (i, part) in TextWrap.rows(what, width: max(10, width - 18)).enumerated() { out.append((i == 0 ? key : "", part)) }
             }
         }
         return out

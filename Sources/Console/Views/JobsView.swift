@@ -3,6 +3,21 @@ import Foundation
 
 /// A page of jobs of one state, with the columns that state needs.
 enum JobsView {
+    /// Columns for task jobs, after a state's own (dropped first where the terminal is narrow).
+    static let agentColumns = [Table.Column(title: "TURNS", width: 5, right: true), Table.Column(title: "TOKENS", width: 6, right: true),
+                               Table.Column(title: "COST", width: 7, right: true), Table.Column(title: "MODEL", width: 10)]
+
+    /// The state's table; with task jobs among the rows, their usage too (and, failed, the budget that ran out).
+    static func table(_ s: JobState, agents: Bool) -> Table {
+        var t = table(s)
+        guard agents else { return t }
+        if s == .failed { t.columns.append(.init(title: "OUT OF", width: 7)) }
+        // Where a state ends in TOOLS (a task job has none), the usage comes before it.
+        let at = t.columns.last?.title == "TOOLS" ? t.columns.count - 1 : t.columns.count
+        t.columns.insert(contentsOf: agentColumns, at: at)
+        return t
+    }
+
     static func table(_ s: JobState) -> Table {
         let id = Table.Column(title: "ID", width: 22), queue = Table.Column(title: "QUEUE", width: 10)
         switch s {
@@ -27,7 +42,8 @@ enum JobsView {
     }
 
     static func render(_ c: inout Canvas, _ r: Rect, _ state: ConsoleState, _ data: ConsoleData, queue: String?, state jobState: JobState) {
-        let t = table(jobState)
+        let agents = data.list.contains { $0.task != nil || $0.agent != nil }
+        let t = table(jobState, agents: agents)
         t.header(&c, r, y: r.y)
         let rows = max(1, r.height - 1)
         if data.listTotal == 0 {
@@ -43,7 +59,7 @@ enum JobsView {
                 continue
             }
             let marked = state.marks.contains(job.id)
-            t.row(&c, r, y: y, cells(job, jobState, data.now, marked: marked), rest: rest(job, jobState))
+            t.row(&c, r, y: y, cells(job, jobState, data.now, marked: marked, agents: agents), rest: rest(job, jobState))
             if i == state.selection { c.restyle(y, .selection) }
         }
         if let scanned = data.filterScanned {
@@ -54,6 +70,22 @@ enum JobsView {
         }
     }
 
+    static func cells(_ j: JobSummary, _ s: JobState, _ now: Date, marked: Bool, agents: Bool) -> [(String, Role)] {
+        var out = cells(j, s, now, marked: marked)
+        guard agents else { return out }
+        if s == .failed {
+            let limit = AgentBudget.exhausted(in: j.lastError)
+            out.append((limit?.rawValue ?? "", .warn))
+        }
+        let usage: [(String, Role)] = j.agent.map { a in
+            [(String(a.turns), .text), (Fmt.count(a.inputTokens + a.outputTokens), .text), (String(format: "$%.3f", a.dollars), .text),
+             (a.model, .dim)]
+        } ?? Array(repeating: ("", .text), count: agentColumns.count)
+        let at = table(s).columns.last?.title == "TOOLS" ? out.count - 1 : out.count
+        out.insert(contentsOf: usage, at: at)
+        return out
+    }
+
     static func cells(_ j: JobSummary, _ s: JobState, _ now: Date, marked: Bool) -> [(String, Role)] {
         let id = ((marked ? "● " : "") + j.id, marked ? Role.mark : .text)
         let queue = (j.queue, Role.text)
@@ -61,7 +93,7 @@ enum JobsView {
         case .active:
             let lease = j.leaseUntil.map { $0.timeIntervalSince(now) }
             return [id, queue, (j.step.map { "\($0.current)/\($0.of)" } ?? "-", .text), (Fmt.age(j.claimedAt, now), .text),
-                    (lease.map { $0 < 0 ? "lost" : Fmt.duration($0) } ?? "-", (lease ?? 1) < 0 ? .error : .text), (j.tools, .dim)]
+                    (lease.map { $0 < 0 ? "lost" : Fmt.duration($0) } ?? "-", (lease ?? 1) < 0 ? .error : .text), (tools(j), .dim)]
         case .failed:
             return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (Fmt.age(j.finishedAt ?? j.updatedAt, now), .text)]
         case .retrying:
@@ -81,7 +113,12 @@ enum JobsView {
         case .active: (j.worker ?? "-", .dim)
         case .failed: (Fmt.oneLine(j.lastError), .stateFailed)
         case .retrying: (Fmt.oneLine(j.lastError), .stateRetrying)
-        default: (j.tools, .dim)
+        default: (tools(j), .dim)
         }
+    }
+
+    /// A step job's tools; a task job has none of its own, so its task.
+    static func tools(_ j: JobSummary) -> String {
+        j.task.map { "task: " + Fmt.oneLine($0) } ?? j.tools
     }
 }

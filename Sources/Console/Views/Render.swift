@@ -17,6 +17,7 @@ public enum Render {
         case .groups: GroupsView.render(&c, body, state, data)
         case .detail: DetailView.render(&c, body, state, data)
         case .output(let id): OutputView.render(&c, body, state, data, merged: id == nil)
+        case .transcript: TranscriptView.render(&c, body, state, data)
         case .approvals: ApprovalsView.render(&c, body, state, data)
         case .workers: WorkersView.render(&c, body, state, data)
         case .help: HelpView.render(&c, body, state)
