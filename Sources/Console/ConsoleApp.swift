@@ -15,10 +15,12 @@ public final class ConsoleApp: @unchecked Sendable {
     private var outcomes: [ActionRunner.Outcome] = []
     private var quitRequested = false
 
-    public init(source: DataSource, runner: ActionRunner, readOnly: Bool) {
+    /// `screen`: the one it opens on.
+    public init(source: DataSource, runner: ActionRunner, readOnly: Bool, screen: Screen = .queues) {
         self.source = source
         self.runner = runner
         state = ConsoleState(readOnly: readOnly)
+        state.screen = screen
     }
 
     /// Asks the loop to end (SIGTERM).
@@ -47,11 +49,15 @@ public final class ConsoleApp: @unchecked Sendable {
     private func loop(_ terminal: any Terminal) {
         var drawnVersion = -1
         var size = (terminal.width, terminal.height)
+        source.want(DataRequest(screen: state.screen, selection: state.selection, filter: state.filter))
         while true {
             if lock.withLock({ quitRequested }) || terminal.isGone { return }
             var dirty = false
             let (data, _) = source.snapshot
-            if let key = terminal.readKey(timeoutMs: 50) {
+            // A screen that streams (output, a transcript) is drawn within 10 ms of its data; the others
+            // within 50 ms, which keeps an idle console's wake-ups few.
+            let streaming = state.screen.kind == .output || state.screen.kind == .transcript
+            if let key = terminal.readKey(timeoutMs: streaming ? 10 : 50) {
                 if terminal.isGone { return }
                 let (result, action) = Keymap.handle(key, &state, data, height: terminal.height)
                 if result.contains(.quit) { return }
