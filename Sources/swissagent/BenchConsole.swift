@@ -135,11 +135,11 @@ struct BenchConsole: AsyncParsableCommand {
         let session = "swissagent-bench-\(JobID.make().suffix(6))"
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let start = ContinuousClock.now
-        try Self.tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+        try Self.tmux(capture: false, ["new-session", "-d", "-s", session, "-x", "120", "-y", "40",
                        "env TERM=xterm-256color '\(exe)' console --redis-url '\(global.redisURL)' --prefix '\(prefix)'"])
         defer { _ = try? Self.tmux(["kill-session", "-t", session]) }
-        let shown = String(format: "%.2fM", Double(pending) / 1_000_000)
-        while !(try Self.tmux(["capture-pane", "-p", "-t", session])).contains(pending >= 1_000_000 ? shown : String(pending)) {
+        let shown = Render.countLabel(pending)
+        while !(try Self.tmux(["capture-pane", "-p", "-t", session])).contains(shown) {
             if ContinuousClock.now - start > .seconds(30) { throw CLIError("the console did not show the queue within 30 s") }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -155,16 +155,18 @@ struct BenchConsole: AsyncParsableCommand {
                                           rssMB: Double(try BenchIdle.rssKB(pid)) / 1024))
     }
 
+    /// Runs tmux; `capture: false` for a command that may start the tmux server, which would hold
+    /// a captured pipe open for as long as it runs.
     @discardableResult
-    static func tmux(_ args: [String]) throws -> String {
+    static func tmux(capture: Bool = true, _ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
         p.arguments = args
         let out = Pipe()
-        p.standardOutput = out
+        p.standardOutput = capture ? out : FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }

@@ -28,6 +28,9 @@ public enum Render {
         return c
     }
 
+    /// A count as the screens write it ("987", "20.0k", "1.00M").
+    public static func countLabel(_ n: Int) -> String { Fmt.count(n) }
+
     /// Rows a list screen shows at this height (everything but the two header and two footer rows).
     public static func listRows(height: Int) -> Int { max(1, height - 5) }
 }
