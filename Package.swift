@@ -68,7 +68,7 @@ let package = Package(
                     exclude: ["E2B/e2b_test_server.py"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "RedisQueue", "RedisTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport"]),

@@ -243,6 +243,7 @@ public final class DataSource: @unchecked Sendable {
                 return
             }
             var lines: [OutputLine] = []
+            let started = ContinuousClock.now
             for jobID in ids.prefix(50) {
                 let events = try await outputQueue.readOutput(id: jobID, after: f.offsets[jobID] ?? "", limit: 1000,
                                                               wait: ids.count == 1 ? 0.25 : 0)
@@ -254,7 +255,8 @@ public final class DataSource: @unchecked Sendable {
                     OutputLine.append(lines, to: &d.output)
                     if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
                 }
-            } else if ids.count > 1 {
+            } else if ids.count > 1 || ContinuousClock.now - started < .milliseconds(20) {
+                // Nothing new and nothing blocked (many jobs, or no such job): do not spin on Redis.
                 try? await Task.sleep(for: .milliseconds(50))
             }
         } catch {
@@ -278,6 +280,7 @@ public final class DataSource: @unchecked Sendable {
             if page.read > 0 { publish { $0.transcript.stored(page.entries, read: page.read) } }
             if page.read >= 1_000 { return }
             let events: [OutputEvent]
+            let started = ContinuousClock.now
             if let offset = f.offset {
                 events = try await outputQueue.readOutput(id: id, after: offset, limit: 1000, wait: 0.1)
             } else {
@@ -288,6 +291,10 @@ public final class DataSource: @unchecked Sendable {
                 f.offset = tail.last?.offset ?? ""
             }
             if let last = events.last { f.offset = last.offset }
+            if events.isEmpty && ContinuousClock.now - started < .milliseconds(20) {
+                // No such job (yet), or its stream is gone: the read did not block, so wait here.
+                try? await Task.sleep(for: .milliseconds(100))
+            }
             if !events.isEmpty {
                 let now = clock()
                 publish { $0.transcript.streamed(events, now: now) }
