@@ -176,4 +176,17 @@ import Testing
         s.screen = .jobs(queue: "default", state: .failed)
         try check("jobs-failed-tasks", s, d)
     }
+
+    /// A task job whose call waits for a person: the call shows last, with the keys that decide it.
+    @Test func transcriptAwaitingApproval() throws {
+        var d = Fixtures.data
+        d.queues[0].awaiting = 1
+        d.transcript = Fixtures.transcript
+        var job = Fixtures.taskJob
+        job.approval = Fixtures.approvals()[1].request
+        d.detail = job
+        var s = ConsoleState()
+        s.screen = .transcript(id: job.id)
+        try check("transcript-awaiting", s, d, sizes: [(80, 24)])
+    }
 }

@@ -38,7 +38,8 @@ enum TranscriptView {
             || e.text.split(separator: "\n").contains { $0.hasPrefix("error: ") || $0.hasPrefix("exit status ") })
     }
 
-    static func blocks(_ state: ConsoleState, _ feed: TranscriptFeed, width: Int) -> [Block] {
+    /// `job`: when its call waits for a person, that shows last.
+    static func blocks(_ state: ConsoleState, _ feed: TranscriptFeed, width: Int, job: JobRecord? = nil) -> [Block] {
         let room = max(1, width - 2)
         var out: [Block] = []
         var turn = 0
@@ -91,6 +92,12 @@ enum TranscriptView {
             if rows.isEmpty { rows = [(mark: "  ", text: "▍", role: .text)] }
             out.append(Block(entry: -1, rows: rows))
         }
+        if let job, job.state == .active, let call = job.approval {
+            let text = "awaiting approval: " + Fmt.oneLine(call.summary) + " (" + call.reason + "; a approves, D denies)"
+            out.append(Block(entry: -1, rows: TextWrap.rows(text, width: room).enumerated().map { n, row in
+                (mark: n == 0 ? "⏸ " : "  ", text: row, role: Role.stateAwaiting)
+            }))
+        }
         return out
     }
 
@@ -130,7 +137,7 @@ enum TranscriptView {
             if body.height > 0 { c.put(1, body.y, what, .dim) }
             return
         }
-        let blocks = blocks(state, feed, width: body.width)
+        let blocks = blocks(state, feed, width: body.width, job: job)
         var rows: [(mark: String, text: String, role: Role, block: Int)] = []
         var starts: [Int] = []
         for (b, block) in blocks.enumerated() {
