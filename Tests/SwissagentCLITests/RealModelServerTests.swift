@@ -26,6 +26,13 @@ import Testing
         defer { worker.signal(SIGTERM) }
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
         let id = try await queue.enqueue(JobSpec(task: "Run the shell command: echo hello-from-smollm", maxAttempts: 1))
+        // The console follows it on the transcript screen while it runs.
+        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"], env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
+        defer { tmux.kill() }
+        #expect(try await tmux.waitFor("0 orphaned"))
+        try tmux.send(":")
+        try tmux.send("transcript \(id)", "Enter")
+        #expect(try await tmux.waitFor("task: Run the shell command: echo hello-from-smollm", seconds: 60))
         #expect(try await waitUntil(seconds: 240) { try await queue.job(id: id)?.state.isTerminal ?? false })
         let job = try #require(try await queue.job(id: id))
         let transcript = try await queue.transcript(id: id)
@@ -44,6 +51,12 @@ import Testing
         let results = transcript.filter { $0.kind == .toolResult }
         #expect(results.count >= job.steps.count && transcript.filter { $0.kind == .toolCall }.count >= job.steps.count, "\(story)")
         #expect(transcript.first?.kind == .system && transcript[safe: 1]?.text == "Run the shell command: echo hello-from-smollm")
+        // The screen ends with the job's end and shows each turn with the server's own counts.
+        #expect(try await tmux.waitFor(" · \(job.state.rawValue)"), "\((try? tmux.screen()) ?? "")")
+        if let first = calls.first {
+            try tmux.send("g")
+            #expect(try await tmux.waitFor("turn 1 · \(first.inputTokens ?? 0) in, \(first.outputTokens ?? 0) out"), "\((try? tmux.screen()) ?? "")")
+        }
         try await cli.cleanup()
         withExtendedLifetime(server) {}
     }
