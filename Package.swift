@@ -29,10 +29,11 @@ let package = Package(
 
         // posix_spawn with every other descriptor closed, and its thin Swift wrapper.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(name: "CRedisSocket", path: "Sources/CRedisSocket"),
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis"]),
+        .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis", "CRedisSocket"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
         // What every surface does the same way: the CLI, the API and the console are thin adapters over it.

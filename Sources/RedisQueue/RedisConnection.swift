@@ -1,31 +1,35 @@
 import CHiredis
+import CRedisSocket
 import Foundation
 
-/// One hiredis context, connected and authenticated. The only type that touches hiredis.
+/// One connection, connected and authenticated: its own socket (`CRedisSocket`), and hiredis for
+/// the protocol (its command formatter and its reply reader). The only type that touches either.
 /// Not thread-safe and not Sendable: `RedisClient` confines each one to its own serial queue.
-/// After any I/O error the context is dead (hiredis cannot reuse it) and this object must be dropped.
+/// After any I/O error (a timeout too: a reply may be half read) this object must be dropped.
 final class RedisConnection {
-    private let context: UnsafeMutablePointer<redisContext>
+    private let socket: OpaquePointer
+    private let reader: UnsafeMutablePointer<redisReader>
     private let address: String
     private var currentTimeoutMs: Int64
+    /// Where replies are read into before the reader parses them.
+    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
     init(_ config: RedisConfig) throws(RedisError) {
         address = config.address
-        let connectTV = chiredis_timeval_ms(Int64(config.connectTimeout * 1000))
-        let ctx: UnsafeMutablePointer<redisContext>? = switch config.endpoint {
-        case .tcp(let host, let port): redisConnectWithTimeout(host, Int32(port), connectTV)
-        case .unix(let path): redisConnectUnixWithTimeout(path, connectTV)
+        var why = [CChar](repeating: 0, count: 256)
+        let sock: OpaquePointer? = switch config.endpoint {
+        case .tcp(let host, let port): swissagent_rsock_connect(host, Int32(port), Int32(config.connectTimeout * 1000), &why, why.count)
+        case .unix(let path): swissagent_rsock_connect(path, -1, Int32(config.connectTimeout * 1000), &why, why.count)
         }
-        guard let ctx else { throw RedisError.unreachable(config.address, "out of memory") }
-        if ctx.pointee.err != 0 {
-            let why = Self.describe(ctx)
-            redisFree(ctx)
-            throw RedisError.unreachable(config.address, why)
+        guard let sock else { throw RedisError.unreachable(config.address, Self.text(why)) }
+        guard let reader = redisReaderCreate() else {
+            swissagent_rsock_close(sock)
+            throw RedisError.unreachable(config.address, "out of memory")
         }
-        context = ctx
+        socket = sock
+        self.reader = reader
         currentTimeoutMs = Int64(config.commandTimeout * 1000)
-        redisSetTimeout(ctx, chiredis_timeval_ms(currentTimeoutMs))
-        // A throw below, after every property is set, runs deinit, which frees the context.
+        // A throw below, after every property is set, runs deinit, which closes the socket.
         if let password = config.password {
             let auth = config.username.map { ["AUTH", $0, password] } ?? ["AUTH", password]
             if case .error(let msg) = try send([auth.map { Array($0.utf8) }])[0] {
@@ -39,48 +43,59 @@ final class RedisConnection {
         }
     }
 
-    deinit { redisFree(context) }
+    deinit {
+        redisReaderFree(reader)
+        swissagent_rsock_close(socket)
+    }
 
     /// Socket timeout for the next replies; blocking commands raise it above their own block time.
-    func setTimeout(ms: Int64) {
-        guard ms != currentTimeoutMs else { return }
-        currentTimeoutMs = ms
-        redisSetTimeout(context, chiredis_timeval_ms(ms))
-    }
+    func setTimeout(ms: Int64) { currentTimeoutMs = ms }
 
     /// Sends every command, then reads one reply for each (pipelining). Binary-safe.
     func send(_ commands: [[[UInt8]]]) throws(RedisError) -> [RedisReply] {
+        var out: [UInt8] = []
         for command in commands {
-            let status = Self.withArgv(command) { argc, argv, lens in redisAppendCommandArgv(context, argc, argv, lens) }
-            guard status == REDIS_OK else { throw failure() }
+            var formatted: UnsafeMutablePointer<CChar>?
+            let n = Self.withArgv(command) { argc, argv, lens in redisFormatCommandArgv(&formatted, argc, argv, lens) }
+            guard n > 0, let formatted else { throw .protocolError("cannot format a command of \(command.count) arguments") }
+            formatted.withMemoryRebound(to: UInt8.self, capacity: Int(n)) { out.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(n))) }
+            redisFreeCommand(formatted)
         }
+        var why = [CChar](repeating: 0, count: 256)
+        let wrote = swissagent_rsock_write(socket, out, out.count, timeoutMs, &why, why.count)
+        if wrote != 0 { throw failure(wrote, why) }
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
-        for _ in commands {
+        while replies.count < commands.count {
             var raw: UnsafeMutableRawPointer?
-            guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure() }
-            let reply = raw.assumingMemoryBound(to: redisReply.self)
-            replies.append(Self.copy(reply, depth: 0))
-            freeReplyObject(raw)  // frees the whole tree; sub-replies must never be freed alone
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else { throw .protocolError(String(cString: chiredis_reader_errstr(reader))) }
+            if let raw {
+                let reply = raw.assumingMemoryBound(to: redisReply.self)
+                replies.append(Self.copy(reply, depth: 0))
+                freeReplyObject(raw)  // frees the whole tree; sub-replies must never be freed alone
+                continue
+            }
+            // The next reply is not all here yet: read more.
+            let got = buffer.withUnsafeMutableBytes { swissagent_rsock_read(socket, $0.baseAddress, $0.count, timeoutMs, &why, why.count) }
+            if got <= 0 { throw failure(got == 0 ? -1 : Int32(got), why) }
+            let fed = buffer.withUnsafeBytes { b in
+                b.withMemoryRebound(to: CChar.self) { redisReaderFeed(reader, $0.baseAddress, Int(got)) }
+            }
+            guard fed == REDIS_OK else { throw .protocolError(String(cString: chiredis_reader_errstr(reader))) }
         }
         return replies
     }
 
-    private func failure() -> RedisError {
-        let err = context.pointee.err
-        let why = Self.describe(context)
-        if err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK || why.contains("temporarily unavailable")) {
-            return .timeout(address, Double(currentTimeoutMs) / 1000)
-        }
-        if err == REDIS_ERR_PROTOCOL { return .protocolError(why) }
-        return .connectionLost(address, why)
+    private var timeoutMs: Int32 { Int32(clamping: max(1, currentTimeoutMs)) }
+
+    /// -2: a timeout; anything else: the connection is gone.
+    private func failure(_ code: Int32, _ why: [CChar]) -> RedisError {
+        code == -2 ? .timeout(address, Double(currentTimeoutMs) / 1000) : .connectionLost(address, Self.text(why))
     }
 
-    private static func describe(_ ctx: UnsafeMutablePointer<redisContext>) -> String {
-        let text = String(cString: chiredis_errstr(ctx))
-        if text.isEmpty { return "error \(ctx.pointee.err)" }
-        // "Connection refused" -> "connection refused", as the rest of the sentence is lower case.
-        return text.prefix(1).lowercased() + text.dropFirst()
+    private static func text(_ chars: [CChar]) -> String {
+        let s = String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return s.isEmpty ? "unknown error" : s
     }
 
     private static func copy(_ r: UnsafeMutablePointer<redisReply>, depth: Int) -> RedisReply {

@@ -1,0 +1,22 @@
+#ifndef SWISSAGENT_REDIS_SOCKET_H
+#define SWISSAGENT_REDIS_SOCKET_H
+#include <stddef.h>
+
+/// The socket of one Redis connection: TCP (no Nagle, keepalive) or a unix socket. The only code
+/// that touches it; the protocol (formatting commands, reading replies) stays with hiredis.
+typedef struct swissagent_rsock swissagent_rsock;
+
+/// Connects within `timeout_ms`: to `host`:`port`, or to the unix socket at `host` when `port` < 0.
+/// NULL on failure, with the reason in `err` ("connection refused", "connection timed out").
+swissagent_rsock *swissagent_rsock_connect(const char *host, int port, int timeout_ms, char *err, size_t errlen);
+
+/// Writes all `len` bytes, each wait for the socket at most `timeout_ms`. 0; -1 an error; -2 a timeout.
+int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int timeout_ms, char *err, size_t errlen);
+
+/// Reads what is there, up to `cap` bytes, after waiting at most `timeout_ms` for some.
+/// > 0 the bytes read; 0 the server closed the connection; -1 an error; -2 a timeout.
+long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeout_ms, char *err, size_t errlen);
+
+void swissagent_rsock_close(swissagent_rsock *s);
+
+#endif
