@@ -5,7 +5,7 @@
 ARG SWIFT_VERSION=6.3
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libhiredis-dev libcurl4-openssl-dev libncurses-dev \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libhiredis-dev libcurl4-openssl-dev libncurses-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so a source change does not fetch them again.
@@ -24,7 +24,7 @@ RUN swift build -c release --product swissagent --static-swift-stdlib \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libhiredis0.14 libcurl4 libncursesw6 libstdc++6 ca-certificates tzdata bubblewrap util-linux slirp4netns iproute2 python3 tini \
+      libhiredis0.14 libcurl4 libncursesw6 libssl3 libstdc++6 ca-certificates tzdata bubblewrap util-linux slirp4netns iproute2 python3 tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --home-dir /var/lib/swissagent --create-home swissagent \
  && mkdir -p /var/lib/swissagent/workspaces && chown swissagent:swissagent /var/lib/swissagent/workspaces

@@ -29,7 +29,7 @@ let package = Package(
 
         // posix_spawn with every other descriptor closed, and its thin Swift wrapper.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
-        .target(name: "CRedisSocket", path: "Sources/CRedisSocket"),
+        .target(name: "CRedisSocket", path: "Sources/CRedisSocket", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),

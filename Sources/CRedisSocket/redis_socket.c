@@ -15,15 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 struct swissagent_rsock {
     int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
 };
 
-/// strerror, starting lower case, as the rest of a sentence is.
+/// The reason, starting lower case as the rest of a sentence is ("Connection refused" -> "connection
+/// refused"), an acronym ("TLS") left as it is.
 static void say(char *err, size_t errlen, const char *what) {
     if (!err || errlen == 0) return;
     snprintf(err, errlen, "%s", what);
-    if (err[0] >= 'A' && err[0] <= 'Z') err[0] = (char)(err[0] - 'A' + 'a');
+    if (err[0] >= 'A' && err[0] <= 'Z' && !(err[1] >= 'A' && err[1] <= 'Z')) err[0] = (char)(err[0] - 'A' + 'a');
 }
 
 static void say_errno(char *err, size_t errlen, int e) { say(err, errlen, strerror(e)); }
@@ -75,7 +83,88 @@ static int connect_one(int family, int type, int protocol, const struct sockaddr
     return fd;
 }
 
-swissagent_rsock *swissagent_rsock_connect(const char *host, int port, int timeout_ms, char *err, size_t errlen) {
+/// What OpenSSL says went wrong last (its queue cleared), or `fallback`.
+static void say_ssl(char *err, size_t errlen, const char *prefix, const char *fallback) {
+    unsigned long e = ERR_get_error();
+    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+    char why[512];
+    snprintf(why, sizeof why, "%s%s", prefix, reason ? reason : fallback);
+    ERR_clear_error();
+    say(err, errlen, why);
+}
+
+/// Waits for what an SSL call asked for: 1 go on, 0 timed out, -1 it failed for good.
+static int ssl_wait(SSL *ssl, int fd, int rc, long long deadline) {
+    int e = SSL_get_error(ssl, rc);
+    if (e == SSL_ERROR_WANT_READ) return wait_for(fd, POLLIN, deadline) > 0 ? 1 : (now_ms() >= deadline ? 0 : -1);
+    if (e == SSL_ERROR_WANT_WRITE) return wait_for(fd, POLLOUT, deadline) > 0 ? 1 : (now_ms() >= deadline ? 0 : -1);
+    return -1;
+}
+
+/// The TLS handshake on a connected socket: 0, or -1 with the reason.
+static int tls_start(swissagent_rsock *s, const char *host, const swissagent_rsock_tls *tls, long long deadline, char *err, size_t errlen) {
+    s->ctx = SSL_CTX_new(TLS_client_method());
+    if (!s->ctx) { say_ssl(err, errlen, "TLS: ", "cannot make a context"); return -1; }
+    SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
+    if (tls->ca_file && tls->ca_file[0]) {
+        if (SSL_CTX_load_verify_locations(s->ctx, tls->ca_file, NULL) != 1) {
+            char p[300];
+            snprintf(p, sizeof p, "TLS: cannot read the CA file %s: ", tls->ca_file);
+            say_ssl(err, errlen, p, "unreadable");
+            return -1;
+        }
+    } else {
+        SSL_CTX_set_default_verify_paths(s->ctx);
+    }
+    if (tls->cert_file && tls->cert_file[0]) {
+        if (SSL_CTX_use_certificate_chain_file(s->ctx, tls->cert_file) != 1) {
+            char p[300];
+            snprintf(p, sizeof p, "TLS: cannot read the certificate %s: ", tls->cert_file);
+            say_ssl(err, errlen, p, "unreadable");
+            return -1;
+        }
+        const char *key = tls->key_file && tls->key_file[0] ? tls->key_file : tls->cert_file;
+        if (SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(s->ctx) != 1) {
+            char p[300];
+            snprintf(p, sizeof p, "TLS: cannot use the key %s: ", key);
+            say_ssl(err, errlen, p, "unreadable");
+            return -1;
+        }
+    }
+    SSL_CTX_set_verify(s->ctx, tls->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    s->ssl = SSL_new(s->ctx);
+    if (!s->ssl) { say_ssl(err, errlen, "TLS: ", "cannot make a session"); return -1; }
+    SSL_set_fd(s->ssl, s->fd);
+    const char *name = tls->server_name && tls->server_name[0] ? tls->server_name : host;
+    unsigned char ip[16];
+    int is_ip = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
+    // SNI takes names only; the certificate check takes either.
+    if (!is_ip) SSL_set_tlsext_host_name(s->ssl, name);
+    if (!tls->insecure) {
+        X509_VERIFY_PARAM *param = SSL_get0_param(s->ssl);
+        if (is_ip) X509_VERIFY_PARAM_set1_ip_asc(param, name); else SSL_set1_host(s->ssl, name);
+    }
+    for (;;) {
+        int rc = SSL_connect(s->ssl);
+        if (rc == 1) return 0;
+        int go = ssl_wait(s->ssl, s->fd, rc, deadline);
+        if (go == 1) continue;
+        if (go == 0) { say(err, errlen, "TLS handshake timed out"); return -1; }
+        long verify = SSL_get_verify_result(s->ssl);
+        if (verify != X509_V_OK) {
+            char why[300];
+            snprintf(why, sizeof why, "TLS handshake failed: certificate verify failed (%s)", X509_verify_cert_error_string(verify));
+            ERR_clear_error();
+            say(err, errlen, why);
+        } else {
+            say_ssl(err, errlen, "TLS handshake failed: ", "the server closed the connection");
+        }
+        return -1;
+    }
+}
+
+swissagent_rsock *swissagent_rsock_connect(const char *host, int port, int timeout_ms, const swissagent_rsock_tls *tls,
+                                           char *err, size_t errlen) {
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     int fd = -1;
     if (port < 0) {
@@ -120,18 +209,41 @@ swissagent_rsock *swissagent_rsock_connect(const char *host, int port, int timeo
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
     }
-    swissagent_rsock *s = malloc(sizeof *s);
+    swissagent_rsock *s = calloc(1, sizeof *s);
     if (!s) {
         close(fd);
         say(err, errlen, "out of memory");
         return NULL;
     }
     s->fd = fd;
+    if (tls && tls_start(s, host, tls, deadline, err, errlen) != 0) {
+        swissagent_rsock_close(s);
+        return NULL;
+    }
     return s;
+}
+
+swissagent_rsock *swissagent_rsock_connect_tls(const char *host, int port, int timeout_ms, const char *ca_file, const char *cert_file,
+                                               const char *key_file, const char *server_name, int insecure, char *err, size_t errlen) {
+    swissagent_rsock_tls tls = {ca_file, cert_file, key_file, server_name, insecure};
+    return swissagent_rsock_connect(host, port, timeout_ms, &tls, err, errlen);
 }
 
 int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int timeout_ms, char *err, size_t errlen) {
     const char *p = buf;
+    while (len > 0 && s->ssl) {
+        int n = SSL_write(s->ssl, p, len > 1 << 30 ? 1 << 30 : (int)len);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        int go = ssl_wait(s->ssl, s->fd, n, now_ms() + timeout_ms);
+        if (go == 1) continue;
+        if (go == 0) { say(err, errlen, "timed out writing"); return -2; }
+        say_ssl(err, errlen, "TLS: ", "the connection broke");
+        return -1;
+    }
     while (len > 0) {
         ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL);
         if (n > 0) {
@@ -159,6 +271,18 @@ int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int
 }
 
 long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeout_ms, char *err, size_t errlen) {
+    while (s->ssl) {
+        int n = SSL_read(s->ssl, buf, cap > 1 << 30 ? 1 << 30 : (int)cap);
+        if (n > 0) return n;
+        int e = SSL_get_error(s->ssl, n);
+        if (e == SSL_ERROR_ZERO_RETURN) { say(err, errlen, "server closed the connection"); return 0; }
+        int go = ssl_wait(s->ssl, s->fd, n, now_ms() + timeout_ms);
+        if (go == 1) continue;
+        if (go == 0) { say(err, errlen, "resource temporarily unavailable"); return -2; }
+        if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) { say(err, errlen, "server closed the connection"); return 0; }
+        say_ssl(err, errlen, "TLS: ", "the connection broke");
+        return -1;
+    }
     for (;;) {
         ssize_t n = recv(s->fd, buf, cap, 0);
         if (n >= 0) {
@@ -184,6 +308,8 @@ long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeo
 
 void swissagent_rsock_close(swissagent_rsock *s) {
     if (!s) return;
+    if (s->ssl) SSL_free(s->ssl);
+    if (s->ctx) SSL_CTX_free(s->ctx);
     close(s->fd);
     free(s);
 }

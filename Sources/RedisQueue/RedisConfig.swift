@@ -14,6 +14,33 @@ public struct RedisConfig: Sendable, Equatable {
     public var database: Int
     public var connectTimeout: Double
     public var commandTimeout: Double
+    /// TLS (`rediss://`), verified unless `insecure`.
+    public var tls: TLS?
+
+    public struct TLS: Sendable, Equatable {
+        public var caFile: String?
+        public var certFile: String?
+        public var keyFile: String?
+        /// The name the server's certificate must carry (default: the host).
+        public var serverName: String?
+        /// Skips verifying the server (tests only; said in the log).
+        public var insecure = false
+
+        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil, insecure: Bool = false) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.serverName = serverName
+            self.insecure = insecure
+        }
+
+        /// From `REDIS_TLS_CA_FILE`, `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE`, `REDIS_TLS_SERVER_NAME`, `REDIS_TLS_INSECURE=1`.
+        public init(environment env: [String: String]) {
+            func value(_ k: String) -> String? { env[k].flatMap { $0.isEmpty ? nil : $0 } }
+            self.init(caFile: value("REDIS_TLS_CA_FILE"), certFile: value("REDIS_TLS_CERT_FILE"), keyFile: value("REDIS_TLS_KEY_FILE"),
+                      serverName: value("REDIS_TLS_SERVER_NAME"), insecure: env["REDIS_TLS_INSECURE"] == "1")
+        }
+    }
 
     public init(endpoint: Endpoint, username: String? = nil, password: String? = nil, database: Int = 0,
                 connectTimeout: Double = 2, commandTimeout: Double = 5) {
@@ -25,13 +52,16 @@ public struct RedisConfig: Sendable, Equatable {
         self.commandTimeout = commandTimeout
     }
 
-    public init(url: String) throws(RedisError) {
+    /// `environment`: where a `rediss://` URL's TLS settings come from.
+    public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(RedisError) {
         guard let comps = URLComponents(string: url), let scheme = comps.scheme?.lowercased() else {
-            throw RedisError.badURL(url, "expected redis://host:port/db or unix:///path")
+            throw RedisError.badURL(url, "expected redis://host:port/db, rediss://host:port/db or unix:///path")
         }
         var db = 0
+        tls = nil
         switch scheme {
-        case "redis":
+        case "redis", "rediss":
+            if scheme == "rediss" { tls = TLS(environment: environment) }
             let host = comps.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
             let port = comps.port ?? 6379
             guard (1...65535).contains(port) else { throw RedisError.badURL(url, "port \(port) is out of range") }
@@ -49,7 +79,7 @@ public struct RedisConfig: Sendable, Equatable {
             }
             endpoint = .unix(path: comps.path)
         default:
-            throw RedisError.badURL(url, "unsupported scheme \"\(scheme)\" (use redis:// or unix://)")
+            throw RedisError.badURL(url, "unsupported scheme \"\(scheme)\" (use redis://, rediss:// or unix://)")
         }
         let user = comps.percentEncodedUser.flatMap { $0.removingPercentEncoding }
         username = (user?.isEmpty ?? true) ? nil : user
@@ -71,7 +101,7 @@ public struct RedisConfig: Sendable, Equatable {
     public var redactedURL: String {
         let auth = password != nil ? "\(username ?? ""):***@" : ""
         switch endpoint {
-        case .tcp: return "redis://\(auth)\(address)/\(database)"
+        case .tcp: return (tls == nil ? "redis://" : "rediss://") + "\(auth)\(address)/\(database)"
         case .unix(let path): return "unix://\(path)?db=\(database)"
         }
     }

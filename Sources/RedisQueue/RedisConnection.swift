@@ -17,9 +17,16 @@ final class RedisConnection {
     init(_ config: RedisConfig) throws(RedisError) {
         address = config.address
         var why = [CChar](repeating: 0, count: 256)
-        let sock: OpaquePointer? = switch config.endpoint {
-        case .tcp(let host, let port): swissagent_rsock_connect(host, Int32(port), Int32(config.connectTimeout * 1000), &why, why.count)
-        case .unix(let path): swissagent_rsock_connect(path, -1, Int32(config.connectTimeout * 1000), &why, why.count)
+        let ms = Int32(clamping: Int64(config.connectTimeout * 1000))
+        let (host, port): (String, Int32) = switch config.endpoint {
+        case .tcp(let host, let port): (host, Int32(port))
+        case .unix(let path): (path, -1)
+        }
+        let sock: OpaquePointer? = if let tls = config.tls {
+            swissagent_rsock_connect_tls(host, port, ms, tls.caFile, tls.certFile, tls.keyFile, tls.serverName, tls.insecure ? 1 : 0,
+                                         &why, why.count)
+        } else {
+            swissagent_rsock_connect(host, port, ms, nil, &why, why.count)
         }
         guard let sock else { throw RedisError.unreachable(config.address, Self.text(why)) }
         guard let reader = redisReaderCreate() else {

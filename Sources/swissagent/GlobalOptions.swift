@@ -5,16 +5,23 @@ import RedisQueue
 
 /// Options every command that talks to Redis shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Redis to use: redis://[:password@]host:port/db or unix:///path.",
+    @Option(name: .long, help: ArgumentHelp("Redis to use: redis://[:password@]host:port/db, rediss:// (TLS) or unix:///path.",
                                             discussion: "Defaults to $REDIS_URL, then redis://127.0.0.1:6379. "
-                                                + "$REDIS_PASSWORD_FILE names a file holding the password (a mounted Secret)."))
+                                                + "$REDIS_PASSWORD_FILE names a file holding the password (a mounted Secret). rediss:// "
+                                                + "verifies the server against $REDIS_TLS_CA_FILE (else the system's CAs) and the name "
+                                                + "$REDIS_TLS_SERVER_NAME (else the host); $REDIS_TLS_CERT_FILE and $REDIS_TLS_KEY_FILE "
+                                                + "give a client certificate; REDIS_TLS_INSECURE=1 skips verifying (tests only)."))
     var redisURL: String = ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
 
     @Option(name: .long, help: "Key prefix that namespaces everything in Redis (default $SWISSAGENT_PREFIX or swissagent:).")
     var prefix: String = ProcessInfo.processInfo.environment["SWISSAGENT_PREFIX"] ?? "swissagent:"
 
     func validate() throws {
-        do { _ = try redisConfig() } catch { throw ValidationError("\(error)") }
+        let config: RedisConfig
+        do { config = try redisConfig() } catch { throw ValidationError("\(error)") }
+        if config.tls?.insecure == true {
+            printError("warning: REDIS_TLS_INSECURE=1: the Redis server's TLS certificate is not verified; anyone on the path can read and change the queue")
+        }
         guard !prefix.contains("{"), !prefix.contains("}") else { throw ValidationError("--prefix may not contain braces") }
     }
 

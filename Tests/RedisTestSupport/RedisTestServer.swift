@@ -7,6 +7,10 @@ public final class RedisTestServer: Sendable {
     public let port: Int
     public let dir: String
     public let extraArgs: [String]
+    /// The redis-cli arguments that reach it (besides -p), when not plain TCP (TLS).
+    public let cliArgs: [String]
+    /// Only TLS, on `port`: no plain TCP port.
+    public let tlsOnly: Bool
 
     public var url: String { "redis://127.0.0.1:\(port)" }
     public var socketPath: String { dir + "/redis.sock" }
@@ -23,18 +27,22 @@ public final class RedisTestServer: Sendable {
         }
     }
 
-    private init(port: Int, dir: String, extraArgs: [String]) {
+    private init(port: Int, dir: String, extraArgs: [String], cliArgs: [String], tlsOnly: Bool) {
         self.port = port
         self.dir = dir
         self.extraArgs = extraArgs
+        self.cliArgs = cliArgs
+        self.tlsOnly = tlsOnly
     }
 
-    public static func start(extraArgs: [String] = []) throws -> RedisTestServer {
+    /// `tls`: serve TLS only, on the port, with these server arguments; `cliArgs` let redis-cli in.
+    public static func start(extraArgs: [String] = [], tls: [String]? = nil, cliArgs: [String] = []) throws -> RedisTestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swissagent-redis-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold the port.
         for _ in 0..<5 {
-            let server = RedisTestServer(port: Int.random(in: 20_000...32_000), dir: dir, extraArgs: extraArgs)
+            let server = RedisTestServer(port: Int.random(in: 20_000...32_000), dir: dir, extraArgs: extraArgs + (tls ?? []),
+                                         cliArgs: cliArgs, tlsOnly: tls != nil)
             if try server.launch() { return server }
         }
         throw TestServerError("could not start redis-server (is it installed? apt-get install -y redis-server)")
@@ -46,7 +54,8 @@ public final class RedisTestServer: Sendable {
         guard let bin = TestProcess.which("redis-server") else {
             throw TestServerError("redis-server not found on PATH: apt-get install -y redis-server")
         }
-        let args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+        let ports = tlsOnly ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)]
+        let args = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
                     "--unixsocket", socketPath, "--unixsocketperm", "700", "--pidfile", pidFile, "--daemonize", "no",
                     "--loglevel", "warning"] + extraArgs
         let quoted = ([bin] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
@@ -73,7 +82,7 @@ public final class RedisTestServer: Sendable {
     }
 
     private func canConnect() -> Bool {
-        guard let answer = (try? TestProcess.runBlocking(["redis-cli", "-p", String(port), "PING"], timeout: 5))?.text
+        guard let answer = (try? TestProcess.runBlocking(["redis-cli", "-p", String(port)] + cliArgs + ["PING"], timeout: 5))?.text
         else { return false }
         return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password
     }
