@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,35 @@ static int connect_one(int family, int type, int protocol, const struct sockaddr
     return fd;
 }
 
+/// OpenSSL writes with write(2), which raises SIGPIPE on a connection the server dropped: a process
+/// that does not ignore it would die. Each TLS call holds SIGPIPE blocked on its thread, and takes
+/// back one it raised.
+typedef struct {
+    sigset_t old;
+    int was_pending;
+} sigpipe_guard;
+
+static void sigpipe_block(sigpipe_guard *g) {
+    sigset_t pipe_set, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &g->old);
+}
+
+static void sigpipe_restore(sigpipe_guard *g) {
+    if (!g->was_pending) {
+        sigset_t pipe_set, pending;
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        sigpending(&pending);
+        struct timespec zero = {0, 0};
+        if (sigismember(&pending, SIGPIPE)) sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 /// What OpenSSL says went wrong last (its queue cleared), or `fallback`.
 static void say_ssl(char *err, size_t errlen, const char *prefix, const char *fallback) {
     unsigned long e = ERR_get_error();
@@ -145,7 +176,10 @@ static int tls_start(swissagent_rsock *s, const char *host, const swissagent_rso
         if (is_ip) X509_VERIFY_PARAM_set1_ip_asc(param, name); else SSL_set1_host(s->ssl, name);
     }
     for (;;) {
+        sigpipe_guard g;
+        sigpipe_block(&g);
         int rc = SSL_connect(s->ssl);
+        sigpipe_restore(&g);
         if (rc == 1) return 0;
         int go = ssl_wait(s->ssl, s->fd, rc, deadline);
         if (go == 1) continue;
@@ -232,7 +266,10 @@ swissagent_rsock *swissagent_rsock_connect_tls(const char *host, int port, int t
 int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int timeout_ms, char *err, size_t errlen) {
     const char *p = buf;
     while (len > 0 && s->ssl) {
+        sigpipe_guard g;
+        sigpipe_block(&g);
         int n = SSL_write(s->ssl, p, len > 1 << 30 ? 1 << 30 : (int)len);
+        sigpipe_restore(&g);
         if (n > 0) {
             p += n;
             len -= (size_t)n;
@@ -272,7 +309,10 @@ int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int
 
 long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeout_ms, char *err, size_t errlen) {
     while (s->ssl) {
+        sigpipe_guard g;
+        sigpipe_block(&g);
         int n = SSL_read(s->ssl, buf, cap > 1 << 30 ? 1 << 30 : (int)cap);
+        sigpipe_restore(&g);
         if (n > 0) return n;
         int e = SSL_get_error(s->ssl, n);
         if (e == SSL_ERROR_ZERO_RETURN) { say(err, errlen, "server closed the connection"); return 0; }

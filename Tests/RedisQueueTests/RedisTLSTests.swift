@@ -55,6 +55,13 @@ import Testing
         let insecure = RedisClient(try config(server.port, RedisConfig.TLS(caFile: certs.otherCA, certFile: certs.clientCert, keyFile: certs.clientKey,
                                                                             insecure: true)), label: "tls-test")
         #expect(try await insecure.call("PING") == .status("PONG"))
+
+        // The server dies under an open connection: each call after is an error, never a SIGPIPE
+        // that would end this process (which does not ignore it).
+        #expect(try await client.call("PING") == .status("PONG"))
+        server.kill9()
+        let big = String(repeating: "x", count: 8 << 20)
+        for _ in 0..<3 { await #expect(throws: RedisError.self) { try await client.call("SET", "tls:big", big) } }
     }
 
     @Test func settingsComeFromTheEnvironment() throws {
