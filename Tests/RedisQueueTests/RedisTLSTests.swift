@@ -28,8 +28,11 @@ import Testing
         defer { server.kill9() }
         let good = RedisConfig.TLS(caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey)
         let client = RedisClient(try config(server.port, good), label: "tls-test")
+        var step = "first PING"
+        do {
         #expect(try await client.call("PING") == .status("PONG"))
         // A queue over it: enqueue, claim, a big value both ways, ack.
+        step = "queue"
         let queue = RedisJobQueue(client: client, prefix: "tls:")
         let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(String(repeating: "x", count: 300_000))])]))
         let job = try #require(try await queue.claim(queues: ["default"], worker: "w", lease: 30, wait: 1))
@@ -37,6 +40,7 @@ import Testing
         _ = try await queue.complete(job.token, result: "ok", next: nil)
         #expect(try await queue.job(id: id)?.state == .succeeded)
 
+        step = "refusals"
         // Without a client certificate the server says no.
         let anonymous = await failure(try config(server.port, RedisConfig.TLS(caFile: certs.ca)))
         #expect(anonymous.contains("127.0.0.1:\(server.port)"), "\(anonymous)")
@@ -58,10 +62,15 @@ import Testing
 
         // The server dies under an open connection: each call after is an error, never a SIGPIPE
         // that would end this process (which does not ignore it).
+        step = "PING before the kill"
         #expect(try await client.call("PING") == .status("PONG"))
+        step = "after the kill"
         server.kill9()
         let big = String(repeating: "x", count: 8 << 20)
         for _ in 0..<3 { await #expect(throws: RedisError.self) { try await client.call("SET", "tls:big", big) } }
+        } catch {
+            Issue.record("at \(step): \(error)")
+        }
     }
 
     @Test func settingsComeFromTheEnvironment() throws {

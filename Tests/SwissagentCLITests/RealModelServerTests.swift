@@ -27,7 +27,7 @@ import Testing
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
         let id = try await queue.enqueue(JobSpec(task: "Run the shell command: echo hello-from-smollm", maxAttempts: 1))
         // The console follows it on the transcript screen while it runs.
-        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"], env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
+        let tmux = try Tmux([try CLI.binary.path, "console"], env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
         defer { tmux.kill() }
         #expect(try await tmux.waitFor("0 orphaned"))
         try tmux.send(":")
