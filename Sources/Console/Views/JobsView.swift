@@ -12,11 +12,12 @@ enum JobsView {
         var t = table(s)
         guard agents else { return t }
         if s == .failed { t.columns.append(.init(title: "OUT OF", width: 7)) }
-        // Where a state ends in TOOLS (a task job has none), the usage comes before it.
-        let at = t.columns.last?.title == "TOOLS" ? t.columns.count - 1 : t.columns.count
-        t.columns.insert(contentsOf: agentColumns, at: at)
+        t.columns.insert(contentsOf: agentColumns, at: t.columns.count - (endsInTools(s) ? 1 : 0))
         return t
     }
+
+    /// Where a state's columns end in TOOLS (a task job has none), the usage comes before it.
+    static func endsInTools(_ s: JobState) -> Bool { s == .active }
 
     static func table(_ s: JobState) -> Table {
         let id = Table.Column(title: "ID", width: 22), queue = Table.Column(title: "QUEUE", width: 10)
@@ -81,8 +82,7 @@ enum JobsView {
             [(String(a.turns), .text), (Fmt.count(a.inputTokens + a.outputTokens), .text), (String(format: "$%.3f", a.dollars), .text),
              (a.model, .dim)]
         } ?? Array(repeating: ("", .text), count: agentColumns.count)
-        let at = table(s).columns.last?.title == "TOOLS" ? out.count - 1 : out.count
-        out.insert(contentsOf: usage, at: at)
+        out.insert(contentsOf: usage, at: out.count - (endsInTools(s) ? 1 : 0))
         return out
     }
 
