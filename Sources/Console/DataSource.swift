@@ -41,7 +41,7 @@ public final class DataSource: @unchecked Sendable {
         self.queue = queue
         outputQueue = queue.withNewConnection(label: "console-output")
         self.clock = clock
-        lock.withLock { data.redisAddress = queue.client.config.address }
+        lock.withLock { data.redisAddress = queue.client.config.shortAddress }
     }
 
     public var snapshot: (ConsoleData, Int) { lock.withLock { (data, version) } }

@@ -11,16 +11,19 @@ extension Int: RedisArgument { public var redisBytes: [UInt8] { Array(String(sel
 extension Double: RedisArgument { public var redisBytes: [UInt8] { Array(String(self).utf8) } }
 extension Array: RedisArgument where Element == UInt8 { public var redisBytes: [UInt8] { self } }
 
-/// One Redis connection behind an async API. hiredis blocks, so every call runs on the client's
-/// own serial dispatch queue (its own thread, never Swift's cooperative pool). A broken connection
+/// One Redis connection (or, for a cluster, one per master) behind an async API. Its I/O blocks,
+/// so every call runs on the client's own serial dispatch queue (its own thread, never Swift's
+/// cooperative pool). For Sentinel, each connect finds the master anew, and a `READONLY` reply
+/// (the master was demoted) drops the connection and runs the call again on the new master. A broken connection
 /// is dropped at once and the next call reconnects, waiting out an exponential backoff
 /// (100 ms doubling to 5 s) after each failed attempt, so a loop that keeps calling backs off by itself.
 ///
-/// `@unchecked Sendable`: `connection`, `backoff` and `nextAttempt` are only read or written on `queue`.
+/// `@unchecked Sendable`: `connection`, `cluster`, `backoff` and `nextAttempt` are only used on `queue`.
 public final class RedisClient: @unchecked Sendable {
     public let config: RedisConfig
     private let queue: DispatchQueue
     private var connection: RedisConnection?
+    private let cluster: ClusterRouter?
     private var backoff: Double = 0
     private var nextAttempt: Date = .distantPast
     private let scripts = ScriptCache()
@@ -28,7 +31,11 @@ public final class RedisClient: @unchecked Sendable {
     public init(_ config: RedisConfig, label: String = "redis") {
         self.config = config
         queue = DispatchQueue(label: "swissagent.\(label)")
+        cluster = if case .cluster(let seeds) = config.topology { ClusterRouter(config: config, seeds: seeds) } else { nil }
     }
+
+    /// Commands of one call must then keep to one slot (one queue's keys).
+    public var isCluster: Bool { cluster != nil }
 
     public convenience init(url: String, label: String = "redis") throws(RedisError) {
         self.init(try RedisConfig(url: url), label: label)
@@ -114,53 +121,93 @@ public final class RedisClient: @unchecked Sendable {
         return sha
     }
 
-    /// Deletes every key that starts with `prefix` (SCAN, so it never blocks Redis); returns how many.
+    /// Deletes every key that starts with `prefix` (SCAN, so it never blocks Redis; each master of
+    /// a cluster in turn); returns how many.
     @discardableResult
     public func deleteKeys(withPrefix prefix: String) async throws -> Int {
-        var cursor = "0", deleted = 0
-        repeat {
-            let reply = try await call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000)
-            guard let parts = reply.array, parts.count == 2 else { break }
-            cursor = parts[0].text ?? "0"
-            let keys = parts[1].texts
-            if !keys.isEmpty { deleted += try await send(["UNLINK"] + keys).orThrow().int ?? 0 }
-        } while cursor != "0"
+        var deleted = 0
+        for node in try await scanNodes() {
+            var cursor = "0"
+            repeat {
+                let reply = try await onNode(node, [["SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000]])[0].orThrow()
+                guard let parts = reply.array, parts.count == 2 else { break }
+                cursor = parts[0].text ?? "0"
+                // One UNLINK per key: in a cluster, keys of one command must share a slot.
+                let keys = parts[1].texts
+                if !keys.isEmpty { deleted += try await pipeline(keys.map { ["UNLINK", $0] }).reduce(0) { $0 + (try $1.orThrow().int ?? 0) } }
+            } while cursor != "0"
+        }
         return deleted
+    }
+
+    /// The servers that hold keys: the one server, or each master of a cluster (nil = the one).
+    private func scanNodes() async throws -> [HostPort?] {
+        guard cluster != nil else { return [nil] }
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async { cont.resume(with: Result { () throws(RedisError) in try self.cluster?.mastersNow() ?? [] }) }
+        }
+    }
+
+    private func onNode(_ node: HostPort?, _ commands: [[any RedisArgument]]) async throws -> [RedisReply] {
+        guard let node, cluster != nil else { return try await pipeline(commands) }
+        let raw = commands.map { $0.map(\.redisBytes) }
+        return try await withCheckedThrowingContinuation { cont in
+            queue.async { cont.resume(with: Result { () throws(RedisError) in try self.cluster?.run(raw, on: node, timeout: nil) ?? [] }) }
+        }
     }
 
     func forgetScript(_ script: RedisScript) { scripts.forget(script.name) }
 
     /// Drops the connection; the next call reconnects.
     public func close() {
-        queue.sync { connection = nil }
+        queue.sync {
+            connection = nil
+            cluster?.dropConnections()
+        }
     }
 
     private func runLocked(_ commands: [[[UInt8]]], timeout: Double?) throws(RedisError) -> [RedisReply] {
-        let conn = try connectLocked()
-        let baseMs = Int64(config.commandTimeout * 1000)
-        conn.setTimeout(ms: timeout.map { Int64($0 * 1000) } ?? baseMs)
+        if let cluster { return try withBackoff { () throws(RedisError) in try cluster.run(commands, timeout: timeout) } }
+        for attempt in 0..<2 {
+            let conn = try connectLocked()
+            let replies: [RedisReply]
+            do throws(RedisError) {
+                replies = try conn.exchange(commands, config: config, timeout: timeout)
+            } catch {
+                connection = nil  // a connection is dead after any error
+                throw error
+            }
+            // A master demoted by a failover refuses writes: find the new one and run the call there.
+            // Nothing the refused commands asked for happened, so running them again is safe.
+            guard replies.contains(where: \.isReadOnlyError) else { return replies }
+            connection = nil
+            if attempt == 1 { return replies }
+        }
+        return []
+    }
+
+    /// Waits out the backoff before trying, and lengthens it after a connection error.
+    private func withBackoff<T>(_ body: () throws(RedisError) -> T) throws(RedisError) -> T {
+        let wait = nextAttempt.timeIntervalSinceNow
+        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
         do throws(RedisError) {
-            return try conn.send(commands)
+            let value = try body()
+            backoff = 0
+            return value
         } catch {
-            connection = nil  // hiredis contexts are dead after any error
+            if error.isConnectionError {
+                backoff = min(max(backoff * 2, 0.1), 5)
+                nextAttempt = Date().addingTimeInterval(backoff)
+            }
             throw error
         }
     }
 
     private func connectLocked() throws(RedisError) -> RedisConnection {
         if let connection { return connection }
-        let wait = nextAttempt.timeIntervalSinceNow
-        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-        do throws(RedisError) {
-            let conn = try RedisConnection(config)
-            connection = conn
-            backoff = 0
-            return conn
-        } catch {
-            backoff = min(max(backoff * 2, 0.1), 5)
-            nextAttempt = Date().addingTimeInterval(backoff)
-            throw error
-        }
+        let conn = try withBackoff { () throws(RedisError) in try RedisConnection.open(config) }
+        connection = conn
+        return conn
     }
 }
 

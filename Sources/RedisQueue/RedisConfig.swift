@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where and how to reach Redis, parsed from `redis://[[user]:password@]host[:port][/db]` or
-/// `unix:///path/to/socket[?db=N]`. Timeouts are seconds.
+/// Where and how to reach Redis, parsed from `redis://[[user]:password@]host[:port][/db]`,
+/// `unix:///path/to/socket[?db=N]`, `redis-sentinel://h1:26379,h2:26379/MASTER[/db]` or
+/// `redis-cluster://h1:6379,h2:6379` (an `s` after `redis` for TLS). Timeouts are seconds.
 public struct RedisConfig: Sendable, Equatable {
     public enum Endpoint: Sendable, Equatable {
         case tcp(host: String, port: Int)
@@ -16,6 +17,12 @@ public struct RedisConfig: Sendable, Equatable {
     public var commandTimeout: Double
     /// TLS (`rediss://`), verified unless `insecure`.
     public var tls: TLS?
+    /// One server (`endpoint`), a master found through sentinels, or a cluster.
+    public var topology: Topology = .direct
+    /// Replicas that must hold each write before it is reported done (`WAIT`); 0 = don't wait.
+    public var replicas = 0
+    /// How long a write waits for those replicas before it fails as not replicated.
+    public var replicaTimeout: Double = 1
 
     public struct TLS: Sendable, Equatable {
         public var caFile: String?
@@ -54,6 +61,10 @@ public struct RedisConfig: Sendable, Equatable {
 
     /// `environment`: where a `rediss://` URL's TLS settings come from.
     public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(RedisError) {
+        if let lists = try Self.hostListURL(url, environment: environment) {
+            self = lists
+            return
+        }
         guard let comps = URLComponents(string: url), let scheme = comps.scheme?.lowercased() else {
             throw RedisError.badURL(url, "expected redis://host:port/db, rediss://host:port/db or unix:///path")
         }
@@ -79,7 +90,7 @@ public struct RedisConfig: Sendable, Equatable {
             }
             endpoint = .unix(path: comps.path)
         default:
-            throw RedisError.badURL(url, "unsupported scheme \"\(scheme)\" (use redis://, rediss:// or unix://)")
+            throw RedisError.badURL(url, "unsupported scheme \"\(scheme)\" (use redis://, rediss://, unix://, redis-sentinel:// or redis-cluster://)")
         }
         let user = comps.percentEncodedUser.flatMap { $0.removingPercentEncoding }
         username = (user?.isEmpty ?? true) ? nil : user
@@ -97,9 +108,27 @@ public struct RedisConfig: Sendable, Equatable {
         }
     }
 
+    /// Every host this configuration may connect to (to keep sandboxes away from them).
+    public var hosts: [String] {
+        let direct: [String] = if case .tcp(let host, _) = endpoint { [host] } else { [] }
+        return switch topology {
+        case .direct: direct
+        case .sentinel(_, let sentinels, _): direct + sentinels.map(\.host)
+        case .cluster(let seeds): seeds.map(\.host)
+        }
+    }
+
     /// The URL without its password, safe for logs and the console.
     public var redactedURL: String {
         let auth = password != nil ? "\(username ?? ""):***@" : ""
+        let s = tls == nil ? "" : "s"
+        switch topology {
+        case .direct: break
+        case .sentinel(let master, let sentinels, _):
+            return "redis\(s)-sentinel://\(auth)\(sentinels.map(\.description).joined(separator: ","))/\(master)/\(database)"
+        case .cluster(let seeds):
+            return "redis\(s)-cluster://\(auth)\(seeds.map(\.description).joined(separator: ","))"
+        }
         switch endpoint {
         case .tcp: return (tls == nil ? "redis://" : "rediss://") + "\(auth)\(address)/\(database)"
         case .unix(let path): return "unix://\(path)?db=\(database)"

@@ -9,7 +9,7 @@ import Foundation
 final class RedisConnection {
     private let socket: OpaquePointer
     private let reader: UnsafeMutablePointer<redisReader>
-    private let address: String
+    let address: String
     private var currentTimeoutMs: Int64
     /// Where replies are read into before the reader parses them.
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)

@@ -10,6 +10,9 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case server(String)
     case protocolError(String)
     case unexpectedReply(String)
+    /// A write reached the master but fewer replicas than asked confirmed it in time: address,
+    /// confirmed, asked, seconds. It may be lost if the master fails now.
+    case notReplicated(String, Int, Int, Double)
 
     public var description: String {
         switch self {
@@ -20,13 +23,15 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .server(let msg): "Redis error: \(msg)"
         case .protocolError(let msg): "Redis protocol error: \(msg)"
         case .unexpectedReply(let what): "unexpected reply from Redis: \(what)"
+        case .notReplicated(let addr, let got, let asked, let s):
+            "Redis at \(addr): \(got) of \(asked) replica(s) confirmed the write within \(s) s (--redis-replicas); it may be lost on a failover, so it is not reported done"
         }
     }
 
     /// True when the connection itself failed, so the caller should back off and try again.
     public var isConnectionError: Bool {
         switch self {
-        case .unreachable, .connectionLost, .timeout: true
+        case .unreachable, .connectionLost, .timeout, .notReplicated: true
         default: false
         }
     }

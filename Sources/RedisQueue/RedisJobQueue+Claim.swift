@@ -13,8 +13,14 @@ extension RedisJobQueue {
             let elapsed = ContinuousClock.now - start
             let remaining = wait - elapsed.seconds
             if remaining <= 0 { return nil }
-            let block = min(remaining, 5)
-            let markers = queues.map { keys.queue($0).marker }
+            var block = min(remaining, 5)
+            var markers = queues.map { keys.queue($0).marker }
+            if client.isCluster && markers.count > 1 {
+                // BZPOPMIN cannot span slots: block on the first queue's marker, and look at the others
+                // again every quarter second.
+                markers = [markers[0]]
+                block = min(block, 0.25)
+            }
             try await client.send(["BZPOPMIN"] + markers + [String(format: "%.3f", block)],
                                   timeout: block + client.config.commandTimeout).orThrow()
         }

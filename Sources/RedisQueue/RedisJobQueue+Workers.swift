@@ -20,7 +20,8 @@ extension RedisJobQueue {
     public func workers() async throws -> [WorkerInfo] {
         let ids = try await client.call("ZRANGE", keys.workers, 0, -1).texts
         if ids.isEmpty { return [] }
-        let replies = try await client.send(["MGET"] + ids.map { keys.worker($0) }).orThrow().array ?? []
+        // One GET each, pipelined: in a cluster the records live in different slots.
+        let replies = try await client.pipeline(ids.map { ["GET", keys.worker($0)] })
         var alive: [WorkerInfo] = []
         var gone: [String] = []
         let decoder = JSONDecoder()

@@ -25,6 +25,9 @@ public enum RedisReply: Sendable, Equatable {
     }
 
     public var double: Double? { text.flatMap { Double($0) } }
+    public var isError: Bool { if case .error = self { true } else { false } }
+    /// A replica's refusal of a write: the server is no longer the master.
+    var isReadOnlyError: Bool { if case .error(let m) = self { m.hasPrefix("READONLY") } else { false } }
     public var array: [RedisReply]? { if case .array(let a) = self { a } else { nil } }
     public var isNull: Bool { self == .null }
 

@@ -51,8 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "swissagent.worker")
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
         let config = try global.redisConfig()
-        let redisHost: [String] = if case .tcp(let host, _) = config.endpoint { [host] } else { [] }
-        let router = try await sandbox.makeRouter(owner: global.prefix, blockedHosts: redisHost)
+        let router = try await sandbox.makeRouter(owner: global.prefix, blockedHosts: config.hosts)
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20,
                                   onInvalidRecord: { logger.error("moved to failed: \($0)") })
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)

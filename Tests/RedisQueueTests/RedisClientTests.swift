@@ -27,7 +27,7 @@ import Testing
         #expect(throws: RedisError.self) { try RedisConfig(url: "redis://host/notanumber") }
         #expect(throws: RedisError.self) { try RedisConfig(url: "unix://") }
         do { _ = try RedisConfig(url: "mysql://x"); Issue.record("accepted mysql://") } catch {
-            #expect(error.description == #"bad Redis URL "mysql://x": unsupported scheme "mysql" (use redis://, rediss:// or unix://)"#)
+            #expect(error.description == #"bad Redis URL "mysql://x": unsupported scheme "mysql" (use redis://, rediss://, unix://, redis-sentinel:// or redis-cluster://)"#)
         }
     }
 }

@@ -11,6 +11,8 @@ public final class RedisTestServer: Sendable {
     public let cliArgs: [String]
     /// Only TLS, on `port`: no plain TCP port.
     public let tlsOnly: Bool
+    /// A sentinel, run from this config file (which it rewrites), instead of a server.
+    public let sentinelConfig: String?
 
     public var url: String { "redis://127.0.0.1:\(port)" }
     public var socketPath: String { dir + "/redis.sock" }
@@ -27,18 +29,44 @@ public final class RedisTestServer: Sendable {
         }
     }
 
-    private init(port: Int, dir: String, extraArgs: [String], cliArgs: [String], tlsOnly: Bool) {
+    private init(port: Int, dir: String, extraArgs: [String], cliArgs: [String], tlsOnly: Bool, sentinelConfig: String? = nil) {
         self.port = port
         self.dir = dir
         self.extraArgs = extraArgs
         self.cliArgs = cliArgs
         self.tlsOnly = tlsOnly
+        self.sentinelConfig = sentinelConfig
+    }
+
+    /// A sentinel watching `master` (at `masterPort` on loopback) under `name`, with a quorum of 2.
+    /// Timings are short so that a failover takes a few seconds, not a minute.
+    public static func startSentinel(name: String, masterPort: Int, downAfterMs: Int = 1000) throws -> RedisTestServer {
+        for _ in 0..<5 {
+            let dir = try makeDir()
+            let conf = dir + "/sentinel.conf"
+            try """
+                sentinel monitor \(name) 127.0.0.1 \(masterPort) 2
+                sentinel down-after-milliseconds \(name) \(downAfterMs)
+                sentinel failover-timeout \(name) 4000
+                sentinel parallel-syncs \(name) 1
+
+                """.write(toFile: conf, atomically: true, encoding: .utf8)
+            let server = RedisTestServer(port: Int.random(in: 20_000...32_000), dir: dir, extraArgs: [], cliArgs: [], tlsOnly: false,
+                                         sentinelConfig: conf)
+            if try server.launch() { return server }
+        }
+        throw TestServerError("could not start redis-server --sentinel")
+    }
+
+    private static func makeDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swissagent-redis-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
     }
 
     /// `tls`: serve TLS only, on the port, with these server arguments; `cliArgs` let redis-cli in.
     public static func start(extraArgs: [String] = [], tls: [String]? = nil, cliArgs: [String] = []) throws -> RedisTestServer {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swissagent-redis-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeDir()
         // Below the kernel's ephemeral range (32768 and up), so no outgoing connection can hold the port.
         for _ in 0..<5 {
             let server = RedisTestServer(port: Int.random(in: 20_000...32_000), dir: dir, extraArgs: extraArgs + (tls ?? []),
@@ -55,9 +83,12 @@ public final class RedisTestServer: Sendable {
             throw TestServerError("redis-server not found on PATH: apt-get install -y redis-server")
         }
         let ports = tlsOnly ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)]
-        let args = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
-                    "--unixsocket", socketPath, "--unixsocketperm", "700", "--pidfile", pidFile, "--daemonize", "no",
-                    "--loglevel", "warning"] + extraArgs
+        let common = ["--bind", "127.0.0.1", "--dir", dir, "--pidfile", pidFile, "--daemonize", "no", "--loglevel", "warning"]
+        let args = if let sentinelConfig {
+            [sentinelConfig, "--sentinel", "--port", String(port)] + common
+        } else {
+            ports + common + ["--save", "", "--appendonly", "no", "--unixsocket", socketPath, "--unixsocketperm", "700"] + extraArgs
+        }
         let quoted = ([bin] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let watchdog = "\(quoted) >\(dir)/redis.log 2>&1 & r=$!; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill -9 $r 2>/dev/null"
         try? FileManager.default.removeItem(atPath: pidFile)
@@ -71,6 +102,9 @@ public final class RedisTestServer: Sendable {
         }
         return false
     }
+
+    /// Started and not killed since.
+    public var isUp: Bool { FileManager.default.fileExists(atPath: pidFile) }
 
     /// SIGKILL, like a crashed or OOM-killed Redis.
     public func kill9() {
