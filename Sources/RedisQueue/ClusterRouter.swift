@@ -221,7 +221,9 @@ enum Redirect {
         case "TRYAGAIN", "CLUSTERDOWN":
             self = .retryLater
         default:
-            return nil
+            // A script that touched a key of a slot being moved stopped before writing (see Scripts).
+            guard message.contains("attempted to access a non local key") else { return nil }
+            self = .retryLater
         }
     }
 }

@@ -16,15 +16,18 @@ extension RedisJobQueue {
         let sha = try await client.load(Scripts.enqueue)
         var ids: [String] = []
         ids.reserveCapacity(specs.count)
-        // Per queue, and per "ids were given" (those need an existence check): the args being built.
-        var building: [ChunkKey: [[UInt8]]] = [:]
+        // Per queue, and per "ids were given" (those need an existence check): the job keys and args being built.
+        var building: [ChunkKey: (jobKeys: [[UInt8]], args: [[UInt8]])] = [:]
         var sent: [(PendingReplies, [[UInt8]])] = []
 
         func send(_ key: ChunkKey) {
-            guard let args = building.removeValue(forKey: key), !args.isEmpty else { return }
+            guard let chunk = building.removeValue(forKey: key), !chunk.args.isEmpty else { return }
             let q = keys.queue(key.queue)
-            let command = [Array("EVALSHA".utf8), Array(sha.utf8), [0x33], Array(q.pending.utf8), Array(q.scheduled.utf8),
-                           Array(q.marker.utf8), Array(q.jobPrefix.utf8), now, key.check ? [0x31] : [0x30]] + args
+            // Every job key is declared: in a cluster, a slot being moved then refuses the whole call
+            // up front (TRYAGAIN, ASK) instead of failing it half-way.
+            let command = [Array("EVALSHA".utf8), Array(sha.utf8), Array(String(3 + chunk.jobKeys.count).utf8), Array(q.pending.utf8),
+                           Array(q.scheduled.utf8), Array(q.marker.utf8)] + chunk.jobKeys
+                + [Array(q.jobPrefix.utf8), now, key.check ? [0x31] : [0x30]] + chunk.args
             sent.append((client.submit([command]), command))
         }
 
@@ -33,12 +36,13 @@ extension RedisJobQueue {
             ids.append(id)
             let key = ChunkKey(queue: spec.queue, check: spec.id != nil)
             let runAt: [UInt8] = spec.runAt.map { Array(String(Int($0 * 1000)).utf8) } ?? [0x30]
-            var args = building.removeValue(forKey: key) ?? []
-            args.append(Array(id.utf8))
-            args.append(spec.storedJSONBytes())
-            args.append(runAt)
-            building[key] = args
-            if args.count >= 500 * 3 { send(key) }
+            var chunk = building.removeValue(forKey: key) ?? ([], [])
+            chunk.jobKeys.append(Array(keys.queue(spec.queue).job(id).utf8))
+            chunk.args.append(Array(id.utf8))
+            chunk.args.append(spec.storedJSONBytes())
+            chunk.args.append(runAt)
+            building[key] = chunk
+            if chunk.jobKeys.count >= 500 { send(key) }
         }
         for key in Array(building.keys) { send(key) }
 

@@ -1,12 +1,17 @@
 import AgentCore
 
 /// Every multi-key state change is one of these Lua scripts, so each transition is atomic.
-/// Each lists its KEYS and ARGV. Keys of a job are built inside a script only from `jobPrefix`
+/// Each lists its KEYS and ARGV. Keys of a job are declared in KEYS where the caller knows them;
+/// where only the script finds the id (a claim, the reaper), they are built from `jobPrefix`
 /// (`prefix{queue}:job:`), which carries the queue's hash tag, so they share the queue's slot.
+/// Redis Cluster: while a slot moves, touching a key that is not (yet) on this node raises an
+/// error in the middle of a script, and a script's writes are not undone. So each such script
+/// touches every key of one unit of work (`probe`) before it writes any of them: it stops with
+/// nothing half-done, and the caller tries again.
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 7
+    static let version = 8
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -14,6 +19,10 @@ enum Scripts {
     private static let prelude = """
         local function hist(key, t)
           if redis.call('RPUSH', key, cjson.encode(t)) > 200 then redis.call('LTRIM', key, -200, -1) end
+        end
+        -- Touches keys before any write (see above): raises here, not half-way through the writes.
+        local function probe(...)
+          for _, k in ipairs({...}) do redis.call('EXISTS', k) end
         end
         local function bump(key, ttl)
           if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ttl) end
@@ -41,7 +50,7 @@ enum Scripts {
         RedisScript(name: name, source: "-- swissagent v\(version) \(name)\n" + prelude + body)
     }
 
-    /// KEYS: pending, scheduled, marker
+    /// KEYS: pending, scheduled, marker, then each job's key, in the order of the jobs
     /// ARGV: jobPrefix, now, check (1 = the ids came from the caller: skip any that exists),
     ///       then 3 per job: id, spec, run_at (ms; 0 = now)
     /// Returns per job 1 when stored, 0 when a job with that id already exists (enqueue is idempotent by id).
@@ -53,7 +62,7 @@ enum Scripts {
         local out, ready = {}, {}
         for i = 4, #ARGV, 3 do
           local id = ARGV[i]
-          local jk = ARGV[1] .. id
+          local jk = KEYS[3 + (i - 1) / 3]
           if check and redis.call('EXISTS', jk) == 1 then
             out[#out + 1] = 0
           else
@@ -95,17 +104,21 @@ enum Scripts {
           local notes = {}
           if redis.call('EXISTS', paused) == 1 then return nil, notes end
           for i = 1, 20 do
-            local id = redis.call('LMOVE', pending, active, 'RIGHT', 'LEFT')
+            -- Look before taking: the job's keys are touched before anything is written.
+            local id = redis.call('LINDEX', pending, -1)
             if not id then return nil, notes end
             local jk = jobPrefix .. id
             local f = redis.call('HMGET', jk, 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
             if f[1] and f[2] == 'pending' then
+              probe(jk .. ':history')
+              redis.call('LMOVE', pending, active, 'RIGHT', 'LEFT')
               if redis.call('LLEN', pending) > 0 then redis.call('ZADD', marker, 0, '1') end
               return activate(jk, id, f, lease, now, leaseUntil, worker), notes
             end
-            redis.call('LREM', active, 1, id)
             if redis.call('EXISTS', jk) == 0 then
               local gid = garbageId .. '-' .. i
+              probe(jobPrefix .. gid, jobPrefix .. gid .. ':history')
+              redis.call('RPOP', pending)
               local why = 'invalid job payload: not a job id of this queue: ' .. string.sub(id, 1, 200)
               redis.call('HSET', jobPrefix .. gid, 'spec', id, 'state', 'failed', 'max_attempts', 0, 'created_at', now,
                 'updated_at', now, 'finished_at', now, 'error', why, 'tools', '')
@@ -114,6 +127,8 @@ enum Scripts {
               notes[#notes + 1] = gid .. ': ' .. why
             elseif not f[1] or not f[2] or not states[f[2]] then
               -- A record that is no job: failed with the reason, never silently dropped.
+              probe(jk .. ':history')
+              redis.call('RPOP', pending)
               local why = 'invalid job record: no spec'
               if not f[2] then why = 'invalid job record: no state'
               elseif not states[f[2]] then why = 'invalid job record: unknown state "' .. string.sub(f[2], 1, 40) .. '"' end
@@ -122,8 +137,10 @@ enum Scripts {
               hist(jk .. ':history', {at = now, event = 'failed', error = why})
               redis.call('ZADD', failed, now, id)
               notes[#notes + 1] = id .. ': ' .. why
+            else
+              -- A duplicate entry of a job that is elsewhere (its state says where): dropped.
+              redis.call('RPOP', pending)
             end
-            -- Otherwise a duplicate entry of a job that is elsewhere (its state says where): dropped.
           end
           redis.call('ZADD', marker, 0, '1')
           return nil, notes
@@ -147,6 +164,7 @@ enum Scripts {
     /// given job out of pending, wherever it stands (the console's "run it here").
     static let claimID = script("claim_id", claimFunction + """
         local f = redis.call('HMGET', KEYS[1], 'spec', 'state', 'enqueued_at', 'created_at', 'attempts')
+        probe(KEYS[1] .. ':history')
         if f[2] ~= 'pending' or redis.call('LREM', KEYS[2], 1, ARGV[1]) == 0 then return nil end
         redis.call('LPUSH', KEYS[3], ARGV[1])
         return activate(KEYS[1], ARGV[1], f, KEYS[4], tonumber(ARGV[2]), ARGV[3], ARGV[4])
@@ -158,6 +176,7 @@ enum Scripts {
     /// already claimed, so it is never in pending for another worker to take.
     static let enqueueClaimed = script("enqueue_claimed", claimFunction + """
         if redis.call('EXISTS', KEYS[1]) == 1 then return nil end
+        probe(KEYS[1] .. ':history')
         redis.call('HSET', KEYS[1], 'spec', ARGV[2], 'state', 'pending', 'created_at', ARGV[3])
         redis.call('LPUSH', KEYS[2], ARGV[1])
         return activate(KEYS[1], ARGV[1], {ARGV[2], 'pending', nil, ARGV[3], '0'}, KEYS[3], tonumber(ARGV[3]), ARGV[4], ARGV[5])
@@ -457,10 +476,11 @@ enum Scripts {
         local now = tonumber(ARGV[1])
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
         for _, id in ipairs(ids) do
-          redis.call('ZREM', KEYS[1], id)
-          redis.call('LREM', KEYS[2], 1, id)
           local jk = ARGV[2] .. id
           local f = redis.call('HMGET', jk, 'state', 'worker', 'attempts', 'claimed_at')
+          probe(jk .. ':history')
+          redis.call('ZREM', KEYS[1], id)
+          redis.call('LREM', KEYS[2], 1, id)
           if f[1] == 'active' then
             unawait(jk, KEYS[7], id)
             local n = redis.call('HINCRBY', jk, 'orphaned', 1)
@@ -493,8 +513,9 @@ enum Scripts {
         for k = 1, 2 do
           local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
           for _, id in ipairs(ids) do
-            redis.call('ZREM', KEYS[k], id)
             local jk = ARGV[2] .. id
+            probe(jk, jk .. ':history')
+            redis.call('ZREM', KEYS[k], id)
             if redis.call('EXISTS', jk) == 1 then
               redis.call('HSET', jk, 'state', 'pending', 'enqueued_at', now, 'updated_at', now)
               redis.call('LPUSH', KEYS[3], id)
@@ -570,8 +591,9 @@ enum Scripts {
         local n = 0
         local function drop(set, ids)
           for _, id in ipairs(ids) do
-            redis.call('ZREM', set, id)
             local jk = ARGV[2] .. id
+            probe(jk, jk .. ':history', jk .. ':output', jk .. ':transcript')
+            redis.call('ZREM', set, id)
             redis.call('DEL', jk, jk .. ':history', jk .. ':output', jk .. ':transcript')
             n = n + 1
           end

@@ -29,6 +29,28 @@ import Testing
         #expect(keda.contains("listName: \"\(Keys().queue("default").pending)\""))
     }
 
+    /// Each way to reach Redis is the same ConfigMap with a URL swissagent accepts, of the kind it
+    /// says, and carries every key the API and the worker read from it.
+    @Test func everyRedisConnectionIsAURLTheWorkerAccepts() throws {
+        func read(_ name: String) throws -> String {
+            try String(contentsOf: TestPaths.repository.appendingPathComponent("k8s/" + name), encoding: .utf8)
+        }
+        let readers = try read("worker.yaml") + read("api.yaml")
+        let keys = readers.components(separatedBy: "name: swissagent-redis\n                  key: ").dropFirst()
+            .compactMap { $0.split(separator: "\n").first.map(String.init) }
+        #expect(Set(keys) == ["REDIS_URL", "SWISSAGENT_REDIS_REPLICAS"])
+        for (file, kind) in [("redis-connection.yaml", "direct"), ("alternatives/redis-sentinel.yaml", "sentinel"),
+                             ("alternatives/redis-cluster.yaml", "cluster")] {
+            let text = try read(file)
+            #expect(text.contains("name: swissagent-redis"), "\(file)")
+            for key in keys { #expect(text.contains("  \(key): "), "\(file) has no \(key)") }
+            let url = try #require(text.split(separator: "\n").first { $0.hasPrefix("  REDIS_URL: ") }).dropFirst(13)
+            let config = try RedisConfig(url: String(url), environment: [:])
+            let found = switch config.topology { case .direct: "direct"; case .sentinel: "sentinel"; case .cluster: "cluster" }
+            #expect(found == kind, "\(file): \(url)")
+        }
+    }
+
     /// The models ConfigMap is a models file the worker accepts, mounted where the worker is told to
     /// read it, its keys are the Secret's files, and the NetworkPolicy lets the worker reach each endpoint.
     @Test func theModelsConfigMapIsAModelsFileTheWorkerCanReach() async throws {
