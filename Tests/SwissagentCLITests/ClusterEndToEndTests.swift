@@ -97,7 +97,7 @@ import Testing
         let api = try await APIProcess(cli, env: ["SWISSAGENT_API_TOKENS": "tok-root=ops:admin"])
         defer { api.worker.signal(SIGTERM) }
         let (status, body, _) = try await api.call("GET", "/v1/queues", token: "tok-root")
-        let served = ((body["queues"] as? [[String: Any]]) ?? []).compactMap { $0["queue"] as? String ?? $0["name"] as? String }
+        let served = ((body["queues"] as? [[String: Any]]) ?? []).compactMap { $0["queue"] as? String }
         #expect(status == 200 && Set(served) == Set(queues), "GET /v1/queues: \(status) \(body)")
         for q in queues { #expect(try await tmux.waitFor(q, seconds: 15), "\((try? tmux.screen()) ?? "")") }
         #expect(try await tmux.waitFor("redis cluster 127.0.0.1:\(cluster.nodes[0].port)+1 ✓", seconds: 15), "\((try? tmux.screen()) ?? "")")
