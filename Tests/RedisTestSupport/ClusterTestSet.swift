@@ -9,7 +9,8 @@ public final class ClusterTestSet: Sendable {
 
     /// `nodeTimeoutMs`: how long a master may be silent before its replica takes over.
     public init(replicas: Int = 1, nodeTimeoutMs: Int = 2000) throws {
-        let args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeoutMs)]
+        let args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeoutMs),
+                    "--loglevel", "notice"]
         nodes = try (0..<(3 * (1 + replicas))).map { _ in try RedisTestServer.start(extraArgs: args) }
         let created = try TestProcess.runBlocking(["redis-cli", "--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
             + ["--cluster-replicas", String(replicas), "--cluster-yes"], timeout: 60)
@@ -43,6 +44,13 @@ public final class ClusterTestSet: Sendable {
 
     public func node(port: Int) -> RedisTestServer? { nodes.first { $0.port == port } }
 
+    /// Whether another node took over from the master on `port`: three masters, none of them it,
+    /// in one look (a dead master's link shows "connected" for a moment while it is being redialled).
+    public func tookOver(from port: Int) -> Bool {
+        let now = masters()
+        return now.count == 3 && !now.contains { $0.port == port }
+    }
+
     /// Moves `count` slots from one master to another, keys and all, while clients keep working:
     /// redis-cli moves the lowest slots of the source first.
     public func reshard(from: String, to: String, count: Int) throws {
@@ -50,6 +58,14 @@ public final class ClusterTestSet: Sendable {
         let r = try TestProcess.runBlocking(["redis-cli", "--cluster", "reshard", "127.0.0.1:\(any.port)", "--cluster-from", from,
                                              "--cluster-to", to, "--cluster-slots", String(count), "--cluster-yes"], timeout: 120)
         guard r.status == 0 else { throw TestServerError("redis-cli --cluster reshard failed: \(r.text)") }
+    }
+
+    /// Each node's port, role line and the end of its log: what a failed test shows.
+    public func report(lines: Int = 25) -> String {
+        nodes.map { n in
+            let log = (try? String(contentsOfFile: n.dir + "/redis.log", encoding: .utf8)) ?? ""
+            return "== node \(n.port) (up: \(n.isUp))\n" + log.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     public func stop() { for n in nodes { n.kill9() } }

@@ -90,7 +90,7 @@ public final class RedisTestServer: Sendable {
             ports + common + ["--save", "", "--appendonly", "no", "--unixsocket", socketPath, "--unixsocketperm", "700"] + extraArgs
         }
         let quoted = ([bin] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        let watchdog = "\(quoted) >\(dir)/redis.log 2>&1 & r=$!; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill -9 $r 2>/dev/null"
+        let watchdog = "\(quoted) >>\(dir)/redis.log 2>&1 & r=$!; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill -9 $r 2>/dev/null"
         try? FileManager.default.removeItem(atPath: pidFile)
         let null = TestProcess.devNull
         let p = try TestProcess(["/bin/sh", "-c", watchdog], stdin: null, stdout: null, stderr: null)

@@ -37,6 +37,11 @@ import Testing
         var reshard: Task<Void, any Error>?
         var killed: RedisTestServer?
         let started = ContinuousClock.now
+        // What the cluster looked like at each turn of the run, for the failure messages.
+        var events: [String] = []
+        func note(_ what: String) {
+            events.append("\(ContinuousClock.now - started) \(what):\n\(redisCLI(cluster.nodes.first(where: \.isUp)?.port ?? 0, ["CLUSTER", "NODES"]))")
+        }
         for i in 0..<600 {
             if i == 200 {
                 let to = try #require(cluster.masters().first { $0.id != from }).id
@@ -49,6 +54,7 @@ import Testing
                 #expect(owner.id != from, "the busy queue's slot did not move")
                 killed = cluster.node(port: owner.port)
                 killed?.kill9()
+                note("killed \(owner.port)")
             }
             let name = i % 2 == 0 ? busy : queues[1 + (i / 2) % (queues.count - 1)]
             while ContinuousClock.now - started < .seconds(120) {
@@ -62,29 +68,39 @@ import Testing
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 // The killed master comes back, once its replica has taken over, as that one's replica.
-                if let k = killed, !k.isUp, !cluster.masters().contains(where: { $0.port == k.port }), cluster.masters().count == 3 {
+                if let k = killed, !k.isUp, cluster.tookOver(from: k.port) {
+                    note("relaunching \(k.port) in the run")
                     try k.launch()
                 }
             }
             try await Task.sleep(for: .milliseconds(8))
         }
         if let k = killed, !k.isUp {
-            _ = try await waitUntil(seconds: 30) { cluster.masters().count == 3 }
+            // Never before its replica took over: an empty master coming back would wipe its replica.
+            let failedOver = try await waitUntil(seconds: 30) { cluster.tookOver(from: k.port) }
+            note("relaunching \(k.port) after the run")
+            try #require(failedOver, "no replica took over from \(k.port): \(events) \(cluster.report())")
             try k.launch()
         }
         #expect(acknowledged.count == 600, "refused \(refused) times, last: \(lastRefusal)")
         #expect(refused > 0, "the killed master should have refused some submits")
 
         let logs = { workers.map { String($0.output.suffix(1500)) }.joined(separator: "\n---\n") }
+        // A refused submit may still have been stored and run: wait until every queue is drained.
         let done = try await waitUntil(seconds: 120) {
             var succeeded = 0
-            for q in queues { succeeded += try await queue.stats(queue: q).succeeded }
-            return succeeded >= acknowledged.count
+            var left = 0
+            for q in queues {
+                let s = try await queue.stats(queue: q)
+                succeeded += s.succeeded
+                left += s.active + s.pending + s.retrying
+            }
+            return succeeded >= acknowledged.count && left == 0
         }
-        #expect(done, "\(logs())")
+        #expect(done, "\(events) \(cluster.report()) \(logs())")
         var missing: [String] = []
         for (id, q) in acknowledged where try await queue.job(id: id)?.state != .succeeded { missing.append("\(q)/\(id)") }
-        #expect(missing.isEmpty, "\(missing.count) acknowledged jobs did not succeed: \(missing.prefix(5)) \(logs())")
+        #expect(missing.isEmpty, "\(missing.count) acknowledged jobs did not succeed: \(missing.prefix(5)) \(events) \(cluster.report()) \(logs())")
         for q in queues {
             let s = try await queue.stats(queue: q)
             #expect(s.active == 0 && s.pending == 0, "\(q): \(s)")

@@ -58,9 +58,12 @@ import Testing
         #expect(set.masterPort() == set.replica.port, "the sentinels did not promote the replica")
         #expect(acknowledged.count == 500, "refused \(refused) times, last: \(lastRefusal)")
 
-        // Every acknowledged job ends succeeded, and succeeded once.
+        // Every acknowledged job ends succeeded, and succeeded once. A refused submit may still have
+        // been stored (its write reached the replica, the confirmation did not), so that job runs too:
+        // wait until nothing is left to run, not only until the acknowledged count is reached.
         let finished = try await waitUntil(seconds: 120) {
-            try await queue.stats(queue: "default").succeeded >= acknowledged.count
+            let s = try await queue.stats(queue: "default")
+            return s.succeeded >= acknowledged.count && s.active == 0 && s.pending == 0 && s.retrying == 0
         }
         let stats = try await queue.stats(queue: "default")
         let logs = workers.map { String($0.output.suffix(1500)) }.joined(separator: "\n---\n")
