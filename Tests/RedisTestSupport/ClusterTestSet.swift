@@ -60,7 +60,7 @@ public final class ClusterTestSet: Sendable {
         guard r.status == 0 else { throw TestServerError("redis-cli --cluster reshard failed: \(r.text)") }
     }
 
-    /// Each node's port, role line and the end of its log: what a failed test shows.
+    /// Each node's port, whether it is up, and the end of its log: what a failed test shows.
     public func report(lines: Int = 25) -> String {
         nodes.map { n in
             let log = (try? String(contentsOfFile: n.dir + "/redis.log", encoding: .utf8)) ?? ""

@@ -86,6 +86,7 @@ import Testing
         #expect(refused > 0, "the killed master should have refused some submits")
 
         let logs = { workers.map { String($0.output.suffix(1500)) }.joined(separator: "\n---\n") }
+        let diagnosis = { "\(events) \(cluster.report()) \(logs())" }
         // A refused submit may still have been stored and run: wait until every queue is drained.
         let done = try await waitUntil(seconds: 120) {
             var succeeded = 0
@@ -97,10 +98,10 @@ import Testing
             }
             return succeeded >= acknowledged.count && left == 0
         }
-        #expect(done, "\(events) \(cluster.report()) \(logs())")
+        #expect(done, "\(diagnosis())")
         var missing: [String] = []
         for (id, q) in acknowledged where try await queue.job(id: id)?.state != .succeeded { missing.append("\(q)/\(id)") }
-        #expect(missing.isEmpty, "\(missing.count) acknowledged jobs did not succeed: \(missing.prefix(5)) \(events) \(cluster.report()) \(logs())")
+        #expect(missing.isEmpty, "\(missing.count) acknowledged jobs did not succeed: \(missing.prefix(5)) \(diagnosis())")
         for q in queues {
             let s = try await queue.stats(queue: q)
             #expect(s.active == 0 && s.pending == 0, "\(q): \(s)")
