@@ -26,6 +26,12 @@ public struct ChatSession: Sendable {
         guard r.status == 204 else { throw TestServerError("scripting failed: \(r.status)") }
     }
 
+    /// Lets a stream held by `hold_after` go on.
+    public func release() async throws {
+        let r = try await HTTPClient().send(HTTPRequest("POST", "\(base)/\(name)/_release"))
+        guard r.status == 204 else { throw TestServerError("release failed: \(r.status)") }
+    }
+
     /// What the client sent: each request's headers and body.
     public func requests() async throws -> [[String: Any]] {
         let r = try await HTTPClient().send(HTTPRequest("GET", "\(base)/\(name)/_requests"))

@@ -3,7 +3,9 @@ documents it: whole `chat.completion` replies, or `chat.completion.chunk` events
 Events (fragments split anywhere, a usage chunk, `data: [DONE]`), error bodies, 429 with
 Retry-After, and streams cut in the middle. Each test scripts its own session:
 POST /<session>/_script with a list of answers; POST /<session>/v1/chat/completions takes the next;
-GET /<session>/_requests lists what was asked (headers and body)."""
+GET /<session>/_requests lists what was asked (headers and body). An answer with "hold_after": k
+stops its stream after k pieces until POST /<session>/_release, so a test can look at a half-written
+turn without racing the clock."""
 import http.server
 import json
 import os
@@ -17,6 +19,14 @@ from test_server import QuietHandler, serve  # noqa: E402
 LOCK = threading.Lock()
 SCRIPTS = {}
 REQUESTS = {}
+RELEASES = {}
+# A held stream goes on by itself after this long, so a test that failed early hangs nothing.
+HOLD_LIMIT = 60
+
+
+def release_event(session):
+    with LOCK:
+        return RELEASES.setdefault(session, threading.Event())
 
 
 def completion(answer):
@@ -86,6 +96,10 @@ class Handler(QuietHandler):
                 REQUESTS[session] = []
             self.reply(204, b"")
             return
+        if rest == "/_release":
+            release_event(session).set()
+            self.reply(204, b"")
+            return
         if rest != "/v1/chat/completions":
             self.reply(404, b'{"error":{"message":"no such route"}}')
             return
@@ -125,7 +139,9 @@ class Handler(QuietHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         split = answer.get("split", 7)
-        for i in range(0, len(data), split):
+        for n, i in enumerate(range(0, len(data), split)):
+            if n == answer.get("hold_after"):
+                release_event(session).wait(HOLD_LIMIT)
             piece = data[i:i + split]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.flush()

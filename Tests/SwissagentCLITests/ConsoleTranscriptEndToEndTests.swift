@@ -25,7 +25,7 @@ import Testing
         try await remote.script([
             ["text": "Listing the files.", "tool_calls": [["id": "c1", "name": "shell", "arguments": #"{"command":"echo listed-by-the-worker"}"#]],
              "input_tokens": 700, "output_tokens": 30],
-            ["text": "The answer is forty-two, said slowly so that the console can watch it come.", "split": 200, "pause": 0.12,
+            ["text": "The answer is forty-two, said slowly so that the console can watch it come.", "split": 200, "hold_after": 10,
              "input_tokens": 900, "output_tokens": 40],
         ])
         try await here.script([
@@ -49,9 +49,11 @@ import Testing
         #expect(try await tmux.waitFor("→ shell {\"command\":\"echo listed-by-the-worker\"}"))
         #expect(try await tmux.waitFor("← listed-by-the-worker"))
         #expect(try await tmux.waitFor("turn 1 · 700 in, 30 out"))
-        // The second turn's words show while the model still writes them: part of the turn, with the cursor.
-        let partial = try await tmux.wait(seconds: 15) { $0.contains("The answer is forty") && !$0.contains("watch it come.") }
-        #expect(partial.contains("The answer is forty") && partial.contains("▍"), "\(partial)")
+        // The second turn's words show while the model still writes them: part of the turn, with the
+        // cursor. The server holds the stream half-way until the test has seen it.
+        let partial = try await tmux.wait(seconds: 20) { $0.contains("The answer is forty") && $0.contains("▍") }
+        #expect(partial.contains("The answer is forty") && partial.contains("▍") && !partial.contains("watch it come."), "\(partial)")
+        try await remote.release()
         #expect(try await tmux.waitFor("watch it come.", seconds: 20))
         #expect(try await tmux.waitFor("turn 2 · 900 in, 40 out"))
         #expect(try await tmux.waitFor("· succeeded"))
