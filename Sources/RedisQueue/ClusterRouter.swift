@@ -172,17 +172,19 @@ final class ClusterRouter {
     }
 
     /// `CLUSTER SLOTS`: [[first slot, last slot, [host, port, id], replicas...], ...]. An empty host
-    /// means the node that was asked.
-    private func apply(_ ranges: [RedisReply], askedOf asked: HostPort) {
+    /// means the node that was asked. Every node listed, replicas too, goes on record for sandboxes to fence off.
+    func apply(_ ranges: [RedisReply], askedOf asked: HostPort) {
+        func endpoint(_ reply: RedisReply) -> HostPort? {
+            guard let f = reply.array, f.count >= 2, let port = f[1].int, (1...65535).contains(port) else { return nil }
+            return HostPort(host: f[0].text.flatMap { $0.isEmpty || $0 == "?" ? nil : $0 } ?? asked.host, port: port)
+        }
         var newOwner = [Int](repeating: -1, count: ClusterSlot.count)
         var newMasters: [HostPort] = []
         for range in ranges {
             guard let parts = range.array, parts.count >= 3, let first = parts[0].int, let last = parts[1].int,
-                  first >= 0, last < ClusterSlot.count, first <= last,
-                  let master = parts[2].array, master.count >= 2, let port = master[1].int, (1...65535).contains(port)
+                  first >= 0, last < ClusterSlot.count, first <= last, let node = endpoint(parts[2])
             else { continue }
-            let host = master[0].text.flatMap { $0.isEmpty || $0 == "?" ? nil : $0 } ?? asked.host
-            let node = HostPort(host: host, port: port)
+            RedisHostsSeen.saw(parts[2...].compactMap(endpoint))
             let index = newMasters.firstIndex(of: node) ?? { newMasters.append(node); return newMasters.count - 1 }()
             for slot in first...last { newOwner[slot] = index }
         }

@@ -22,6 +22,7 @@ final class RedisConnection {
         case .tcp(let host, let port): (host, Int32(port))
         case .unix(let path): (path, -1)
         }
+        if port > 0 { RedisHostsSeen.saw(HostPort(host: host, port: Int(port))) }
         let sock: OpaquePointer? = if let tls = config.tls {
             swissagent_rsock_connect_tls(host, port, ms, tls.caFile, tls.certFile, tls.keyFile, tls.serverName, tls.insecure ? 1 : 0,
                                          &why, why.count)

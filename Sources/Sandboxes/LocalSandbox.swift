@@ -107,11 +107,11 @@ final class LocalSandboxSession: SandboxSession {
     let directory: String
     let env: [String: String]
     /// The tools and the hosts to fence off, when networked steps are allowed.
-    let network: (tools: NetworkTools, blockedHosts: [String])?
+    let network: (tools: NetworkTools, blockedHosts: @Sendable () -> [String])?
     let interpreters: [String: [String]]
 
     init(tools: HostTools, uid: Int?, uids: UIDPool, owner: WorkspaceOwner, directory: String, env: [String: String],
-         network: (tools: NetworkTools, blockedHosts: [String])?, interpreters: [String: [String]]) {
+         network: (tools: NetworkTools, blockedHosts: @Sendable () -> [String])?, interpreters: [String: [String]]) {
         self.interpreters = interpreters
         self.tools = tools
         self.uid = uid
@@ -130,7 +130,7 @@ final class LocalSandboxSession: SandboxSession {
                                         network: request.network && network != nil, resolvConf: owner.directory + "/resolv.conf",
                                         limits: request.limits)
         let disk = request.limits.diskMB.map { SandboxProcess.DiskWatch(path: directory, limitBytes: Int64($0) << 20) }
-        let net = command.network ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts) } : nil
+        let net = command.network ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts()) } : nil
         return try await SandboxProcess(argv: command.argv(request.argv), limits: request.limits, disk: disk, network: net, output: output)
             .run(stdin: request.stdin)
     }

@@ -12,8 +12,10 @@ public struct LocalSandboxConfig: Sendable {
     public var uidBase: Int
     /// Where to look for each `code` language's interpreter (paths inside the sandbox, which sees /usr).
     public var interpreters: [String: [String]]
-    /// Hosts a networked step may not reach besides this host itself (the worker's Redis).
-    public var blockedHosts: [String]
+    /// Hosts a networked step may not reach besides this host itself (the worker's Redis), asked
+    /// again before each networked step: the Redis servers a worker knows of change (a failover, a
+    /// cluster's nodes).
+    public var blockedHosts: @Sendable () -> [String]
 
     public static let defaultInterpreters = [
         "python": ["/usr/bin/python3", "/usr/local/bin/python3"],
@@ -27,7 +29,7 @@ public struct LocalSandboxConfig: Sendable {
 
     public init(workspaceRoot: String = LocalSandboxConfig.defaultWorkspaceRoot, allowNetwork: Bool = false,
                 uidBase: Int = 200_000 + Int(getpid() % 2000) * 256,
-                interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters, blockedHosts: [String] = []) {
+                interpreters: [String: [String]] = LocalSandboxConfig.defaultInterpreters, blockedHosts: @escaping @Sendable () -> [String] = { [] }) {
         self.blockedHosts = blockedHosts
         self.workspaceRoot = workspaceRoot
         self.allowNetwork = allowNetwork

@@ -84,8 +84,9 @@ struct SandboxOptions: ParsableArguments {
     }
 
     /// The local sandbox, checked to work on this machine; refuses with how to fix it.
-    /// `blockedHosts`: what a networked step may not reach besides this host (the worker's Redis).
-    func makeProvider(blockedHosts: [String] = []) async throws -> LocalSandboxProvider {
+    /// `blockedHosts`: what a networked step may not reach besides this host (the worker's Redis),
+    /// asked before each networked step.
+    func makeProvider(blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> LocalSandboxProvider {
         do {
             let provider = try LocalSandboxProvider(config: LocalSandboxConfig(workspaceRoot: workspaces, allowNetwork: allowNetwork,
                                                                                blockedHosts: blockedHosts))
@@ -99,7 +100,7 @@ struct SandboxOptions: ParsableArguments {
     var supervisor: Supervisor { Supervisor(policy: policy, allowNetwork: allowNetwork) }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
-    func makeRouter(owner: String = "swissagent-run", blockedHosts: [String] = []) async throws -> SandboxRouter {
+    func makeRouter(owner: String = "swissagent-run", blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> SandboxRouter {
         let e2b = try E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
             var c = config
             c.owner = owner

@@ -51,7 +51,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "swissagent.worker")
         // Sandboxes are tagged with the key prefix: a deployment's workers reap only their own leaks.
         let config = try global.redisConfig()
-        let router = try await sandbox.makeRouter(owner: global.prefix, blockedHosts: config.hosts)
+        // Fenced off from networked steps: the URL's hosts and every Redis server found since.
+        let named = config.hosts
+        let router = try await sandbox.makeRouter(owner: global.prefix, blockedHosts: { named + RedisHostsSeen.hosts })
         let queue = RedisJobQueue(client: RedisClient(config, label: "worker"), prefix: global.prefix, outputMaxBytes: storedOutputMb << 20,
                                   onInvalidRecord: { logger.error("moved to failed: \($0)") })
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)

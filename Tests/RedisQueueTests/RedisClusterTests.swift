@@ -171,4 +171,13 @@ import Testing
             #expect("\(error)".contains("no cluster node answered CLUSTER SLOTS: 127.0.0.1:1: cannot reach Redis at 127.0.0.1:1"), "\(error)")
         }
     }
+
+    /// A client told of one seed knows every master from CLUSTER SLOTS, for sandboxes to fence off.
+    @Test func everyMasterIsOnRecordFromOneSeed() async throws {
+        let cluster = try Self.shared.get()
+        let c = RedisClient(try RedisConfig(url: "redis-cluster://127.0.0.1:\(cluster.nodes[0].port)"))
+        try await c.call("GET", "\(prefix())nothing")
+        let seen = RedisHostsSeen.endpoints
+        for m in cluster.masters() { #expect(seen.contains(HostPort(host: "127.0.0.1", port: m.port)), "\(m.port) not in \(seen)") }
+    }
 }

@@ -38,14 +38,15 @@ public final class RedisTestServer: Sendable {
         self.sentinelConfig = sentinelConfig
     }
 
-    /// A sentinel watching `master` (at `masterPort` on loopback) under `name`, with a quorum of 2.
-    /// Timings are short so that a failover takes a few seconds, not a minute.
-    public static func startSentinel(name: String, masterPort: Int, downAfterMs: Int = 1000) throws -> RedisTestServer {
+    /// A sentinel watching `master` (at `masterPort` on loopback, unless `masterHost` says otherwise)
+    /// under `name`, with a quorum of 2. Timings are short so that a failover takes a few seconds, not a minute.
+    public static func startSentinel(name: String, masterPort: Int, masterHost: String = "127.0.0.1", quorum: Int = 2,
+                                     downAfterMs: Int = 1000) throws -> RedisTestServer {
         for _ in 0..<5 {
             let dir = try makeDir()
             let conf = dir + "/sentinel.conf"
             try """
-                sentinel monitor \(name) 127.0.0.1 \(masterPort) 2
+                sentinel monitor \(name) \(masterHost) \(masterPort) \(quorum)
                 sentinel down-after-milliseconds \(name) \(downAfterMs)
                 sentinel failover-timeout \(name) 4000
                 sentinel parallel-syncs \(name) 1

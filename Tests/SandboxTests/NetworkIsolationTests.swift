@@ -4,40 +4,6 @@ import RedisTestSupport
 import Sandboxes
 import Testing
 
-/// "The outside world" for a test: a network namespace of its own joined to this host by a veth
-/// pair (198.51.100.0/24 is a documentation range: nothing real is there), serving HTTP on port 8099.
-final class OutsideHost: @unchecked Sendable {
-    // `@unchecked Sendable`: set in init, only read afterwards.
-    let name: String
-    let hostSide: String
-    let address: String
-    let server: TestProcess
-
-    init() throws {
-        let k = Int.random(in: 1...62)
-        let tag = JobID.make().suffix(6).lowercased()
-        name = "sa-out-\(tag)"
-        hostSide = "sa\(tag)a"
-        address = "198.51.100.\(4 * k + 2)"
-        let ip = try #require(TestProcess.which("ip"))
-        for args in [["netns", "add", name], ["link", "add", hostSide, "type", "veth", "peer", "name", "sa\(tag)b"],
-                     ["link", "set", "sa\(tag)b", "netns", name], ["addr", "add", "198.51.100.\(4 * k + 1)/30", "dev", hostSide],
-                     ["link", "set", hostSide, "up"], ["-n", name, "addr", "add", address + "/30", "dev", "sa\(tag)b"],
-                     ["-n", name, "link", "set", "sa\(tag)b", "up"], ["-n", name, "link", "set", "lo", "up"]] {
-            let r = try TestProcess.runBlocking([ip] + args, timeout: 10)
-            if r.status != 0 { throw TestServerError("ip \(args.joined(separator: " ")): \(String(decoding: r.stderr, as: UTF8.self))") }
-        }
-        server = try TestProcess([ip, "netns", "exec", name, "python3", "-m", "http.server", "--bind", address, "8099"],
-                                 stdin: TestProcess.devNull, stdout: TestProcess.devNull, stderr: TestProcess.devNull)
-    }
-
-    deinit {
-        server.signal(SIGKILL)
-        _ = try? TestProcess.runBlocking(["/usr/sbin/ip", "link", "del", hostSide], timeout: 10)
-        _ = try? TestProcess.runBlocking(["/usr/sbin/ip", "netns", "del", name], timeout: 10)
-    }
-}
-
 /// A networked step reaches the outside world, never this host: its loopback (the worker's
 /// Redis), its own addresses, or slirp4netns' alias for it.
 @Suite(.serialized) struct NetworkIsolationTests {

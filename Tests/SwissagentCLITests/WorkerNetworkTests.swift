@@ -4,8 +4,8 @@ import RedisQueue
 import RedisTestSupport
 import Testing
 
-/// A worker that allows networked steps: the step cannot reach the worker's Redis, and a worker
-/// killed with -9 leaves no user-mode network stack behind.
+/// A worker that allows networked steps: the step cannot reach the worker's Redis (not even one the
+/// URL does not name), and a worker killed with -9 leaves no user-mode network stack behind.
 @Suite(.serialized) struct WorkerNetworkTests {
     /// The pids of slirp4netns processes whose parent is `parent`.
     static func slirps(of parent: Int32) -> [String] {
@@ -39,5 +39,34 @@ import Testing
         #expect(try await waitUntil(seconds: 5) { stacks.allSatisfy { !FileManager.default.fileExists(atPath: "/proc/\($0)") } },
                 "slirp4netns outlived its worker")
         try await cli.cleanup()
+    }
+
+    /// The URL names only a sentinel on loopback; the master it names lives on another machine (the
+    /// outside host). A step that may reach that machine still cannot reach the worker's Redis on it.
+    @Test func aStepCannotReachTheMasterASentinelNamed() async throws {
+        let outside = try OutsideHost()
+        _ = try await outside.startRedis()
+        let sentinel = try RedisTestServer.startSentinel(name: "outer", masterPort: 6379, masterHost: outside.address, quorum: 1)
+        defer { sentinel.kill9() }
+        let url = "redis-sentinel://127.0.0.1:\(sentinel.port)/outer"
+        let cli = try CLI(redisURL: url)
+        let queue = RedisJobQueue(client: try RedisClient(url: url), prefix: cli.prefix)
+        func probe(_ host: String, _ port: Int, _ reached: String) -> String {
+            "python3 -c \"import socket\ntry:\n socket.create_connection(('\(host)', \(port)), timeout=3); print('\(reached)')\n"
+                + "except OSError as e: print('refused:', e)\""
+        }
+        // Another machine out there is reached: the refusal is the fence, not a step without a network.
+        let other = try OutsideHost()
+        try await other.waitServing()
+        let command = probe(outside.address, 6379, "REACHED REDIS") + "; " + probe(outside.address, 8099, "REACHED ITS HOST") + "; "
+            + probe(other.address, 8099, "reached another machine")
+        let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(command)], network: true)],
+                                                 maxAttempts: 1))
+        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--allow-network"])
+        defer { worker.signal(SIGKILL) }
+        #expect(try await waitUntil(seconds: 30) { try await queue.job(id: id)?.state.isTerminal == true }, "\(worker.output)")
+        let seen = try await queue.readOutput(id: id, after: "", limit: 100, wait: 0).map(\.text).joined()
+        #expect(seen.components(separatedBy: "refused:").count == 3 && !seen.contains("REACHED"), "\(seen) \(worker.output)")
+        #expect(seen.contains("reached another machine"), "\(seen)")
     }
 }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Every Redis server this process has dialled or been told of: the URL's hosts, the master a
+/// sentinel names, the replicas its `ROLE` lists, every node of a cluster's `CLUSTER SLOTS`.
+/// Sandboxes read it before each networked step, so a step cannot reach a Redis node the URL does
+/// not name (a cluster node past the seeds, a master after a failover).
+/// Only servers fill it, never a job. `limit` bounds it against a server gone wrong: Redis Cluster
+/// itself stops at about 1000 nodes.
+public enum RedisHostsSeen {
+    public static let limit = 4096
+
+    private final class Record: @unchecked Sendable {
+        // `@unchecked Sendable`: `endpoints` is only touched while holding `lock`.
+        let lock = NSLock()
+        var endpoints: Set<HostPort> = []
+    }
+
+    private static let record = Record()
+
+    static func saw(_ endpoint: HostPort) {
+        guard !endpoint.host.isEmpty else { return }
+        record.lock.withLock {
+            if record.endpoints.count < limit { record.endpoints.insert(endpoint) }
+        }
+    }
+
+    static func saw(_ endpoints: some Sequence<HostPort>) {
+        for e in endpoints { saw(e) }
+    }
+
+    /// Host and port of each server seen, for diagnostics and tests.
+    public static var endpoints: Set<HostPort> { record.lock.withLock { record.endpoints } }
+
+    /// Each host seen once, sorted: what a sandbox fences off.
+    public static var hosts: [String] { Set(endpoints.map(\.host)).sorted() }
+}
