@@ -60,7 +60,10 @@ extension QueueReader {
         // At least one row and one job looked at, so a page's cursor always moves on.
         let wanted = max(1, limit)
         let scanLimit = max(1, scanLimit)
-        let matches = filter.matcher()
+        // A regular expression that backtracks without end spends the budget: the page ends there
+        // like one that reached scanLimit, and the next page starts afresh.
+        let budget = RegexBudget(seconds: JobFilter.regexSeconds)
+        let matches = filter.matcher(budget: budget)
         while index < names.count {
             let name = names[index]
             while rows.count < wanted && scanned < scanLimit {
@@ -70,10 +73,11 @@ extension QueueReader {
                     offset += 1
                     scanned += 1
                     if matches(row) { rows.append(row) }
-                    if rows.count == wanted || scanned == scanLimit { break }
+                    if rows.count == wanted || scanned == scanLimit || budget.exhausted { break }
                 }
+                if budget.exhausted { break }
             }
-            if rows.count == wanted || scanned == scanLimit {
+            if rows.count == wanted || scanned == scanLimit || budget.exhausted {
                 let more = try await !list(queue: name, state: state, offset: offset, limit: 1).isEmpty
                 if more { return JobPage(rows: rows, next: JobCursor(queue: name, offset: offset).text, scanned: scanned) }
                 let after = index + 1

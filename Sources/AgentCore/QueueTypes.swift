@@ -127,21 +127,25 @@ public struct JobFilter: Sendable, Equatable {
     /// The same test on a listed job: its id, error, tools, tenant and metadata (key=value).
     public func matches(_ job: JobSummary) -> Bool { matcher()(job) }
 
-    /// `matches` with the pattern compiled once, for a walk over many jobs.
-    public func matcher() -> @Sendable (JobSummary) -> Bool {
+    /// `matches` with the pattern compiled once, for a walk over many jobs. A regular expression
+    /// spends `budget` (a walk ends its page once it is spent); past it nothing more matches.
+    public func matcher(budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> @Sendable (JobSummary) -> Bool {
         let tenant = tenant
-        guard let test = textTest() else { return { job in tenant.map { job.tenant == $0 } ?? true } }
+        guard let test = textTest(budget: budget) else { return { job in tenant.map { job.tenant == $0 } ?? true } }
         return { job in
             if let tenant, job.tenant != tenant { return false }
             return ([job.id, job.lastError, job.tools, job.tenant] + job.metadata).contains { $0.map(test) ?? false }
         }
     }
 
+    /// The time one walk (or one record's test) may spend matching a regular expression.
+    public static let regexSeconds = 1.0
+
     /// nil when there is no text to match.
-    private func textTest() -> (@Sendable (String) -> Bool)? {
+    private func textTest(budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> (@Sendable (String) -> Bool)? {
         guard let text, !text.isEmpty else { return nil }
         if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
-            return { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
+            return { budget.firstMatch(re, in: $0) ?? false }
         }
         let needle = text.lowercased()
         return { $0.lowercased().contains(needle) }

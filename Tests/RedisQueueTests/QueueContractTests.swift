@@ -438,6 +438,26 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
         }
     }
 
+    /// A filter whose pattern backtracks without end ends its page once its budget is spent, with a
+    /// cursor past the job it gave up on, instead of holding the reader for hours.
+    @Test(.timeLimit(.minutes(2)), arguments: QueueKind.allCases) func aRunawayPatternEndsThePageNotTheReader(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let bait = String(repeating: "a", count: 40) + "!"
+            _ = try await q.enqueue(batch: (0..<5).map { i in job(queue: "runaway", metadata: ["k": .string(i == 2 ? bait : "aaa")]) })
+            let filter = JobFilter(text: "=(a+)+$", regex: true)
+            var pages: [JobPage] = []
+            var cursor: String?
+            repeat {
+                let page = try await q.find(queue: "runaway", state: .pending, filter: filter, cursor: cursor, limit: 10)
+                pages.append(page)
+                cursor = page.next
+            } while cursor != nil && pages.count < 10
+            // The first page stops at the job it gave up on; the next goes on past it.
+            #expect(pages.count == 2 && pages[0].scanned <= 3, "\(pages.map(\.scanned))")
+            #expect(pages.flatMap(\.rows).count == 4)
+        }
+    }
+
     /// Output that fills the cap exactly is stored; the next byte is dropped with the one note.
     @Test(arguments: QueueKind.allCases) func outputThatFillsTheCapExactly(kind: QueueKind) async throws {
         var settings = QueueSettings()

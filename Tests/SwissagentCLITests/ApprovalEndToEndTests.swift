@@ -89,6 +89,29 @@ import Testing
         try await cli.cleanup()
     }
 
+    /// A job's own pattern that backtracks without end, against its own command: the call waits for
+    /// a person (fail closed) within the match budget, and the worker's slot goes on to the next job.
+    @Test func aRunawayPatternWaitsForAPersonAndHoldsNoWorker() async throws {
+        let cli = try CLI()
+        let q = try queue(cli)
+        let worker = try WorkerProcess(cli, ["--concurrency", "1"])
+        defer { worker.signal(SIGTERM) }
+        let bait = "echo " + String(repeating: "a", count: 40) + "!"
+        let id = try await q.enqueue(try approvedShell(bait, ["command": "(a+)+!$x"]))
+        let next = try await q.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo next"])], maxAttempts: 1))
+        #expect(try await waitUntil(seconds: 20) { try await q.stats(queue: "default").awaiting == 1 }, "\(worker.output)")
+        var output = ""
+        let said = try await waitUntil(seconds: 10) {
+            output = try await q.readOutput(id: id, after: "", limit: 100, wait: 0).map(\.text).joined()
+            return output.contains("waits for approval")
+        }
+        #expect(said && output.contains("waits for approval: its command could not be checked against /(a+)+!$x/"), "\(output)")
+        #expect(try await cli.run("jobs", "deny", id, "--reason", "pattern too slow").status == 0)
+        #expect(try await waitUntil(seconds: 20) { try await q.job(id: next)?.state == .succeeded }, "\(worker.output)")
+        #expect(try await q.job(id: id)?.state == .failed)
+        try await cli.cleanup()
+    }
+
     @Test func aWorkerKilledWhileACallWaitsLosesNothing() async throws {
         let cli = try CLI()
         let q = try queue(cli)

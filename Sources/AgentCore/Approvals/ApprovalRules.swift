@@ -32,17 +32,23 @@ public struct ApprovalRules: Sendable, Equatable {
     public func reason(for step: StepSpec) -> String? {
         if tools.contains("*") || tools.contains(step.tool) { return "\(step.tool) calls need approval" }
         if network && step.network == true { return "it asks for the network" }
-        let command = step.input["command"]?.stringValue ?? step.input["source"]?.stringValue
-        if let command, let pattern = commands.first(where: { Self.matches($0, command) }) {
-            return "its command matches /\(pattern)/"
+        guard let command = step.input["command"]?.stringValue ?? step.input["source"]?.stringValue else { return nil }
+        // One budget for all the patterns: a job may write many, and a pattern that backtracks
+        // without end must cost this step a moment, not the worker a thread. Fail closed.
+        let budget = RegexBudget(seconds: Self.matchSeconds)
+        for pattern in commands {
+            guard let re = try? NSRegularExpression(pattern: pattern) else { return "its rule /\(pattern)/ does not compile" }
+            switch budget.firstMatch(re, in: command) {
+            case true?: return "its command matches /\(pattern)/"
+            case nil: return "its command could not be checked against /\(pattern)/ within \(Self.matchSeconds) s"
+            case false?: continue
+            }
         }
         return nil
     }
 
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        guard let re = try? NSRegularExpression(pattern: pattern) else { return true }  // checked when parsed; fail closed
-        return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
+    /// The time all of a step's patterns may take to match its command.
+    public static let matchSeconds = 0.25
 
     /// The longest pattern a rule may have.
     public static let maxPatternLength = 1_000
