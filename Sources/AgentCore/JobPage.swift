@@ -72,8 +72,18 @@ extension QueueReader {
                 for row in page {
                     offset += 1
                     scanned += 1
-                    if matches(row) { rows.append(row) }
-                    if rows.count == wanted || scanned == scanLimit || budget.exhausted { break }
+                    let matched = matches(row)
+                    if matched { rows.append(row) }
+                    if budget.exhausted {
+                        // The row the budget ran out on is looked at again by the next page, unless
+                        // it was this page's first (then it counts as no match, so the cursor moves on).
+                        if !matched && scanned > 1 {
+                            offset -= 1
+                            scanned -= 1
+                        }
+                        break
+                    }
+                    if rows.count == wanted || scanned == scanLimit { break }
                 }
                 if budget.exhausted { break }
             }

@@ -116,10 +116,12 @@ public struct JobFilter: Sendable, Equatable {
         self.init(text: words.isEmpty ? nil : words.joined(separator: " "), regex: regex, tenant: tenant)
     }
 
-    public func matches(error: String?, specJSON: String?, id: String? = nil) -> Bool {
+    /// `budget`: shared by a bulk action's every record (see `bulkRegexSeconds`).
+    public func matches(error: String?, specJSON: String?, id: String? = nil,
+                        budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> Bool {
         let digest = SpecDigest(json: specJSON)
         if let tenant, digest.tenant != tenant { return false }
-        guard let test = textTest() else { return true }
+        guard let test = textTest(budget: budget) else { return true }
         return ([id, error, digest.tenant] + digest.tools + digest.metadata.map { "\($0.key)=\($0.value.displayText)" })
             .contains { $0.map(test) ?? false }
     }
@@ -140,6 +142,9 @@ public struct JobFilter: Sendable, Equatable {
 
     /// The time one walk (or one record's test) may spend matching a regular expression.
     public static let regexSeconds = 1.0
+    /// The time a bulk action (requeue or count every failed job matching) may spend matching: past
+    /// it the action changes nothing and says why (`FilterTooSlow`).
+    public static let bulkRegexSeconds = 5.0
 
     /// nil when there is no text to match.
     private func textTest(budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> (@Sendable (String) -> Bool)? {

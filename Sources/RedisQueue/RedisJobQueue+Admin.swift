@@ -39,6 +39,9 @@ extension RedisJobQueue {
     /// Failed jobs of one queue, or of all, that match the filter; walked a page at a time.
     func matchingFailed(queue: String?, filter: JobFilter, body: (String, [String]) async throws -> Void) async throws {
         let names = if let queue { [queue] } else { try await queues() }
+        // Every queue's matches first, then the action: a filter that runs out of time changes nothing.
+        let budget = RegexBudget(seconds: JobFilter.bulkRegexSeconds)
+        var matched: [(String, [String])] = []
         for name in names {
             let q = keys.queue(name)
             // Walk newest-first in pages of 500 by rank; ids are collected first, so requeueing
@@ -54,15 +57,17 @@ extension RedisJobQueue {
                     let fields = try await client.pipeline(page.map { ["HMGET", q.job($0), "error", "spec"] })
                     for (id, f) in zip(page, fields) {
                         let v = f.array ?? []
-                        if filter.matches(error: v.first?.text, specJSON: v.count > 1 ? v[1].text : nil) {
+                        if filter.matches(error: v.first?.text, specJSON: v.count > 1 ? v[1].text : nil, budget: budget) {
                             ids.append(id)
                         }
                     }
+                    if budget.exhausted { throw FilterTooSlow() }
                 }
                 start += 500
             }
-            if !ids.isEmpty { try await body(name, ids) }
+            if !ids.isEmpty { matched.append((name, ids)) }
         }
+        for (name, ids) in matched { try await body(name, ids) }
     }
 
     public func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int {

@@ -28,7 +28,9 @@ extension RedisConnection {
                 // On record for sandboxes to fence off: the replicas the master serves, and those the
                 // sentinel knows (a replica still syncing is not in ROLE yet).
                 RedisHostsSeen.saw(Self.replicas(inRole: role))
-                RedisHostsSeen.saw(Self.replicas(of: master, asking: sentinelConnection))
+                RedisHostsSeen.saw(Self.listed("REPLICAS", of: master, asking: sentinelConnection))
+                // The other sentinels too: one the URL does not name would still take SENTINEL FAILOVER.
+                RedisHostsSeen.saw(Self.listed("SENTINELS", of: master, asking: sentinelConnection))
                 return conn
             } catch {
                 reasons.append("\(sentinel): \(error)")
@@ -47,9 +49,10 @@ extension RedisConnection {
         }
     }
 
-    /// `SENTINEL REPLICAS`: one flat [field, value, ...] list per replica; nothing if it fails.
-    static func replicas(of master: String, asking sentinel: RedisConnection) -> [HostPort] {
-        guard let reply = try? sentinel.send([["SENTINEL", "REPLICAS", master].map { Array($0.utf8) }])[0] else { return [] }
+    /// `SENTINEL REPLICAS` or `SENTINEL SENTINELS`: one flat [field, value, ...] list per server;
+    /// nothing if it fails.
+    static func listed(_ what: String, of master: String, asking sentinel: RedisConnection) -> [HostPort] {
+        guard let reply = try? sentinel.send([["SENTINEL", what, master].map { Array($0.utf8) }])[0] else { return [] }
         return (reply.array ?? []).compactMap { replica in
             let fields = replica.texts
             func field(_ name: String) -> String? {

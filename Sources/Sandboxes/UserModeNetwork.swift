@@ -12,7 +12,7 @@ struct NetworkTools: Sendable {
     var slirp4netns: String
     var nsenter: String
     var ip: String
-    var getent: String?
+    var getent: String
 
     /// Fails with what to install when a tool is missing. Networked steps need a root worker: it adds
     /// the routes in the step's namespace from outside, and opens /dev/net/tun for slirp4netns.
@@ -30,7 +30,11 @@ struct NetworkTools: Sendable {
         guard let ip = HostTools.which("ip") else {
             return .failure(SandboxError("network steps need ip: apt-get install -y iproute2", retryable: false))
         }
-        return .success(NetworkTools(slirp4netns: slirp, nsenter: nsenter, ip: ip, getent: HostTools.which("getent")))
+        // Redis host names are resolved before each networked step, to fence off their addresses.
+        guard let getent = HostTools.which("getent") else {
+            return .failure(SandboxError("network steps need getent: apt-get install -y libc-bin", retryable: false))
+        }
+        return .success(NetworkTools(slirp4netns: slirp, nsenter: nsenter, ip: ip, getent: getent))
     }
 }
 
@@ -119,15 +123,30 @@ final class UserModeNetwork: @unchecked Sendable {
                 out.insert(String(addr))
             }
         }
-        for host in blockedHosts {
+        for host in Set(blockedHosts) {
             if Self.isIPv4(host) { out.insert(host); continue }
-            guard let getent = tools.getent, let found = try? HelperCommand.run([getent, "ahostsv4", host]), found.ok else { continue }
-            for line in found.output.split(separator: "\n") {
-                if let addr = line.split(separator: " ").first, Self.isIPv4(String(addr)) { out.insert(String(addr)) }
-            }
+            // An IPv6 address: the step has no IPv6 (slirp4netns runs without --enable-ipv6), so
+            // nothing to fence. Enabling IPv6 there means fencing IPv6 here first.
+            if host.contains(":") { continue }
+            out.formUnion(resolve(host))
         }
         return out.filter(Self.isIPv4).sorted()
     }
+
+    /// A name's IPv4 addresses now, or (when it does not resolve at the moment: a DNS hiccup, a pod
+    /// being replaced) those it last had, which a step might still know. A name that never
+    /// resolved here does not resolve for the step either: it reaches the same resolver.
+    private func resolve(_ host: String) -> [String] {
+        let found = (try? HelperCommand.run([tools.getent, "ahostsv4", host])).flatMap { r -> [String]? in
+            guard r.ok else { return nil }
+            let addrs = r.output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }.filter(Self.isIPv4)
+            return addrs.isEmpty ? nil : addrs
+        }
+        return Self.lastResolved.update(host, found)
+    }
+
+    /// Every Redis name's addresses as last resolved, shared by all steps of this process.
+    private static let lastResolved = ResolvedNames()
 
     static func isIPv4(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
@@ -156,6 +175,20 @@ final class UserModeNetwork: @unchecked Sendable {
             let n = poll(&pfd, 1, ms)
             if n < 0 && errno == EINTR { continue }
             return n > 0
+        }
+    }
+}
+
+/// Names and the addresses they last resolved to. `@unchecked Sendable`: `names` is only touched while holding `lock`.
+final class ResolvedNames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String: [String]] = [:]
+
+    /// Keeps `found` when there is one and answers it; else answers what was kept before.
+    func update(_ name: String, _ found: [String]?) -> [String] {
+        lock.withLock {
+            if let found { names[name] = found }
+            return names[name] ?? []
         }
     }
 }

@@ -18,6 +18,17 @@ import Testing
         #expect(budget.firstMatch(try NSRegularExpression(pattern: "a"), in: "a") == nil)
     }
 
+    /// ICU stops on its own when its backtracking stack passes 8 MB; that is not "no match".
+    @Test func aMatchICUGivesUpOnIsNotANoMatch() throws {
+        let re = try NSRegularExpression(pattern: #"(\S|\s)*rm"#)
+        let budget = RegexBudget(seconds: 5)
+        #expect(budget.firstMatch(re, in: String(repeating: "x ", count: 500_000)) == nil)
+        #expect(!budget.exhausted)
+        let rules = try ApprovalRules.parse(["command": [#"(\S|\s)*rm"#]])
+        let reason = rules.reason(for: StepSpec(tool: "shell", input: ["command": .string(String(repeating: "x ", count: 500_000) + "rm")]))
+        #expect(reason?.hasPrefix("its command could not be checked against") == true, "\(reason ?? "nil")")
+    }
+
     @Test func ordinaryPatternsMatchAndLeaveBudget() throws {
         let budget = RegexBudget(seconds: 1)
         #expect(budget.firstMatch(try NSRegularExpression(pattern: #"rm\s+-rf"#), in: "cd /; rm  -rf x") == true)

@@ -86,7 +86,7 @@ import Testing
         try tmux.resize(40, 10)
         #expect(try await tmux.wait { $0.split(separator: "\n").first?.contains("swissagent") == true && $0.contains("help") }.contains("help"))
         try tmux.resize(132, 43)
-        #expect(try await tmux.waitFor("LAST HOUR"))
+        #expect(try await tmux.waitFor("FAIL/m LAST 1h"))
         try tmux.send("?")
         #expect(try await tmux.waitFor("Everywhere"))
         try tmux.send("q")

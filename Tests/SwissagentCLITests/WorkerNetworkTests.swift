@@ -58,6 +58,7 @@ import Testing
         // Another machine out there is reached: the refusal is the fence, not a step without a network.
         let other = try OutsideHost()
         try await other.waitServing()
+        try await outside.waitServing()
         let command = probe(outside.address, 6379, "REACHED REDIS") + "; " + probe(outside.address, 8099, "REACHED ITS HOST") + "; "
             + probe(other.address, 8099, "reached another machine")
         let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(command)], network: true)],

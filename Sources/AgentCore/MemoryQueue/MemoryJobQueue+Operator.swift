@@ -54,13 +54,19 @@ extension MemoryJobQueue: QueueOperator {
 
     public func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int {
         let note = " (bulk requeue" + (filter.text.map { " matching \"\($0)\"" } ?? "") + (filter.tenant.map { " of tenant \($0)" } ?? "") + ")"
-        return withState { s in
-            var n = 0
-            for q in queue.map({ [$0] }) ?? s.names.sorted() {
+        let budget = RegexBudget(seconds: JobFilter.bulkRegexSeconds)
+        return try withState { s in
+            // Every queue's matches first, then the requeue: a filter that runs out of time changes nothing.
+            let matched = (queue.map { [$0] } ?? s.names.sorted()).map { q in
                 let data = s[queue: q]
-                for id in data.descending(.failed) where filter.matches(error: data.jobs[id]?.error, specJSON: data.jobs[id]?.spec) {
-                    if requeue(&s, queue: q, id: id, note: note) == .requeued { n += 1 }
-                }
+                return (q, data.descending(.failed).filter {
+                    filter.matches(error: data.jobs[$0]?.error, specJSON: data.jobs[$0]?.spec, budget: budget)
+                })
+            }
+            if budget.exhausted { throw FilterTooSlow() }
+            var n = 0
+            for (q, ids) in matched {
+                for id in ids where requeue(&s, queue: q, id: id, note: note) == .requeued { n += 1 }
             }
             return n
         }

@@ -13,20 +13,27 @@ enum Chrome {
         }
         c.fill(0, .title)
         var x = c.put(0, 0, " swissagent ", .title)
-        let redis = data.redis == .up ? "redis \(data.redisAddress) ✓" : "redis \(data.redisAddress) connecting…"
         let workers = data.workers.count
         let busy = data.workers.reduce(0) { $0 + $1.currentJobs.count }
         let orphaned = data.orphaned
-        // A call waiting for a person comes first: it is the one thing here that waits on whoever is watching.
-        let parts = (data.awaiting > 0 ? ["⏸ \(data.awaiting) awaiting approval"] : []) + [redis, "\(data.queues.count) queue\(data.queues.count == 1 ? "" : "s")",
-                     "\(workers) worker\(workers == 1 ? "" : "s") (\(busy) busy)",
-                     orphaned > 0 ? "⚠ \(orphaned) orphaned" : "0 orphaned"] + (state.readOnly ? ["READ-ONLY"] : [])
+        let clock = Fmt.clock(data.now) + " "
+        func parts(address: String) -> [String] {
+            let redis = data.redis == .up ? "redis \(address)✓" : "redis \(address)connecting…"
+            // What needs whoever is watching comes first: a call waiting for a person, then orphaned jobs.
+            let warnings = (data.awaiting > 0 ? ["⏸ \(data.awaiting) awaiting approval"] : []) + (orphaned > 0 ? ["⚠ \(orphaned) orphaned"] : [])
+            return warnings + [redis, "\(data.queues.count) queue\(data.queues.count == 1 ? "" : "s")",
+                               "\(workers) worker\(workers == 1 ? "" : "s") (\(busy) busy)"]
+                + (orphaned > 0 ? [] : ["0 orphaned"]) + (state.readOnly ? ["READ-ONLY"] : [])
+        }
+        // On a narrow terminal the address is dropped before anything is cut off.
+        let full = parts(address: data.redisAddress + " ")
+        let fits = x + full.reduce(0) { $0 + 3 + $1.terminalWidth } + clock.count <= c.width
+        let parts = fits ? full : parts(address: "")
         for part in parts {
             x += c.put(x, 0, "· ", .title)
             let role: Role = part.hasPrefix("⚠") || part.hasPrefix("⏸") ? .bannerInfo : part == "READ-ONLY" ? .paused : .title
             x += c.put(x, 0, part + " ", role)
         }
-        let clock = Fmt.clock(data.now) + " "
         if x + clock.count < c.width { c.put(c.width - clock.count, 0, clock, .title) }
     }
 

@@ -4,13 +4,15 @@ import Foundation
 /// The home screen: every queue's depth as a bar and as counts, its oldest job's age, its rates and
 /// a sparkline of the last hour.
 enum QueuesView {
+    /// Counts are at most 5 wide ("1.00M", "10.0k"), so a column is as wide as its title: at 80
+    /// columns every figure fits, FAIL/m included, with 8 left for the sparkline.
     static let table = Table(columns: [
-        .init(title: "QUEUE", width: 12), .init(title: "PENDING", width: 8, right: true), .init(title: "ACTIVE", width: 7, right: true),
+        .init(title: "QUEUE", width: 12), .init(title: "PENDING", width: 7, right: true), .init(title: "ACTIVE", width: 6, right: true),
         .init(title: "AWAIT", width: 6, right: true),
-        .init(title: "RETRY", width: 6, right: true), .init(title: "FAILED", width: 7, right: true),
+        .init(title: "RETRY", width: 6, right: true), .init(title: "FAILED", width: 6, right: true),
         .init(title: "OLDEST", width: 7, right: true), .init(title: "DONE/m", width: 7, right: true),
         .init(title: "FAIL/m", width: 6, right: true),
-    ], rest: "LAST HOUR")
+    ], rest: "LAST 1h")
 
     static func render(_ c: inout Canvas, _ r: Rect, _ state: ConsoleState, _ data: ConsoleData) {
         guard r.height > 0 else { return }
