@@ -140,11 +140,12 @@ public struct JobFilter: Sendable, Equatable {
         }
     }
 
-    /// The time one walk (or one record's test) may spend matching a regular expression.
-    public static let regexSeconds = 1.0
+    /// The time one walk (or one record's test) may spend matching a regular expression. Task-local
+    /// so a test can make it short: a match runs on one of the process's few cooperative threads.
+    @TaskLocal public static var regexSeconds = 1.0
     /// The time a bulk action (requeue or count every failed job matching) may spend matching: past
     /// it the action changes nothing and says why (`FilterTooSlow`).
-    public static let bulkRegexSeconds = 5.0
+    @TaskLocal public static var bulkRegexSeconds = 5.0
 
     /// nil when there is no text to match.
     private func textTest(budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> (@Sendable (String) -> Bool)? {

@@ -21,6 +21,7 @@ public final class RegexBudget: @unchecked Sendable {
 
     /// Whether `text` holds a match; nil when the budget ran out first, or when ICU gave up on its
     /// own (a backtracking stack past its 8 MB cap, on a long text): never a false "no match".
+    /// Either way the budget is spent.
     public func firstMatch(_ re: NSRegularExpression, in text: String) -> Bool? {
         let allowed = lock.withLock { left }
         if allowed == 0 { return nil }
@@ -41,7 +42,8 @@ public final class RegexBudget: @unchecked Sendable {
             }
         }
         let spent = DispatchTime.now().uptimeNanoseconds - start
-        lock.withLock { left = outOfTime ? 0 : left - min(left, spent) }
+        // A match ICU abandoned spends the whole budget too: whoever holds it stops (and fails closed).
+        lock.withLock { left = outOfTime || failed ? 0 : left - min(left, spent) }
         return found ? true : outOfTime || failed ? nil : false
     }
 }
@@ -49,8 +51,9 @@ public final class RegexBudget: @unchecked Sendable {
 /// A bulk action's filter spent its whole budget: the action did nothing, rather than act on the
 /// jobs matched so far.
 public struct FilterTooSlow: Error, CustomStringConvertible {
-    public init() {}
+    public let seconds: Double
+    public init(seconds: Double = JobFilter.bulkRegexSeconds) { self.seconds = seconds }
     public var description: String {
-        "the filter's regular expression took more than \(Int(JobFilter.bulkRegexSeconds)) s to match; nothing was changed (simplify the pattern)"
+        "the filter's regular expression took more than \(String(format: "%g", seconds)) s to match; nothing was changed (simplify the pattern)"
     }
 }

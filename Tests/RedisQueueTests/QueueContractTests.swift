@@ -260,8 +260,11 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
                 _ = try await q.fail(c.token, error: error, kind: .retryable)
             }
             let runaway = JobFilter(text: "(a+)+$", regex: true)
-            await #expect(throws: FilterTooSlow.self) { _ = try await q.requeueFailed(queue: nil, filter: runaway) }
-            await #expect(throws: FilterTooSlow.self) { _ = try await q.countFailed(queue: "default", filter: runaway) }
+            // Short budgets: a match holds one of the test process's two cooperative threads.
+            try await JobFilter.$bulkRegexSeconds.withValue(0.2) {
+                await #expect(throws: FilterTooSlow.self) { _ = try await q.requeueFailed(queue: nil, filter: runaway) }
+                await #expect(throws: FilterTooSlow.self) { _ = try await q.countFailed(queue: "default", filter: runaway) }
+            }
             #expect(try await q.stats(queue: "default").failed == 2)
             #expect(try await q.requeueFailed(queue: nil, filter: JobFilter(text: "^a{3}!$", regex: true)) == 1)
         }
@@ -463,11 +466,13 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
             let filter = JobFilter(text: "=(a+)+$", regex: true)
             var pages: [JobPage] = []
             var cursor: String?
-            repeat {
-                let page = try await q.find(queue: "runaway", state: .pending, filter: filter, cursor: cursor, limit: 10)
-                pages.append(page)
-                cursor = page.next
-            } while cursor != nil && pages.count < 10
+            try await JobFilter.$regexSeconds.withValue(0.2) {
+                repeat {
+                    let page = try await q.find(queue: "runaway", state: .pending, filter: filter, cursor: cursor, limit: 10)
+                    pages.append(page)
+                    cursor = page.next
+                } while cursor != nil && pages.count < 10
+            }
             // The first page stops before the job it gave up on; the next starts at it, gives up on it
             // as its first row and moves past it; the last goes on to the end.
             #expect(pages.map(\.scanned) == [2, 1, 2], "\(pages.map(\.scanned))")
