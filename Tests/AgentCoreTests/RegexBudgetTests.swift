@@ -10,7 +10,7 @@ import Testing
     static let bait = String(repeating: "a", count: 40) + "!"
 
     @Test func aPatternThatBacktracksWithoutEndGivesUp() throws {
-        let budget = RegexBudget(seconds: 0.2)
+        let budget = RegexBudget(seconds: 0.05)
         let re = try NSRegularExpression(pattern: Self.evil)
         #expect(budget.firstMatch(re, in: Self.bait) == nil)
         #expect(budget.exhausted)
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func aJobFilterGivesUpAndMatchesNothingMore() {
-        let budget = RegexBudget(seconds: 0.2)
+        let budget = RegexBudget(seconds: 0.05)
         let matches = JobFilter(text: Self.evil, regex: true).matcher(budget: budget)
         let job = JobSummary(id: "j1", queue: "default", state: .failed, tools: "shell", attempts: 1, maxAttempts: 1, worker: nil,
                              lastError: Self.bait, createdAt: nil, updatedAt: nil, tenant: nil)
