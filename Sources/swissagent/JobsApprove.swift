@@ -4,22 +4,16 @@ import Foundation
 import Operations
 import RedisQueue
 
-struct JobsApprove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve the tool call a job waits on: it runs. Your user and host go in the job's history.")
-
-    @OptionGroup var global: GlobalOptions
-
+/// The job whose waiting call is decided, and (optionally) which call it must still be.
+struct WaitingCall: ParsableArguments {
     @Argument(help: "The job id.")
     var id: String
 
     @Option(help: "Only if the waiting call is still this one (its id, from `jobs approvals` or `jobs show`).")
     var call: String?
 
-    func run() async throws { try await Self.decide(global, id: id, approve: true, reason: nil, call: call) }
-
     /// Approve or deny as this user on this host; a refusal is the command's error.
-    static func decide(_ global: GlobalOptions, id: String, approve: Bool, reason: String?, call: String?) async throws {
+    func decide(_ global: GlobalOptions, approve: Bool, reason: String?) async throws {
         let outcome = try await ApprovalActions.decide(try global.makeQueue(), id: id, approve: approve, reason: reason,
                                                        by: ApprovalActions.person(surface: "cli"), call: call)
         guard outcome.done else { throw CLIError(outcome.message) }
@@ -27,22 +21,27 @@ struct JobsApprove: AsyncParsableCommand {
     }
 }
 
+struct JobsApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve the tool call a job waits on: it runs. Your user and host go in the job's history.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var waiting: WaitingCall
+
+    func run() async throws { try await waiting.decide(global, approve: true, reason: nil) }
+}
+
 struct JobsDeny: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deny", abstract: "Deny the tool call a job waits on. An agent reads the reason as the call's result; a plan of steps fails.")
 
     @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "The job id.")
-    var id: String
+    @OptionGroup var waiting: WaitingCall
 
     @Option(help: "Why: it goes back to the job as the call's result.")
     var reason: String
 
-    @Option(help: "Only if the waiting call is still this one (its id).")
-    var call: String?
-
-    func run() async throws { try await JobsApprove.decide(global, id: id, approve: false, reason: reason, call: call) }
+    func run() async throws { try await waiting.decide(global, approve: false, reason: reason) }
 }
 
 struct JobsApprovals: AsyncParsableCommand {

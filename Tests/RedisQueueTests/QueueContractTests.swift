@@ -261,7 +261,7 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
             }
             let runaway = JobFilter(text: "(a+)+$", regex: true)
             // Short budgets: a match holds one of the test process's two cooperative threads.
-            try await JobFilter.$bulkRegexSeconds.withValue(0.05) {
+            await JobFilter.$bulkRegexSeconds.withValue(0.05) {
                 await #expect(throws: FilterTooSlow.self) { _ = try await q.requeueFailed(queue: nil, filter: runaway) }
                 await #expect(throws: FilterTooSlow.self) { _ = try await q.countFailed(queue: "default", filter: runaway) }
             }
