@@ -33,7 +33,9 @@ struct WorkerHarness {
     }
 
     /// Waits until the job reaches one of the states, or the time is up.
-    func wait(for id: String, in states: Set<JobState>, seconds: Double = 20) async throws -> JobRecord? {
+    /// Returns as soon as the job is in one of `states`; the generous default is room for a loaded
+    /// machine running every suite at once (a 3-step job has taken over 20 s there).
+    func wait(for id: String, in states: Set<JobState>, seconds: Double = 60) async throws -> JobRecord? {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if let job = try await tq.queue.job(id: id), states.contains(job.state) { return job }
