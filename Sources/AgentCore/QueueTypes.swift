@@ -148,7 +148,7 @@ public struct JobFilter: Sendable, Equatable {
     @TaskLocal public static var bulkRegexSeconds = 5.0
 
     /// nil when there is no text to match.
-    private func textTest(budget: RegexBudget = RegexBudget(seconds: JobFilter.regexSeconds)) -> (@Sendable (String) -> Bool)? {
+    private func textTest(budget: RegexBudget) -> (@Sendable (String) -> Bool)? {
         guard let text, !text.isEmpty else { return nil }
         if regex, let re = try? NSRegularExpression(pattern: text, options: [.caseInsensitive]) {
             return { budget.firstMatch(re, in: $0) ?? false }

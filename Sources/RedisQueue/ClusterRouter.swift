@@ -175,8 +175,8 @@ final class ClusterRouter {
     /// means the node that was asked. Every node listed, replicas too, goes on record for sandboxes to fence off.
     func apply(_ ranges: [RedisReply], askedOf asked: HostPort) {
         func endpoint(_ reply: RedisReply) -> HostPort? {
-            guard let f = reply.array, f.count >= 2, let port = f[1].int, (1...65535).contains(port) else { return nil }
-            return HostPort(host: f[0].text.flatMap { $0.isEmpty || $0 == "?" ? nil : $0 } ?? asked.host, port: port)
+            guard let f = reply.array, f.count >= 2 else { return nil }
+            return HostPort(reply: f[0].text.flatMap { $0.isEmpty || $0 == "?" ? nil : $0 } ?? asked.host, port: f[1])
         }
         var newOwner = [Int](repeating: -1, count: ClusterSlot.count)
         var newMasters: [HostPort] = []

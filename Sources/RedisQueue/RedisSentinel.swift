@@ -13,8 +13,7 @@ extension RedisConnection {
             asked.password = sentinelPassword
             asked.database = 0
             do throws(RedisError) {
-                let sentinelConnection = try RedisConnection(asked)
-                let named = try Self.masterAddress(master, asking: sentinelConnection)
+                let (named, known) = try Self.ask(RedisConnection(asked), about: master)
                 guard let named else {
                     reasons.append("\(sentinel) does not know a master named \(master)")
                     continue
@@ -25,12 +24,9 @@ extension RedisConnection {
                     reasons.append("\(sentinel) named \(named), which is not a master (\(role.array?.first?.text ?? "no role"))")
                     continue
                 }
-                // On record for sandboxes to fence off: the replicas the master serves, and those the
-                // sentinel knows (a replica still syncing is not in ROLE yet).
-                RedisHostsSeen.saw(Self.replicas(inRole: role))
-                RedisHostsSeen.saw(Self.listed("REPLICAS", of: master, asking: sentinelConnection))
-                // The other sentinels too: one the URL does not name would still take SENTINEL FAILOVER.
-                RedisHostsSeen.saw(Self.listed("SENTINELS", of: master, asking: sentinelConnection))
+                // On record for sandboxes to fence off: the replicas the master serves, and the
+                // replicas and sentinels the sentinel knows (a replica still syncing is not in ROLE yet).
+                RedisHostsSeen.saw(Self.replicas(inRole: role) + known)
                 return conn
             } catch {
                 reasons.append("\(sentinel): \(error)")
@@ -42,32 +38,27 @@ extension RedisConnection {
     /// A master's `ROLE`: ["master", offset, [[host, port, offset], ...]].
     static func replicas(inRole role: RedisReply) -> [HostPort] {
         guard let parts = role.array, parts.count >= 3, let listed = parts[2].array else { return [] }
-        return listed.compactMap { r in
-            guard let f = r.array, f.count >= 2, let host = f[0].text, !host.isEmpty, let port = f[1].text.flatMap({ Int($0) }) ?? f[1].int,
-                  (1...65535).contains(port) else { return nil }
-            return HostPort(host: host, port: port)
-        }
+        return listed.compactMap { r in r.array.flatMap { f in f.count >= 2 ? HostPort(reply: f[0].text, port: f[1]) : nil } }
+    }
+
+    /// What one sentinel says of `name`, in one round trip: the master's address, and the replicas
+    /// and other sentinels it knows (one the URL does not name would still take SENTINEL FAILOVER).
+    private static func ask(_ sentinel: RedisConnection, about name: String) throws(RedisError) -> (master: HostPort?, known: [HostPort]) {
+        let replies = try sentinel.send(["get-master-addr-by-name", "REPLICAS", "SENTINELS"].map { ["SENTINEL", $0, name].map { Array($0.utf8) } })
+        let address = replies.first?.array ?? []
+        let master = address.count == 2 ? HostPort(reply: address[0].text, port: address[1]) : nil
+        return (master, replies.dropFirst().flatMap(listed))
     }
 
     /// `SENTINEL REPLICAS` or `SENTINEL SENTINELS`: one flat [field, value, ...] list per server;
-    /// nothing if it fails.
-    static func listed(_ what: String, of master: String, asking sentinel: RedisConnection) -> [HostPort] {
-        guard let reply = try? sentinel.send([["SENTINEL", what, master].map { Array($0.utf8) }])[0] else { return [] }
-        return (reply.array ?? []).compactMap { replica in
-            let fields = replica.texts
-            func field(_ name: String) -> String? {
-                stride(from: 0, to: fields.count - 1, by: 2).first { fields[$0] == name }.map { fields[$0 + 1] }
+    /// nothing from an error reply.
+    private static func listed(_ reply: RedisReply) -> [HostPort] {
+        (reply.array ?? []).compactMap { server in
+            let fields = server.array ?? []
+            func field(_ name: String) -> RedisReply? {
+                stride(from: 0, to: fields.count - 1, by: 2).first { fields[$0].text == name }.map { fields[$0 + 1] }
             }
-            guard let host = field("ip"), !host.isEmpty, let port = field("port").flatMap({ Int($0) }), (1...65535).contains(port)
-            else { return nil }
-            return HostPort(host: host, port: port)
+            return field("port").flatMap { HostPort(reply: field("ip")?.text, port: $0) }
         }
-    }
-
-    private static func masterAddress(_ name: String, asking sentinel: RedisConnection) throws(RedisError) -> HostPort? {
-        let reply = try sentinel.send([["SENTINEL", "get-master-addr-by-name", name].map { Array($0.utf8) }])[0]
-        guard let parts = reply.array?.compactMap(\.text), parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port),
-              !parts[0].isEmpty else { return nil }
-        return HostPort(host: parts[0], port: port)
     }
 }

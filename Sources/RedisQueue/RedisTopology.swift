@@ -11,6 +11,13 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// A server's reply naming a node (`ROLE`, `SENTINEL ...`, `CLUSTER SLOTS`), read as untrusted:
+    /// nil unless the host is there and the port is one (a number, or text that is one).
+    init?(reply host: String?, port: RedisReply) {
+        guard let host, !host.isEmpty, let port = port.int, (1...65535).contains(port) else { return nil }
+        self.init(host: host, port: port)
+    }
 }
 
 extension RedisConfig {

@@ -54,18 +54,9 @@ extension MemoryJobQueue: QueueOperator {
 
     public func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int {
         let note = " (bulk requeue" + (filter.text.map { " matching \"\($0)\"" } ?? "") + (filter.tenant.map { " of tenant \($0)" } ?? "") + ")"
-        let budget = RegexBudget(seconds: JobFilter.bulkRegexSeconds)
         return try withState { s in
-            // Every queue's matches first, then the requeue: a filter that runs out of time changes nothing.
-            let matched = (queue.map { [$0] } ?? s.names.sorted()).map { q in
-                let data = s[queue: q]
-                return (q, data.descending(.failed).filter {
-                    filter.matches(error: data.jobs[$0]?.error, specJSON: data.jobs[$0]?.spec, budget: budget)
-                })
-            }
-            if budget.exhausted { throw FilterTooSlow() }
             var n = 0
-            for (q, ids) in matched {
+            for (q, ids) in try s.matchingFailed(queue: queue, filter: filter) {
                 for id in ids where requeue(&s, queue: q, id: id, note: note) == .requeued { n += 1 }
             }
             return n

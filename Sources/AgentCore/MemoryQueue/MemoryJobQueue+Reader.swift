@@ -63,17 +63,7 @@ extension MemoryJobQueue: QueueReader {
     }
 
     public func countFailed(queue: String?, filter: JobFilter) async throws -> Int {
-        let budget = RegexBudget(seconds: JobFilter.bulkRegexSeconds)
-        let n = withState { s in
-            (queue.map { [$0] } ?? s.names.sorted()).reduce(0) { n, q in
-                let data = s[queue: q]
-                return n + (data.sets[.failed] ?? [:]).keys.filter {
-                    filter.matches(error: data.jobs[$0]?.error, specJSON: data.jobs[$0]?.spec, budget: budget)
-                }.count
-            }
-        }
-        if budget.exhausted { throw FilterTooSlow() }
-        return n
+        try withState { s in try s.matchingFailed(queue: queue, filter: filter).reduce(0) { $0 + $1.ids.count } }
     }
 
     public func job(id: String) async throws -> JobRecord? {

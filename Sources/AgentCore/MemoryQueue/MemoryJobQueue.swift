@@ -58,6 +58,20 @@ struct MemoryQueueState {
         _modify { yield &queues[name, default: MemoryQueueData()] }
     }
 
+    /// Failed jobs of one queue, or of all, that match the filter, newest first; every queue's
+    /// matches before any action, so a filter that runs out of time changes nothing.
+    func matchingFailed(queue: String?, filter: JobFilter) throws(FilterTooSlow) -> [(queue: String, ids: [String])] {
+        let budget = RegexBudget(seconds: JobFilter.bulkRegexSeconds)
+        let matched = (queue.map { [$0] } ?? names.sorted()).map { q in
+            let data = self[queue: q]
+            return (queue: q, ids: data.descending(.failed).filter {
+                filter.matches(error: data.jobs[$0]?.error, specJSON: data.jobs[$0]?.spec, budget: budget)
+            })
+        }
+        if budget.exhausted { throw FilterTooSlow() }
+        return matched
+    }
+
     /// The queue holding a job with this id (queue names in order, as Redis looks them up).
     func locate(_ id: String) -> String? {
         queues.keys.sorted().first { queues[$0]?.jobs[id] != nil }
