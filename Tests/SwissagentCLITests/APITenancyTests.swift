@@ -107,8 +107,11 @@ import Testing
         let id = try #require(try await api.call("POST", "/v1/jobs", body: job()).1["id"] as? String)
         let other = try #require(try await api.call("POST", "/v1/jobs", token: "tok-globex", body: job()).1["id"] as? String)
         let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 30)
-        let held = (0..<2).map { _ in Task { try await HTTPClient().send(request) } }  // no worker: they stay open
-        try await Task.sleep(for: .milliseconds(800))
+        // No worker: they stay open. Each has its slot once its first keep-alive arrives (a fixed
+        // sleep lost that race on a loaded machine, and the third request was then held instead).
+        let opened = OpenedStreams()
+        let held = (0..<2).map { n in Task { try await HTTPClient().stream(request) { _ in opened.saw(n) } } }
+        #expect(try await waitUntil(seconds: 30) { opened.count == 2 })
         let (third, body, headers) = try await api.call("GET", "/v1/jobs/\(id)/output")
         #expect(third == 429 && code(body) == "too_many_streams" && headers["retry-after"] == "5")
         // Another tenant still gets its stream.
@@ -121,4 +124,12 @@ import Testing
         for t in held { _ = try await t.value }
         try await cli.cleanup()
     }
+}
+
+/// Which of a test's streams have sent their first bytes. `@unchecked Sendable`: `seen` holds `lock`.
+private final class OpenedStreams: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<Int> = []
+    func saw(_ n: Int) { _ = lock.withLock { seen.insert(n) } }
+    var count: Int { lock.withLock { seen.count } }
 }
