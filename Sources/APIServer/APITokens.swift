@@ -39,6 +39,7 @@ public struct APITokens: Sendable {
             }
             let admin = grant.hasSuffix(":admin")
             let tenant = admin ? String(grant.dropLast(6)) : grant
+            Secrets.register(parts[0])
             d[SHA256.hash(Array(parts[0].utf8))] = try checked(Grant(tenant: tenant, admin: admin, queues: queues),
                                                                where: "SWISSAGENT_API_TOKENS entry \(n + 1)")
         }

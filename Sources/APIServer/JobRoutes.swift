@@ -105,11 +105,15 @@ extension APIServer {
         return outcome.done ? Response(status: .noContent) : APIResponse.refusal(outcome)
     }
 
-    /// A tenant sees its own queues; an admin sees every queue.
+    /// A tenant sees the queues it may use; an admin sees every queue. The counts are the queue's,
+    /// every tenant's jobs together, so only an admin gets them: a tenant learns nothing of others' work.
     func queues(_ scope: TenantScope) async throws -> Response {
         var out: [JSONValue] = []
         let names = if let allowed = scope.queues { allowed } else { try await queue.queues() }
-        for name in names { out.append(WireModel.queue(try await queue.stats(queue: name))) }
+        for name in names {
+            let stats = try await queue.stats(queue: name)
+            out.append(scope.grant.admin ? WireModel.queue(stats) : ["queue": .string(stats.queue), "paused": .bool(stats.paused)])
+        }
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
     }
 

@@ -78,7 +78,7 @@ public struct JobRecord: Sendable, Equatable {
     }
 
     /// The spec, when the stored JSON is a valid job.
-    public var spec: JobSpec? { try? JobSpecParser().parse(Data(specJSON.utf8)) }
+    public var spec: JobSpec? { try? JobSpecParser.stored.parse(Data(specJSON.utf8)) }
 
     /// Every attempt's error, oldest first.
     public var errors: [JobEvent] { history.filter { $0.error != nil } }

@@ -102,7 +102,8 @@ public struct JobSpec: Sendable, Equatable {
     public var instructions: String?
     public var steps: [StepSpec]
     public var sandbox: SandboxChoice?
-    public var residency: String?
+    /// nil: `any`, the default.
+    public var residency: Residency?
     public var timeoutSeconds: Double?
     public var maxAttempts: Int
     public var env: [String: String]
@@ -114,7 +115,7 @@ public struct JobSpec: Sendable, Equatable {
 
     public init(
         id: String? = nil, queue: String = JobSpec.defaultQueue, tenant: String? = nil, task: String? = nil,
-        steps: [StepSpec] = [], sandbox: SandboxChoice? = nil, residency: String? = nil, timeoutSeconds: Double? = nil,
+        steps: [StepSpec] = [], sandbox: SandboxChoice? = nil, residency: Residency? = nil, timeoutSeconds: Double? = nil,
         maxAttempts: Int = JobSpec.defaultMaxAttempts, env: [String: String] = [:], metadata: [String: JSONValue] = [:],
         runAt: Double? = nil
     ) {
@@ -156,7 +157,7 @@ public struct JobSpec: Sendable, Equatable {
         if !metadata.isEmpty { w.field("metadata") { JSONWriter.write(.object(metadata), into: &$0) } }
         if let model { w.field("model") { JSONWriter.writeString(model, into: &$0) } }
         w.field("queue") { JSONWriter.writeString(queue, into: &$0) }
-        if let residency { w.field("residency") { JSONWriter.writeString(residency, into: &$0) } }
+        if let residency { w.field("residency") { JSONWriter.writeString(residency.rawValue, into: &$0) } }
         if let runAt { w.field("run_at") { JSONWriter.writeNumber(runAt, into: &$0) } }
         if let sandbox { w.field("sandbox") { JSONWriter.writeString(sandbox.rawValue, into: &$0) } }
         w.field("steps") { out in
@@ -183,6 +184,9 @@ public struct JobSpec: Sendable, Equatable {
     public var jsonValue: JSONValue {
         .object(Dictionary(uniqueKeysWithValues: Self.fields.compactMap { f in f.write(self).map { (f.name, $0) } }))
     }
+
+    /// The residency every decision uses: `any` unless the job says otherwise.
+    public var effectiveResidency: Residency { residency ?? .any }
 
     /// Tool names of the plan, for filters and listings.
     public var tools: [String] { steps.map(\.tool) }

@@ -66,9 +66,19 @@ extension JobSpec {
         JobSpecField(name: "approve", schema: ApprovalRules.schema, read: { _, v, spec throws(JobSpecError) in
             spec.approve = try ApprovalRules.parse(v)
         }, write: { $0.approve.map(\.jsonValue) }),
-        JobSpecField(name: "residency", schema: ["type": "string"],
-                     read: { p, v, spec throws(JobSpecError) in spec.residency = try p.string(v, "residency") },
-                     write: { $0.residency.map { .string($0) } }),
+        JobSpecField(name: "residency", schema: ["type": "string", "enum": .array(Residency.allCases.map { .string($0.rawValue) }),
+                                                 "description": "Where the job's data may go: any (the default) or local-only (the local sandbox and in-cluster models only)."],
+                     read: { p, v, spec throws(JobSpecError) in
+            let s = try p.string(v, "residency")
+            if let r = Residency(rawValue: s) {
+                spec.residency = r
+            } else if p.storedRecord {
+                // Fail closed: a value no one can read means the strictest residency, never the loosest.
+                spec.residency = .strictest
+            } else {
+                throw JobSpecError("residency", "expected one of \(Residency.allowed), got \"\(s.prefix(40))\"")
+            }
+        }, write: { $0.residency.map { .string($0.rawValue) } }),
         JobSpecField(name: "sandbox", schema: ["type": "string", "enum": .array(SandboxChoice.allCases.map { .string($0.rawValue) })],
                      read: { p, v, spec throws(JobSpecError) in
             let s = try p.string(v, "sandbox")

@@ -9,12 +9,20 @@ public struct JobSpecParser: Sendable {
     /// Tools a step may name; the worker's router has the final word.
     public var knownTools: Set<String>
 
+    /// Reading a record back from a queue rather than a job at the door: a residency it cannot read
+    /// (written before residency was checked, or by hand) is the strictest instead of an error.
+    public var storedRecord: Bool
+
     public static let builtinTools = Set(ToolRouter().names)
 
-    public init(maxBytes: Int = JobSpecParser.defaultMaxBytes, knownTools: Set<String> = JobSpecParser.builtinTools) {
+    public init(maxBytes: Int = JobSpecParser.defaultMaxBytes, knownTools: Set<String> = JobSpecParser.builtinTools, storedRecord: Bool = false) {
         self.maxBytes = maxBytes
         self.knownTools = knownTools
+        self.storedRecord = storedRecord
     }
+
+    /// The parser for what a queue hands back (see `storedRecord`).
+    public static let stored = JobSpecParser(storedRecord: true)
 
     public func parse(_ data: Data, defaultQueue: String? = nil) throws(JobSpecError) -> JobSpec {
         guard data.count <= maxBytes else {
@@ -92,6 +100,13 @@ public struct JobSpecParser: Sendable {
         for key in (schema["required"]?.arrayValue ?? []).compactMap(\.stringValue) {
             guard let v = step.input[key] else { throw JobSpecError("\(path).input.\(key)", "missing (the \(step.tool) tool needs it)") }
             guard v.stringValue != nil else { throw JobSpecError("\(path).input.\(key)", "expected a string, got \(v.typeName)") }
+        }
+        // A value from a fixed set (a code step's language) is checked here too, not first in the sandbox.
+        for (key, property) in schema["properties"]?.objectValue ?? [:] {
+            guard let allowed = property["enum"]?.arrayValue?.compactMap(\.stringValue), let given = step.input[key]?.stringValue else { continue }
+            if !allowed.contains(given) {
+                throw JobSpecError("\(path).input.\(key)", "expected one of \(allowed.joined(separator: ", ")), got \"\(given.prefix(40))\"")
+            }
         }
     }
 

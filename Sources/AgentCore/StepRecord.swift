@@ -60,8 +60,10 @@ public struct JobFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     public var kind: FailureKind
 
+    /// Every failure is scrubbed of the process's secrets as it is made: its text may have come
+    /// from a server that quoted a key back, and it is stored, logged and shown.
     public init(_ description: String, kind: FailureKind) {
-        self.description = description
+        self.description = Secrets.redact(description)
         self.kind = kind
     }
 }

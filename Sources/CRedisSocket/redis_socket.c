@@ -124,6 +124,11 @@ static void say_ssl(char *err, size_t errlen, const char *prefix, const char *fa
     say(err, errlen, why);
 }
 
+// OpenSSL's error queue is per thread and shared by every library in the process (libcurl leaves
+// entries behind on the dispatch threads these calls also run on): SSL_get_error reads it, so a
+// stale entry turns a harmless WANT_READ into a failure named after someone else's error
+// ("shutdown while in init"). Each SSL call below starts with the queue cleared, as SSL_get_error(3) asks.
+
 /// Waits for what an SSL call asked for: 1 go on, 0 timed out, -1 it failed for good.
 static int ssl_wait(SSL *ssl, int fd, int rc, long long deadline) {
     int e = SSL_get_error(ssl, rc);
@@ -178,6 +183,7 @@ static int tls_start(swissagent_rsock *s, const char *host, const swissagent_rso
     for (;;) {
         sigpipe_guard g;
         sigpipe_block(&g);
+        ERR_clear_error();
         int rc = SSL_connect(s->ssl);
         sigpipe_restore(&g);
         if (rc == 1) return 0;
@@ -268,6 +274,7 @@ int swissagent_rsock_write(swissagent_rsock *s, const void *buf, size_t len, int
     while (len > 0 && s->ssl) {
         sigpipe_guard g;
         sigpipe_block(&g);
+        ERR_clear_error();
         int n = SSL_write(s->ssl, p, len > 1 << 30 ? 1 << 30 : (int)len);
         sigpipe_restore(&g);
         if (n > 0) {
@@ -311,6 +318,7 @@ long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeo
     while (s->ssl) {
         sigpipe_guard g;
         sigpipe_block(&g);
+        ERR_clear_error();
         int n = SSL_read(s->ssl, buf, cap > 1 << 30 ? 1 << 30 : (int)cap);
         sigpipe_restore(&g);
         if (n > 0) return n;
@@ -352,4 +360,8 @@ void swissagent_rsock_close(swissagent_rsock *s) {
     if (s->ctx) SSL_CTX_free(s->ctx);
     close(s->fd);
     free(s);
+}
+
+void swissagent_rsock_test_leave_stale_error(void) {
+    ERR_raise(ERR_LIB_SSL, SSL_R_SHUTDOWN_WHILE_IN_INIT);
 }

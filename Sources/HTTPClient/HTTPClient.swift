@@ -28,6 +28,12 @@ public struct HTTPClient: Sendable {
     /// Sends the request and hands each piece of the response body to `onData` as it arrives.
     /// The returned response has the status and headers and an empty body.
     public func stream(_ request: HTTPRequest, onData: @escaping @Sendable (Data) -> Void) async throws -> HTTPResponse {
+        try await stream(request, until: { onData($0); return true })
+    }
+
+    /// As `stream(_:onData:)`, but `onData` may stop the transfer by answering false (a response
+    /// over the caller's bound is not read to its end); the call then throws `HTTPError.stopped`.
+    public func stream(_ request: HTTPRequest, until onData: @escaping @Sendable (Data) -> Bool) async throws -> HTTPResponse {
         let transfer = Transfer(onData: onData)
         let verify = verifyTLS
         return try await withTaskCancellationHandler {
@@ -53,15 +59,30 @@ final class BodyBuffer: @unchecked Sendable {
 }
 
 /// One request's state, reached from curl's C callbacks through their userdata pointer.
-/// `@unchecked Sendable`: `headers` is only touched by the one thread running `perform`; `cancelled`
-/// holds `lock`.
+/// `@unchecked Sendable`: `headers`, `lastByte`, `idled` and `stopped` are only touched by the one
+/// thread running `perform` (curl calls back on it); `cancelled` holds `lock`.
 final class Transfer: @unchecked Sendable {
-    let onData: @Sendable (Data) -> Void
+    let onData: @Sendable (Data) -> Bool
     var headers: [String: String] = [:]
+    /// When the last byte of the response arrived (or the transfer began).
+    var lastByte = ContinuousClock.now
+    var idleLimit: Duration?
+    var idled = false
+    var stopped = false
     private let lock = NSLock()
     private var cancelledFlag = false
 
-    init(onData: @escaping @Sendable (Data) -> Void) { self.onData = onData }
+    init(onData: @escaping @Sendable (Data) -> Bool) { self.onData = onData }
+
+    /// Called by curl's progress callback (at least once a second): whether to give up now.
+    func shouldAbort() -> Bool {
+        if cancelled { return true }
+        if let idleLimit, ContinuousClock.now - lastByte > idleLimit {
+            idled = true
+            return true
+        }
+        return false
+    }
 
     func cancel() { lock.withLock { cancelledFlag = true } }
     var cancelled: Bool { lock.withLock { cancelledFlag } }
@@ -77,6 +98,8 @@ final class Transfer: @unchecked Sendable {
         defer { curl_slist_free_all(list) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let me = Unmanaged.passUnretained(self).toOpaque()
+        lastByte = .now
+        idleLimit = r.idleTimeout.map { .milliseconds(Int($0 * 1000)) }
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errBuf in
             _ = ccurl_setopt_ptr(h, ccurl_opt_url, r.url)
             _ = ccurl_setopt_ptr(h, ccurl_opt_customrequest, r.method)
@@ -97,7 +120,11 @@ final class Transfer: @unchecked Sendable {
                 guard let ptr, let user else { return 0 }
                 let t = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
                 let count = size * n
-                t.onData(Data(bytes: ptr, count: count))
+                t.lastByte = .now
+                guard t.onData(Data(bytes: ptr, count: count)) else {
+                    t.stopped = true
+                    return 0  // fewer bytes than given: curl ends the transfer with CURLE_WRITE_ERROR
+                }
                 return count
             }
             _ = ccurl_setopt_ptr(h, ccurl_opt_headerdata, me)
@@ -105,6 +132,7 @@ final class Transfer: @unchecked Sendable {
                 guard let ptr, let user else { return 0 }
                 let t = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
                 let count = size * n
+                t.lastByte = .now
                 let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: count), as: UTF8.self)
                 if line.hasPrefix("HTTP/") { t.headers = [:] }  // a new response (after 100 or a redirect)
                 if let colon = line.firstIndex(of: ":") {
@@ -116,7 +144,7 @@ final class Transfer: @unchecked Sendable {
             _ = ccurl_setopt_ptr(h, ccurl_opt_xferinfodata, me)
             _ = ccurl_setopt_xferinfo(h) { user, _, _, _, _ in
                 guard let user else { return 0 }
-                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().cancelled ? 1 : 0
+                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().shouldAbort() ? 1 : 0
             }
             return curl_easy_perform(h)
         }
@@ -125,7 +153,11 @@ final class Transfer: @unchecked Sendable {
             let fallback = curl_easy_strerror(code).map { String(validatingCString: $0) ?? "" } ?? ""
             let why = detail.isEmpty ? fallback : detail
             switch code {
-            case CURLE_ABORTED_BY_CALLBACK: throw cancelled ? HTTPError.cancelled : HTTPError.other(r.url, why)
+            case CURLE_ABORTED_BY_CALLBACK:
+                if cancelled { throw HTTPError.cancelled }
+                if idled { throw HTTPError.idle(r.url, r.idleTimeout ?? 0) }
+                throw HTTPError.other(r.url, why)
+            case CURLE_WRITE_ERROR where stopped: throw HTTPError.stopped
             case CURLE_COULDNT_RESOLVE_HOST: throw HTTPError.dns(URL(string: r.url)?.host ?? r.url)
             case CURLE_COULDNT_CONNECT: throw HTTPError.refused(r.url)
             case CURLE_OPERATION_TIMEDOUT: throw HTTPError.timeout(r.url, r.totalTimeout ?? r.connectTimeout)

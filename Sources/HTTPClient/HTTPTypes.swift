@@ -8,9 +8,12 @@ public struct HTTPRequest: Sendable {
     /// Seconds to connect, and for the whole exchange (nil: no limit, for long streams).
     public var connectTimeout: Double
     public var totalTimeout: Double?
+    /// Seconds without a byte of the response (headers or body) before the request is given up.
+    public var idleTimeout: Double?
 
     public init(_ method: String, _ url: String, headers: [(String, String)] = [], body: Data? = nil, connectTimeout: Double = 10,
-                totalTimeout: Double? = 60) {
+                totalTimeout: Double? = 60, idleTimeout: Double? = nil) {
+        self.idleTimeout = idleTimeout
         self.method = method
         self.url = url
         self.headers = headers
@@ -40,6 +43,10 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case timeout(String, Double)
     case tls(String, String)
     case cancelled
+    /// No byte arrived for this many seconds.
+    case idle(String, Double)
+    /// The receiver asked to stop reading (the response broke one of its bounds).
+    case stopped
     case other(String, String)
 
     public var description: String {
@@ -49,6 +56,8 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout(let url, let s): "\(url) did not answer within \(s) s"
         case .tls(let url, let why): "TLS with \(url) failed: \(why)"
         case .cancelled: "request cancelled"
+        case .idle(let url, let s): "\(url) sent nothing for \(s) s"
+        case .stopped: "the response was not read to its end"
         case .other(let url, let why): "request to \(url) failed: \(why)"
         }
     }

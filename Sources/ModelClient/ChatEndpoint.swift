@@ -18,17 +18,21 @@ public struct ChatEndpoint: Sendable {
     public var outputPrice: Double
     /// Ask for streamed replies (a server that refuses them with tools gets whole ones).
     public var stream: Bool
+    /// What one call may take and bring back: a server is trusted with none of it.
+    public var limits: ModelLimits
 
     public init(name: String = "default", baseURL: String, model: String, apiKey: String? = nil, residency: Residency = .external,
-                inputPrice: Double = 0, outputPrice: Double = 0, stream: Bool = true) {
+                inputPrice: Double = 0, outputPrice: Double = 0, stream: Bool = true, limits: ModelLimits = ModelLimits()) {
         self.name = name
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey
+        Secrets.register(apiKey)
         self.residency = residency
         self.inputPrice = inputPrice
         self.outputPrice = outputPrice
         self.stream = stream
+        self.limits = limits
     }
 
     var completionsURL: String {

@@ -34,6 +34,21 @@ enum ChatWire {
         ["type": "function", "function": ["name": .string(t.name), "description": .string(t.description), "parameters": t.parameters]]
     }
 
+    /// A `chat.completion` object, held to `limits` as a streamed one is.
+    static func reply(_ data: Data, limits: ModelLimits) throws(ChatWireError) -> ChatReply {
+        var reply = try reply(data)
+        let textBytes = reply.text.utf8.count
+        if textBytes > limits.maxReplyBytes { throw ChatChunkAssembler.overText(textBytes, limits) }
+        if reply.toolCalls.count > limits.maxCalls {
+            reply.droppedCalls = reply.toolCalls.count - limits.maxCalls
+            reply.toolCalls.removeLast(reply.droppedCalls)
+        }
+        for call in reply.toolCalls where call.arguments.utf8.count > limits.maxArgumentBytes {
+            throw ChatChunkAssembler.overArguments(call.name, call.arguments.utf8.count, limits)
+        }
+        return reply
+    }
+
     /// A `chat.completion` object.
     static func reply(_ data: Data) throws(ChatWireError) -> ChatReply {
         guard let v = try? JSONValue.parse(data), let choice = v["choices"]?.arrayValue?.first, let message = choice["message"] else {
@@ -55,22 +70,30 @@ enum ChatWire {
         return TokenUsage(input: Int(input), output: Int(output))
     }
 
-    /// The server's own words for an error (`{"error": {"message"}}`, `{"error": "..."}`, or text), cut short.
+    /// The server's own words for an error (`{"error": {"message"}}`, `{"error": "..."}`, or text), cut
+    /// short. Secrets go before the cut, so a key quoted back is never left half-shown.
     static func errorMessage(_ data: Data) -> String {
         if let v = try? JSONValue.parse(data) {
-            if let m = v["error"]?["message"]?.stringValue { return String(m.prefix(300)) }
-            if let m = v["error"]?.stringValue ?? v["detail"]?.stringValue ?? v["message"]?.stringValue { return String(m.prefix(300)) }
+            if let m = v["error"]?["message"]?.stringValue { return String(Secrets.redact(m).prefix(300)) }
+            if let m = v["error"]?.stringValue ?? v["detail"]?.stringValue ?? v["message"]?.stringValue {
+                return String(Secrets.redact(m).prefix(300))
+            }
         }
         return snippet(data)
     }
 
     static func snippet(_ data: Data) -> String {
-        let text = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Secrets.redact(String(decoding: data.prefix(64 << 10), as: UTF8.self)).prefix(300).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "an empty body" : text
     }
 }
 
 struct ChatWireError: Error {
     let why: String
-    init(_ why: String) { self.why = why }
+    /// A bound of `ModelLimits` was broken: stop reading.
+    let isBound: Bool
+    init(_ why: String, bound: Bool = false) {
+        self.why = why
+        isBound = bound
+    }
 }

@@ -16,8 +16,10 @@ public struct ModelEndpoints: Sendable {
 
     /// `SWISSAGENT_LLM_URL` (the base URL, ending in /v1), `SWISSAGENT_LLM_MODEL`,
     /// `SWISSAGENT_LLM_API_KEY` or `SWISSAGENT_LLM_API_KEY_FILE`, `SWISSAGENT_LLM_RESIDENCY`
-    /// (`in-cluster` or `external`, the default); and `modelsFile`, when given.
-    public static func load(environment env: [String: String], modelsFile: String?) throws(ModelConfigError) -> ModelEndpoints {
+    /// (`in-cluster` or `external`, the default); and `modelsFile`, when given. `defaults` are the
+    /// limits of an endpoint that sets none of its own (`--model-timeout` sets their timeout).
+    public static func load(environment env: [String: String], modelsFile: String?,
+                            defaults: ModelLimits = ModelLimits()) throws(ModelConfigError) -> ModelEndpoints {
         var all: [ChatEndpoint] = []
         var defaultName: String?
         if let url = env["SWISSAGENT_LLM_URL"], !url.isEmpty {
@@ -32,10 +34,10 @@ public struct ModelEndpoints: Sendable {
             }
             let residency = try residency(env["SWISSAGENT_LLM_RESIDENCY"], where: "SWISSAGENT_LLM_RESIDENCY")
             all.append(ChatEndpoint(name: "default", baseURL: try checkedURL(url, where: "SWISSAGENT_LLM_URL"), model: model, apiKey: key,
-                                    residency: residency))
+                                    residency: residency, limits: defaults))
             defaultName = "default"
         }
-        if let modelsFile { all += try parseFile(modelsFile) }
+        if let modelsFile { all += try parseFile(modelsFile, defaults: defaults) }
         var seen = Set<String>()
         for e in all where !seen.insert(e.name).inserted {
             throw ModelConfigError("model endpoint \"\(e.name)\" is defined twice")
@@ -54,7 +56,7 @@ public struct ModelEndpoints: Sendable {
             throw JobFailure("no model endpoint named \"\(name.prefix(80))\" (known: \(endpoints.map(\.name).joined(separator: ", ")))",
                              kind: .permanent)
         }
-        if job.residency == "local-only" && endpoint.residency != .inCluster {
+        if job.effectiveResidency.staysLocal && endpoint.residency != .inCluster {
             throw JobFailure("the job is local-only and model endpoint \(endpoint.label) is external: its data never leaves the cluster",
                              kind: .permanent)
         }
@@ -62,11 +64,13 @@ public struct ModelEndpoints: Sendable {
     }
 
     static let fileFields: Set<String> = ["name", "base_url", "model", "api_key_file", "input_usd_per_million", "output_usd_per_million",
-                                          "residency", "stream"]
+                                          "residency", "stream", "timeout_s", "idle_timeout_s", "max_reply_bytes", "max_argument_bytes",
+                                          "max_calls"]
 
     /// A JSON array of endpoints: `name`, `base_url`, `model`, and optionally `api_key_file`,
-    /// `input_usd_per_million`, `output_usd_per_million`, `residency` and `stream`.
-    static func parseFile(_ path: String) throws(ModelConfigError) -> [ChatEndpoint] {
+    /// `input_usd_per_million`, `output_usd_per_million`, `residency`, `stream` and the limits
+    /// (`timeout_s`, `idle_timeout_s`, `max_reply_bytes`, `max_argument_bytes`, `max_calls`).
+    static func parseFile(_ path: String, defaults: ModelLimits = ModelLimits()) throws(ModelConfigError) -> [ChatEndpoint] {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelConfigError("cannot read the models file \(path)") }
         guard let value = try? JSONValue.parse(data), let list = value.arrayValue else {
             throw ModelConfigError("\(path): expected a JSON array of model endpoints")
@@ -93,10 +97,23 @@ public struct ModelEndpoints: Sendable {
                 do { key = try SecretFile.read(file, what: "\(at): api_key_file") } catch { throw ModelConfigError("\(error)") }
             }
             if let s = o["stream"], s.boolValue == nil { throw ModelConfigError("\(at): \"stream\" must be true or false") }
+            func number(_ key: String, _ range: ClosedRange<Double>, whole: Bool) throws(ModelConfigError) -> Double? {
+                guard let v = o[key] else { return nil }
+                guard let n = v.numberValue, range.contains(n), !whole || n == n.rounded() else {
+                    throw ModelConfigError("\(at): \"\(key)\" must be a\(whole ? " whole" : "") number from \(Int(range.lowerBound)) to \(Int(range.upperBound))")
+                }
+                return n
+            }
+            var limits = defaults
+            if let n = try number("timeout_s", 1...86_400, whole: false) { limits.timeout = n }
+            if let n = try number("idle_timeout_s", 1...86_400, whole: false) { limits.idleTimeout = n }
+            if let n = try number("max_reply_bytes", 1...Double(1 << 30), whole: true) { limits.maxReplyBytes = Int(n) }
+            if let n = try number("max_argument_bytes", 1...Double(1 << 30), whole: true) { limits.maxArgumentBytes = Int(n) }
+            if let n = try number("max_calls", 1...1000, whole: true) { limits.maxCalls = Int(n) }
             return ChatEndpoint(name: name, baseURL: try checkedURL(try text("base_url"), where: "\(at): base_url"), model: try text("model"),
                                 apiKey: key, residency: try residency(o["residency"]?.stringValue, where: "\(at): residency"),
                                 inputPrice: try price("input_usd_per_million"), outputPrice: try price("output_usd_per_million"),
-                                stream: o["stream"]?.boolValue ?? true)
+                                stream: o["stream"]?.boolValue ?? true, limits: limits)
         }
     }
 

@@ -6,6 +6,9 @@ import HTTPClient
 /// server, Ollama's /v1, LM Studio). Streams when it can, and falls back to whole replies for a
 /// server that refuses to stream with tools. Errors say what a person must do: a rejected key fails
 /// at once; 429 waits out Retry-After; 5xx, a dropped stream or a timeout are retried with backoff.
+/// The server is untrusted: each call is bounded in time (`ModelLimits.timeout`, retries included,
+/// and an idle limit), in bytes and in tool calls, and every secret of the process is taken out of
+/// what it sends back (text, calls and errors) before anyone else sees it.
 public struct OpenAIChatClient: ChatModel {
     public let endpoint: ChatEndpoint
     /// Tries after the first, for the errors worth trying again.
@@ -14,8 +17,6 @@ public struct OpenAIChatClient: ChatModel {
     public var backoff = 0.5
     /// The longest Retry-After honoured; a longer one fails the call (the job's retry takes over).
     public var maxRetryAfter = 60.0
-    /// Seconds a whole call may take.
-    public var timeout = 300.0
     let http = HTTPClient()
     let refusals = StreamRefusal()
 
@@ -23,40 +24,69 @@ public struct OpenAIChatClient: ChatModel {
 
     public func complete(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
                          onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+        let limits = endpoint.limits
+        let deadline = ContinuousClock.now + .milliseconds(Int(limits.timeout * 1000))
+        let pastDeadline = ChatModelError.unavailable(endpoint: endpoint.label,
+                                                      why: "no whole reply within its \(Self.seconds(limits.timeout)) s model timeout (--model-timeout, timeout_s)")
+        // Text goes on as it streams, without any secret, even one split between two pieces.
+        let redactor = TextRedactor(onText)
         var attempt = 0
-        while true {
-            do {
-                return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
-            } catch let again as TryAgain {
-                attempt += 1
-                let wait = again.wait ?? backoff * pow(2, Double(attempt - 1))
-                if attempt > retries || wait > maxRetryAfter { throw again.failure }
-                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+        do {
+            while true {
+                let left = (deadline - ContinuousClock.now).seconds
+                guard left > 0 else { throw pastDeadline }
+                do {
+                    let reply = try await once(messages, tools: tools, maxTokens: maxTokens, secondsLeft: left, onText: redactor.feed)
+                    redactor.finish()
+                    return reply.redacted
+                } catch let again as TryAgain {
+                    attempt += 1
+                    let wait = again.wait ?? backoff * pow(2, Double(attempt - 1))
+                    if attempt > retries || wait > maxRetryAfter { throw again.failure }
+                    if wait >= (deadline - ContinuousClock.now).seconds { throw pastDeadline }
+                    try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                }
             }
+        } catch let e as ChatModelError {
+            redactor.finish()
+            throw e.redacted
         }
     }
 
-    private func once(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?,
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s) }
+
+    private func once(_ messages: [ChatMessage], tools: [ToolDefinition], maxTokens: Int?, secondsLeft: Double,
                       onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
+        let limits = endpoint.limits
         let stream = endpoint.stream && !refusals.refused
         var headers = [("Content-Type", "application/json"), ("Accept", stream ? "text/event-stream" : "application/json")]
         if let key = endpoint.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer " + key)) }
         let request = HTTPRequest("POST", endpoint.completionsURL, headers: headers,
                                   body: ChatWire.body(model: endpoint.model, messages: messages, tools: tools, stream: stream, maxTokens: maxTokens),
-                                  connectTimeout: 10, totalTimeout: timeout)
-        let reading = StreamReading(onText: onText)
+                                  connectTimeout: min(10, secondsLeft), totalTimeout: secondsLeft,
+                                  idleTimeout: min(limits.idleTimeout, secondsLeft))
+        let reading = StreamReading(limits: limits, onText: onText)
         let response: HTTPResponse
         do {
             response = try await http.stream(request) { reading.feed($0) }
         } catch let e as HTTPError {
-            if e == .cancelled { throw CancellationError() }
-            throw TryAgain(failure: .unavailable(endpoint: endpoint.label, why: e.description))
+            switch e {
+            case .cancelled: throw CancellationError()
+            case .stopped: throw ChatModelError.badResponse(endpoint: endpoint.label, why: reading.overflow ?? "the reply broke a bound")
+            case .idle(_, let s):
+                throw TryAgain(failure: .unavailable(endpoint: endpoint.label,
+                                                     why: "it sent nothing for \(Self.seconds(s)) s (idle limit, idle_timeout_s)"))
+            case .timeout:
+                throw TryAgain(failure: .unavailable(endpoint: endpoint.label,
+                                                     why: "no whole reply within its \(Self.seconds(limits.timeout)) s model timeout (--model-timeout, timeout_s)"))
+            default: throw TryAgain(failure: .unavailable(endpoint: endpoint.label, why: e.description))
+            }
         }
         let body = reading.body
         guard response.status == 200 else {
             if stream, response.status == 400 || response.status == 422, Self.refusesStreaming(ChatWire.errorMessage(body)) {
                 refusals.refuse()
-                return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
+                return try await once(messages, tools: tools, maxTokens: maxTokens, secondsLeft: secondsLeft, onText: onText)
             }
             throw classify(response, body)
         }
@@ -65,11 +95,11 @@ public struct OpenAIChatClient: ChatModel {
             // A stream that ends before its first event is a server that could not stream this request
             // (llama-cpp-python's answers 200 and then fails with tools): ask for whole replies from now on.
             refusals.refuse()
-            return try await once(messages, tools: tools, maxTokens: maxTokens, onText: onText)
+            return try await once(messages, tools: tools, maxTokens: maxTokens, secondsLeft: secondsLeft, onText: onText)
         }
         if !isStream {
             do {
-                let reply = try ChatWire.reply(body)
+                let reply = try ChatWire.reply(body, limits: limits)
                 if !reply.text.isEmpty { onText(reply.text) }
                 return reply
             } catch {
@@ -88,8 +118,10 @@ public struct OpenAIChatClient: ChatModel {
         case 429:
             let after = response.headers["retry-after"].flatMap(Double.init).map { min(max(0, $0), 86_400) }
             return TryAgain(failure: .rateLimited(endpoint: endpoint.label, retryAfter: after), wait: after ?? 1)
-        case 400, 413, 422 where Self.isContextLength(message):
-            return ChatModelError.contextLength(message)
+        case 400, 413, 422:
+            // Only a message that says so is a context-length error; any other 400 says what the server said.
+            if Self.isContextLength(message) { return ChatModelError.contextLength(message) }
+            return ChatModelError.badResponse(endpoint: endpoint.label, why: "HTTP \(response.status): \(message)")
         case 500...599:
             return TryAgain(failure: .unavailable(endpoint: endpoint.label, why: "HTTP \(response.status): \(message)"))
         default:
@@ -134,26 +166,59 @@ final class StreamReading: @unchecked Sendable {
     private var assembler = ChatChunkAssembler()
     private var failure: ChatWireError?
     private var raw = Data()
+    private var rawBytes = 0
     private var events = 0
+    private var overflowWhy: String?
+    private let limits: ModelLimits
     private let onText: @Sendable (String) -> Void
-    /// Bytes kept whole: a reply or an error body, never an unbounded stream.
-    static let maxRaw = 16 << 20
 
-    init(onText: @escaping @Sendable (String) -> Void) { self.onText = onText }
+    init(limits: ModelLimits, onText: @escaping @Sendable (String) -> Void) {
+        self.limits = limits
+        assembler = ChatChunkAssembler(limits: limits)
+        self.onText = onText
+    }
 
-    func feed(_ bytes: Data) {
-        let texts: [String] = lock.withLock {
-            if raw.count < Self.maxRaw { raw.append(bytes.prefix(Self.maxRaw - raw.count)) }
-            guard failure == nil else { return [] }
+    /// Takes the next bytes; false stops the transfer (a bound is broken, `overflow` says which).
+    func feed(_ bytes: Data) -> Bool {
+        let (texts, go): ([String], Bool) = lock.withLock {
+            rawBytes += bytes.count
+            // The whole answer is kept only while it may be one (an error body, a reply not streamed);
+            // a stream's events are assembled as they come and never kept.
+            if events == 0 {
+                guard rawBytes <= limits.maxBodyBytes else {
+                    overflowWhy = "its answer is over \(limits.maxBodyBytes) bytes (max_reply_bytes, max_calls x max_argument_bytes)"
+                    return ([], false)
+                }
+                raw.append(bytes)
+            } else if !raw.isEmpty {
+                raw = Data()
+            }
+            guard failure == nil else { return ([], true) }
             var out: [String] = []
             for event in parser.feed(bytes) {
                 events += 1
-                do throws(ChatWireError) { out.append(try assembler.add(event)) } catch { failure = error; break }
+                do throws(ChatWireError) { out.append(try assembler.add(event)) } catch {
+                    failure = error
+                    if error.isBound {
+                        overflowWhy = error.why
+                        return (out, false)
+                    }
+                    break
+                }
             }
-            return out
+            // A line that never ends is bytes of no event: bounded too.
+            if parser.pendingBytes > limits.maxBodyBytes {
+                overflowWhy = "one line of its stream is over \(limits.maxBodyBytes) bytes (max_reply_bytes, max_calls x max_argument_bytes)"
+                return (out, false)
+            }
+            return (out, true)
         }
         for t in texts where !t.isEmpty { onText(t) }
+        return go
     }
+
+    /// Why the answer was stopped, when it broke a bound.
+    var overflow: String? { lock.withLock { overflowWhy } }
 
     var body: Data { lock.withLock { raw } }
     /// Whether any event of the stream has arrived.

@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 
 /// Where and how to reach Redis, parsed from `redis://[[user]:password@]host[:port][/db]`,
@@ -66,7 +67,7 @@ public struct RedisConfig: Sendable, Equatable {
             return
         }
         guard let comps = URLComponents(string: url), let scheme = comps.scheme?.lowercased() else {
-            throw RedisError.badURL(url, "expected redis://host:port/db, rediss://host:port/db or unix:///path")
+            throw RedisError.badURL(url, why: "expected redis://host:port/db, rediss://host:port/db or unix:///path")
         }
         var db = 0
         tls = nil
@@ -75,26 +76,27 @@ public struct RedisConfig: Sendable, Equatable {
             if scheme == "rediss" { tls = TLS(environment: environment) }
             let host = comps.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
             let port = comps.port ?? 6379
-            guard (1...65535).contains(port) else { throw RedisError.badURL(url, "port \(port) is out of range") }
+            guard (1...65535).contains(port) else { throw RedisError.badURL(url, why: "port \(port) is out of range") }
             let path = comps.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if !path.isEmpty {
-                guard let n = Int(path), n >= 0 else { throw RedisError.badURL(url, "database \"\(path)\" is not a number") }
+                guard let n = Int(path), n >= 0 else { throw RedisError.badURL(url, why: "database \"\(path)\" is not a number") }
                 db = n
             }
             endpoint = .tcp(host: host, port: port)
         case "unix":
-            guard !comps.path.isEmpty else { throw RedisError.badURL(url, "missing socket path") }
+            guard !comps.path.isEmpty else { throw RedisError.badURL(url, why: "missing socket path") }
             if let q = comps.queryItems?.first(where: { $0.name == "db" })?.value {
-                guard let n = Int(q), n >= 0 else { throw RedisError.badURL(url, "database \"\(q)\" is not a number") }
+                guard let n = Int(q), n >= 0 else { throw RedisError.badURL(url, why: "database \"\(q)\" is not a number") }
                 db = n
             }
             endpoint = .unix(path: comps.path)
         default:
-            throw RedisError.badURL(url, "unsupported scheme \"\(scheme)\" (use redis://, rediss://, unix://, redis-sentinel:// or redis-cluster://)")
+            throw RedisError.badURL(url, why: "unsupported scheme \"\(scheme)\" (use redis://, rediss://, unix://, redis-sentinel:// or redis-cluster://)")
         }
         let user = comps.percentEncodedUser.flatMap { $0.removingPercentEncoding }
         username = (user?.isEmpty ?? true) ? nil : user
         password = comps.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        Secrets.register(password)
         database = db
         connectTimeout = 2
         commandTimeout = 5

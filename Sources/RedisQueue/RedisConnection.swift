@@ -56,6 +56,9 @@ final class RedisConnection {
         swissagent_rsock_close(socket)
     }
 
+    /// For tests: an unrelated OpenSSL error left on the calling thread, as libcurl may leave one.
+    static func leaveStaleTLSErrorOnThisThread() { swissagent_rsock_test_leave_stale_error() }
+
     /// Socket timeout for the next replies; blocking commands raise it above their own block time.
     func setTimeout(ms: Int64) { currentTimeoutMs = ms }
 

@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 
 /// A host and port, as written in a Sentinel or Cluster URL and in their replies.
@@ -78,25 +79,26 @@ extension RedisConfig {
             nodes.append(try hostPort(String(item), defaultPort: defaultPort, url: url))
         }
         guard let first = nodes.first else {
-            throw RedisError.badURL(url, sentinel ? "no sentinel given (redis-sentinel://host:26379,host:26379/MASTER)"
+            throw RedisError.badURL(url, why: sentinel ? "no sentinel given (redis-sentinel://host:26379,host:26379/MASTER)"
                                                   : "no seed node given (redis-cluster://host:6379,host:6379)")
         }
         var config = RedisConfig(endpoint: .tcp(host: first.host, port: first.port), username: username, password: password)
         if tls { config.tls = TLS(environment: environment) }
         if sentinel {
             guard let master = path.first, !master.isEmpty else {
-                throw RedisError.badURL(url, "no master name: redis-sentinel://host:26379/MASTER")
+                throw RedisError.badURL(url, why: "no master name: redis-sentinel://host:26379/MASTER")
             }
             if path.count > 1 {
                 guard path.count == 2, let db = Int(path[1]), db >= 0 else {
-                    throw RedisError.badURL(url, "database \"\(path.dropFirst().joined(separator: "/"))\" is not a number")
+                    throw RedisError.badURL(url, why: "database \"\(path.dropFirst().joined(separator: "/"))\" is not a number")
                 }
                 config.database = db
             }
             let sentinelPassword = environment["REDIS_SENTINEL_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            Secrets.register(sentinelPassword)
             config.topology = .sentinel(master: master, sentinels: nodes, password: sentinelPassword)
         } else {
-            guard path.isEmpty || path == ["0"] else { throw RedisError.badURL(url, "a cluster has only database 0") }
+            guard path.isEmpty || path == ["0"] else { throw RedisError.badURL(url, why: "a cluster has only database 0") }
             config.topology = .cluster(seeds: nodes)
         }
         return config
@@ -113,10 +115,10 @@ extension RedisConfig {
             host = String(text[..<colon])
             portText = text[text.index(after: colon)...]
         }
-        guard !host.isEmpty else { throw RedisError.badURL(url, "empty host in \"\(text)\"") }
+        guard !host.isEmpty else { throw RedisError.badURL(url, why: "empty host in \"\(text)\"") }
         guard let portText else { return HostPort(host: host, port: defaultPort) }
         guard let port = Int(portText), (1...65535).contains(port) else {
-            throw RedisError.badURL(url, "port \"\(portText)\" of \(host) is not a port number")
+            throw RedisError.badURL(url, why: "port \"\(portText)\" of \(host) is not a port number")
         }
         return HostPort(host: host, port: port)
     }

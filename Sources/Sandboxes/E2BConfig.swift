@@ -22,6 +22,7 @@ public struct E2BConfig: Sendable {
     public init(apiKey: String, domain: String = "e2b.app", apiURL: String? = nil, sandboxURL: String? = nil, template: String = "base",
                 sandboxTimeout: Int = 300, vcpuPricePerSecond: Double = 0.000014, gibPricePerSecond: Double = 0.0000045) {
         self.apiKey = apiKey
+        Secrets.register(apiKey)
         self.domain = domain
         self.apiURL = apiURL ?? "https://api.\(domain)"
         self.sandboxURL = sandboxURL

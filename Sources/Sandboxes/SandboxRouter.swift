@@ -15,7 +15,7 @@ public struct SandboxRouter: SandboxRouting {
     }
 
     public func provider(for job: JobSpec) throws -> any SandboxProvider {
-        if job.residency == "local-only" {
+        if job.effectiveResidency.staysLocal {
             guard let local else {
                 throw JobFailure("the job is local-only, and this worker has no local sandbox to run it", kind: .permanent)
             }

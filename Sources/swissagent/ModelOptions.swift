@@ -22,16 +22,25 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Dollars of model time an agent job may spend.")
     var maxDollars = 1.0
 
+    @Option(help: ArgumentHelp("Seconds one model call may take, its retries included, for endpoints whose models file entry sets no timeout_s.",
+                               valueName: "seconds"))
+    var modelTimeout = ModelLimits.defaultTimeout
+
     func validate() throws {
         guard maxTurns > 0, maxTurns <= 10_000 else { throw ValidationError("--max-turns: from 1 to 10000") }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard maxDollars >= 0, maxDollars.isFinite else { throw ValidationError("--max-dollars cannot be negative") }
+        guard modelTimeout >= 1, modelTimeout <= 86_400 else { throw ValidationError("--model-timeout: from 1 to 86400 seconds") }
     }
 
     /// The agents, when any endpoint is configured; nil otherwise (a task job then says what is missing).
     func makeAgents(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
         let endpoints: ModelEndpoints
-        do { endpoints = try ModelEndpoints.load(environment: environment, modelsFile: modelsFile) } catch { throw CLIError(error.description) }
+        var defaults = ModelLimits(timeout: modelTimeout)
+        defaults.idleTimeout = min(defaults.idleTimeout, modelTimeout)
+        do { endpoints = try ModelEndpoints.load(environment: environment, modelsFile: modelsFile, defaults: defaults) } catch {
+            throw CLIError(error.description)
+        }
         if endpoints.endpoints.isEmpty { return nil }
         var instructions = EndpointAgents.defaultInstructions
         if let instructionsFile {

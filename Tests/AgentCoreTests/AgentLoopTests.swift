@@ -56,6 +56,17 @@ final class Log<T: Sendable>: @unchecked Sendable {
         return (outcome, steps.all, transcript.all)
     }
 
+    @Test func callsPastAReplysCapAreNotRunAndTheModelIsTold() async throws {
+        var capped = turn(call("a", "shell", #"{"command":"ls"}"#), call("b", "shell", #"{"command":"pwd"}"#))
+        capped.droppedCalls = 19_998
+        let model = ScriptedModel([capped, turn(text: "done")])
+        let (outcome, steps, transcript) = try await run(model)
+        #expect(outcome.answer == "done" && steps.count == 2)
+        let told = try #require(model.calls.last?.last)
+        #expect(told.role == .user && told.content.hasPrefix("19998 more tool calls in your last reply were not run: a reply may make at most 2."))
+        #expect(transcript.contains { $0.kind == .user && $0.text == told.content })
+    }
+
     @Test func aTaskIsCarriedOutTurnByTurnUntilFinish() async throws {
         let model = ScriptedModel([
             turn(call("c1", "write_file", #"{"path":"n.txt","content":"a\nb\n"}"#), text: "I'll write it first."),

@@ -31,6 +31,28 @@ import Testing
         #expect(spec.sandbox == .local)
     }
 
+    /// Residency is one of a fixed set: anything else is refused at the door, listing the values, so a
+    /// mistyped "Local-Only" can never run as the default and send data out.
+    @Test(arguments: ["Local-Only", "local_only", "LOCAL-ONLY", " local-only", "local", "eu-only", ""])
+    func aResidencyNotInTheSetIsRefused(value: String) {
+        let json = #"{"residency":"\#(value)","steps":[{"tool":"shell","input":{"command":"true"}}]}"#
+        #expect(error(json) == "residency: expected one of any, local-only, got \"\(value)\"")
+    }
+
+    @Test func aStoredRecordWithAnUnknownResidencyFailsClosed() throws {
+        let json = Data(#"{"residency":"eu-only","steps":[{"tool":"shell","input":{"command":"true"}}]}"#.utf8)
+        #expect(try JobSpecParser.stored.parse(json).effectiveResidency == .localOnly)
+        #expect(try JobSpecParser.stored.parse(Data(#"{"residency":"any","task":"t"}"#.utf8)).effectiveResidency == .any)
+        #expect(try JobSpecParser.stored.parse(Data(#"{"task":"t"}"#.utf8)).effectiveResidency == .any)
+        #expect(try parser.parse(Data(#"{"residency":"local-only","task":"t"}"#.utf8)).residency == .localOnly)
+    }
+
+    @Test func aCodeStepsLanguageIsCheckedAtTheDoor() {
+        #expect(error(#"{"steps":[{"tool":"code","input":{"language":"Python","source":"print(1)"}}]}"#)
+                == #"steps[0].input.language: expected one of bash, node, python, got "Python""#)
+        #expect(error(#"{"steps":[{"tool":"code","input":{"language":"python","source":"print(1)"}}]}"#) == nil)
+    }
+
     @Test func malformedJSONSaysWhere() {
         #expect(error(#"{"steps": [}"#)?.hasPrefix("not valid JSON") == true)
         #expect(error("") != nil)

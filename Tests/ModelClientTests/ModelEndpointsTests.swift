@@ -11,7 +11,7 @@ import Testing
         return path
     }
 
-    func job(model: String? = nil, residency: String? = nil) -> JobSpec {
+    func job(model: String? = nil, residency: Residency? = nil) -> JobSpec {
         var spec = JobSpec(task: "say hi", residency: residency)
         spec.model = model
         return spec
@@ -27,7 +27,7 @@ import Testing
         #expect(e.completionsURL == "http://llm.models.svc:8000/v1/chat/completions")
         #expect(!e.label.contains("sk-"))
         // A local-only job may use an in-cluster endpoint.
-        #expect(try models.endpoint(for: job(residency: "local-only")).name == "default")
+        #expect(try models.endpoint(for: job(residency: .localOnly)).name == "default")
     }
 
     @Test func aModelsFileNamesSeveralAndALocalOnlyJobNeverGoesOut() throws {
@@ -42,17 +42,34 @@ import Testing
         let cloud = try models.endpoint(for: job())
         #expect(cloud.apiKey == "sk-openai" && cloud.residency == .external && cloud.dollars(TokenUsage(input: 1_000_000, output: 500_000)) == 0.45)
         #expect(try models.endpoint(for: job(model: "local")).stream == false)
-        #expect(throws: JobFailure.self) { _ = try models.endpoint(for: job(residency: "local-only")) }
+        #expect(throws: JobFailure.self) { _ = try models.endpoint(for: job(residency: .localOnly)) }
         do {
-            _ = try models.endpoint(for: job(model: "cloud", residency: "local-only"))
+            _ = try models.endpoint(for: job(model: "cloud", residency: .localOnly))
         } catch {
             #expect(error.description.contains("local-only and model endpoint cloud (api.openai.com) is external") && error.kind == .permanent)
         }
-        #expect(try models.endpoint(for: job(model: "local", residency: "local-only")).name == "local")
+        #expect(try models.endpoint(for: job(model: "local", residency: .localOnly)).name == "local")
         do {
             _ = try models.endpoint(for: job(model: "nope"))
         } catch {
             #expect(error.description == "no model endpoint named \"nope\" (known: cloud, local)")
+        }
+    }
+
+    /// Each endpoint's bounds: its own from the models file, else the worker's (`--model-timeout`).
+    @Test func boundsComeFromTheFileOrTheWorker() throws {
+        let path = try file("""
+            [{"name": "tight", "base_url": "http://127.0.0.1:8080/v1", "model": "m", "timeout_s": 30, "idle_timeout_s": 5,
+              "max_reply_bytes": 1000, "max_argument_bytes": 2000, "max_calls": 4},
+             {"name": "loose", "base_url": "http://127.0.0.1:8080/v1", "model": "m"}]
+            """)
+        let models = try ModelEndpoints.load(environment: [:], modelsFile: path, defaults: ModelLimits(timeout: 90))
+        #expect(try models.endpoint(for: job(model: "tight")).limits
+                == ModelLimits(timeout: 30, idleTimeout: 5, maxReplyBytes: 1000, maxArgumentBytes: 2000, maxCalls: 4))
+        #expect(try models.endpoint(for: job(model: "loose")).limits == ModelLimits(timeout: 90))
+        for bad in [#""max_calls": 0"#, #""max_calls": 2.5"#, #""timeout_s": -1"#, #""max_reply_bytes": "lots""#] {
+            let text = #"[{"name":"a","base_url":"http://x/v1","model":"m",\#(bad)}]"#
+            #expect(throws: ModelConfigError.self, "\(bad)") { _ = try ModelEndpoints.load(environment: [:], modelsFile: try file(text)) }
         }
     }
 

@@ -178,3 +178,102 @@ import Testing
         #expect(!assembler.complete)
     }
 }
+
+/// A model server is untrusted: what it quotes back, how much it sends, how slowly, and how many
+/// calls it makes are all bounded, against a server that misbehaves on purpose.
+@Suite struct HostileModelServerTests {
+    let conversation = [ChatMessage(role: .user, content: "Go.")]
+    let tools = [ToolDefinition(name: "shell", description: "Run a command.",
+                                parameters: ["type": "object", "properties": ["command": ["type": "string"]], "required": ["command"]])]
+    static let key = "sk-hostile-test-key-8d7f6e5a4b3c"
+
+    func client(_ session: ChatSession, stream: Bool = true, limits: ModelLimits = ModelLimits()) -> OpenAIChatClient {
+        var endpoint = session.endpoint(stream: stream, key: Self.key)
+        endpoint.limits = limits
+        var c = OpenAIChatClient(endpoint)
+        c.backoff = 0.05
+        c.retries = 1
+        return c
+    }
+
+    func failure(_ model: OpenAIChatClient, pieces: TextPieces = TextPieces()) async -> ChatModelError? {
+        do {
+            _ = try await model.complete(conversation, tools: tools) { pieces.add($0) }
+            return nil
+        } catch {
+            return error as? ChatModelError
+        }
+    }
+
+    @Test(arguments: ["json", "text", "proxy", "stream"]) func aKeyQuotedBackIsNeverInTheError(kind: String) async throws {
+        let session = try ChatSession()
+        try await session.script(Array(repeating: ["echo_auth": kind], count: 2))
+        let pieces = TextPieces()
+        let error = try #require(await failure(client(session), pieces: pieces))
+        #expect(!error.description.contains(Self.key) && !error.description.contains("8d7f6e5a4b3c"), "\(error)")
+        #expect(error.description.contains(Secrets.mask), "\(error)")
+        #expect(!pieces.all.joined().contains(Self.key))
+        // As a job's error it stays clean too.
+        #expect(!JobFailure(error.description, kind: .permanent).description.contains(Self.key))
+    }
+
+    @Test func aKeyInAReplyIsTakenOutEvenWhenSplitAcrossPieces() async throws {
+        let session = try ChatSession()
+        let call: [String: Any] = ["id": "c1", "name": "shell", "arguments": #"{"command":"echo \#(Self.key)"}"#]
+        try await session.script([["text": "your key is \(Self.key), ok", "tool_calls": [call], "split": 3]])
+        let pieces = TextPieces()
+        let reply = try await client(session).complete(conversation, tools: tools) { pieces.add($0) }
+        #expect(reply.text == "your key is \(Secrets.mask), ok")
+        #expect(pieces.all.joined() == reply.text && pieces.all.count > 3)
+        #expect(reply.toolCalls.first?.arguments == #"{"command":"echo \#(Secrets.mask)"}"#)
+    }
+
+    @Test func aFloodOfTextWithoutAnEndStopsAtItsBound() async throws {
+        let session = try ChatSession()
+        try await session.script([["flood": 20_000_000]])
+        let error = try #require(await failure(client(session, limits: ModelLimits(maxReplyBytes: 100_000))))
+        #expect(!error.retryable)
+        #expect(error.description.contains("over its 100000-byte bound (max_reply_bytes)"), "\(error)")
+        #expect(try await session.requests().count == 1)
+    }
+
+    @Test(arguments: [true, false]) func oneCallWithHugeArgumentsStopsAtItsBound(stream: Bool) async throws {
+        let session = try ChatSession()
+        try await session.script([["flood_args": 600_000]])
+        let error = try #require(await failure(client(session, stream: stream, limits: ModelLimits(maxArgumentBytes: 50_000))))
+        #expect(!error.retryable && error.description.contains("max_argument_bytes"), "\(error)")
+    }
+
+    @Test(arguments: [true, false]) func callsPastTheCapAreDroppedAndCounted(stream: Bool) async throws {
+        let session = try ChatSession()
+        try await session.script([["calls": 2_000]])
+        let reply = try await client(session, stream: stream, limits: ModelLimits(maxCalls: 16)).complete(conversation, tools: tools) { _ in }
+        #expect(reply.toolCalls.count == 16 && reply.droppedCalls == 1_984)
+        #expect(reply.toolCalls.map(\.id) == (0..<16).map { "call_\($0)" })
+    }
+
+    @Test func aServerThatDripsIsStoppedByTheCallsDeadline() async throws {
+        let session = try ChatSession()
+        try await session.script([["drip": 0.2], ["drip": 0.2]])
+        let error = try #require(await failure(client(session, limits: ModelLimits(timeout: 2, idleTimeout: 60))))
+        #expect(error.retryable)
+        #expect(error.description.contains("test (127.0.0.1)") && error.description.contains("2 s model timeout"), "\(error)")
+    }
+
+    @Test func headersAndThenNothingIsStoppedByTheIdleLimit() async throws {
+        let session = try ChatSession()
+        try await session.script([["stall": true], ["stall": true]])
+        defer { Task { try? await session.release() } }
+        let error = try #require(await failure(client(session, limits: ModelLimits(timeout: 120, idleTimeout: 1))))
+        #expect(error.retryable)
+        #expect(error.description.contains("test (127.0.0.1)") && error.description.contains("sent nothing for 1 s (idle limit"), "\(error)")
+        #expect(try await session.requests().count == 2)
+    }
+
+    @Test func aPlainBadRequestSaysWhatTheServerSaid() async throws {
+        let session = try ChatSession()
+        try await session.script([["status": 400, "error": "'tools' is not supported by this model"]])
+        let error = try #require(await failure(client(session)))
+        #expect(error == .badResponse(endpoint: "test (127.0.0.1)", why: "HTTP 400: 'tools' is not supported by this model"))
+    }
+}

@@ -37,6 +37,24 @@ import Testing
         }
     }
 
+    /// A URL that does not parse is named with its password masked, however it fails: a parser that
+    /// split it in the wrong place must not quote the password as a path or a port either.
+    @Test func aBadURLNeverShowsItsPassword() {
+        for url in ["redis://:s3cretpw@localhost:6379/abc", "redis://:s3cr/etpw@localhost:6379/0", "redis://:s3cretpw@localhost:70000/0",
+                    "redis-sentinel://:s3cretpw@s1:26379", "redis-cluster://:s3cretpw@n1:99999", "mysql://:s3cretpw@x/1",
+                    "redis://user:s3cr@tpw@h:6379/x", "redis://s3cretpw@h:6379/x"] {
+            do {
+                _ = try RedisConfig(url: url, environment: [:])
+                Issue.record("accepted \(url)")
+            } catch {
+                let said = error.description
+                #expect(said.hasPrefix("bad Redis URL"), "\(said)")
+                for piece in ["s3cretpw", "s3cr", "etpw", "tpw"] { #expect(!said.contains(piece), "\(url): \(said)") }
+                #expect(said.contains("***"), "\(said)")
+            }
+        }
+    }
+
     @Test func keySlotsFollowCRC16AndHashTags() {
         // Values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
         #expect(ClusterSlot.of(Array("123456789".utf8)) == 0x31C3)

@@ -5,7 +5,14 @@ Retry-After, and streams cut in the middle. Each test scripts its own session:
 POST /<session>/_script with a list of answers; POST /<session>/v1/chat/completions takes the next;
 GET /<session>/_requests lists what was asked (headers and body). An answer with "hold_after": k
 stops its stream after k pieces until POST /<session>/_release, so a test can look at a half-written
-turn without racing the clock."""
+turn without racing the clock.
+
+A hostile server, on request: "echo_auth" quotes the request's Authorization header back ("json",
+"text", "proxy" for a proxy's 502 page, "stream" for an error event inside a 200 stream); "flood"
+streams that many bytes of text and never [DONE]; "flood_args" sends one call with that many bytes
+of arguments; "calls" makes that many tool calls; "drip" sends a byte of a stream every that many
+seconds, without end; "stall" sends a stream's headers and then nothing. Each stops when the client
+goes away, or after HOLD_LIMIT seconds."""
 import http.server
 import json
 import os
@@ -79,6 +86,78 @@ class Handler(QuietHandler):
         parts = self.path.split("/", 2)
         return parts[1] if len(parts) > 2 else "", "/" + (parts[2] if len(parts) > 2 else "")
 
+    def start_stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def hostile(self, answer, request):
+        """Answers as a broken or compromised server would; False when the answer is an ordinary one."""
+        auth = self.headers.get("Authorization", "")
+        kind = answer.get("echo_auth")
+        if kind == "json":
+            self.reply(answer.get("status", 400), json.dumps({"error": {"message": "bad request: header " + auth
+                                                                         + " \x1b]52;c;cGF3bmVk\x07 \x1b[2J is not allowed"}}).encode())
+        elif kind == "text":
+            self.reply(answer.get("status", 500), ("Internal error while handling Authorization: " + auth).encode(), ctype="text/plain")
+        elif kind == "proxy":
+            page = "<html><body><h1>502 Bad Gateway</h1><pre>upstream said no to Authorization: %s</pre></body></html>" % auth
+            self.reply(502, page.encode(), ctype="text/html")
+        elif kind == "stream":
+            self.start_stream()
+            self.chunk(b'data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n')
+            self.chunk(("data: " + json.dumps({"error": {"message": "upstream rejected " + auth}}) + "\n\n").encode())
+            self.wfile.write(b"0\r\n\r\n")
+        elif "flood" in answer:
+            self.start_stream()
+            piece = ("data: " + json.dumps({"choices": [{"index": 0, "delta": {"content": "x" * 8000}}]}) + "\n\n").encode()
+            sent, deadline = 0, time.time() + HOLD_LIMIT
+            try:
+                while sent < answer["flood"] and time.time() < deadline:
+                    self.chunk(piece)
+                    sent += 8000
+            except OSError:
+                pass
+            self.close_connection = True
+        elif "flood_args" in answer or "calls" in answer:
+            size, count = answer.get("flood_args", 20), answer.get("calls", 1)
+            args = json.dumps({"command": "echo " + "y" * max(0, size - 20)})
+            calls = [{"id": "call_%d" % i, "name": "shell", "arguments": args} for i in range(count)]
+            if request.get("stream"):
+                self.start_stream()
+                data = chunks(dict(answer, tool_calls=calls, whole_calls=True))
+                try:
+                    for i in range(0, len(data), 65536):
+                        self.chunk(data[i:i + 65536])
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    pass
+                self.close_connection = True
+            else:
+                self.reply(200, json.dumps(completion(dict(answer, tool_calls=calls))).encode())
+        elif "drip" in answer:
+            self.start_stream()
+            deadline = time.time() + HOLD_LIMIT
+            try:
+                while time.time() < deadline:
+                    self.chunk(b":")
+                    time.sleep(answer["drip"])
+            except OSError:
+                pass
+            self.close_connection = True
+        elif answer.get("stall"):
+            self.start_stream()
+            release_event(self.session()[0]).wait(HOLD_LIMIT)
+            self.close_connection = True
+        else:
+            return False
+        return True
+
     def do_GET(self):
         session, rest = self.session()
         if rest == "/_requests":
@@ -110,6 +189,8 @@ class Handler(QuietHandler):
             answer = script.pop(0) if script else {"status": 500, "error": "the test scripted no more answers"}
         if answer.get("delay"):
             time.sleep(answer["delay"])
+        if self.hostile(answer, request):
+            return
         status = answer.get("status", 200)
         if status != 200:
             extra = [("Retry-After", str(answer["retry_after"]))] if "retry_after" in answer else []

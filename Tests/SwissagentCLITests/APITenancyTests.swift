@@ -33,6 +33,10 @@ import Testing
         #expect(mine.compactMap { $0["queue"] as? String } == ["default", "reports"])
         let theirs = try #require(try await api.call("GET", "/v1/queues", token: "tok-globex").1["queues"] as? [[String: Any]])
         #expect(theirs.compactMap { $0["queue"] as? String } == ["default"])
+        // The counts are the queue's, every tenant's jobs together: a tenant gets none of them, an admin all.
+        #expect(mine.allSatisfy { $0["pending"] == nil && $0["active"] == nil && $0["awaiting"] == nil && $0["paused"] as? Bool == false })
+        let all = try #require(try await api.call("GET", "/v1/queues", token: "tok-root").1["queues"] as? [[String: Any]])
+        #expect(all.first { $0["queue"] as? String == "default" }?["pending"] as? Int == 1)
         // An admin may use any queue.
         #expect(try await api.call("POST", "/v1/jobs", token: "tok-root", body: job(queue: "ops-only")).0 == 201)
         try await cli.cleanup()

@@ -156,6 +156,13 @@ public struct AgentLoop: Sendable {
                 messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
                 await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id, malformed: malformed))
             }
+            if reply.droppedCalls > 0 {
+                // Calls past the endpoint's cap never ran: the model hears so, rather than waiting on results.
+                let note = "\(reply.droppedCalls) more tool call\(reply.droppedCalls == 1 ? "" : "s") in your last reply "
+                    + "\(reply.droppedCalls == 1 ? "was" : "were") not run: a reply may make at most \(reply.toolCalls.count). Make fewer calls per reply."
+                messages.append(ChatMessage(role: .user, content: note))
+                await record(TranscriptEntry(.user, note))
+            }
             badTurns = mistakes.count == reply.toolCalls.count ? badTurns + 1 : 0
             if badTurns > maxRepairs {
                 throw JobFailure("the model's tool calls were malformed \(badTurns) turns in a row; the last: \(mistakes.last ?? "")",

@@ -63,12 +63,24 @@ public struct ChatReply: Sendable, Equatable {
     public var usage: TokenUsage?
     /// "stop", "tool_calls", "length", ... as the server said it.
     public var finishReason: String?
+    /// Calls the reply made past its endpoint's cap: not run; the model is told.
+    public var droppedCalls: Int
 
-    public init(text: String, toolCalls: [ToolCall] = [], usage: TokenUsage? = nil, finishReason: String? = nil) {
+    public init(text: String, toolCalls: [ToolCall] = [], usage: TokenUsage? = nil, finishReason: String? = nil, droppedCalls: Int = 0) {
         self.text = text
         self.toolCalls = toolCalls
         self.usage = usage
         self.finishReason = finishReason
+        self.droppedCalls = droppedCalls
+    }
+
+    /// The reply without any secret of the process: it came from a server, and its text is stored
+    /// and shown, its calls' arguments run in a sandbox.
+    public var redacted: ChatReply {
+        var r = self
+        r.text = Secrets.redact(text)
+        r.toolCalls = toolCalls.map { ToolCall(id: Secrets.redact($0.id), name: Secrets.redact($0.name), arguments: Secrets.redact($0.arguments)) }
+        return r
     }
 }
 
@@ -92,6 +104,17 @@ public enum ChatModelError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unavailable(let e, let why): "the model endpoint \(e) is unavailable: \(why)"
         case .contextLength(let why): "the conversation is longer than the model's context: \(why)"
         case .badResponse(let e, let why): "the model endpoint \(e) answered something unusable: \(why)"
+        }
+    }
+
+    /// The error without any secret of the process (a server may quote a key back in its words).
+    public var redacted: ChatModelError {
+        switch self {
+        case .rejectedKey(let e): .rejectedKey(endpoint: Secrets.redact(e))
+        case .rateLimited(let e, let after): .rateLimited(endpoint: Secrets.redact(e), retryAfter: after)
+        case .unavailable(let e, let why): .unavailable(endpoint: Secrets.redact(e), why: Secrets.redact(why))
+        case .contextLength(let why): .contextLength(Secrets.redact(why))
+        case .badResponse(let e, let why): .badResponse(endpoint: Secrets.redact(e), why: Secrets.redact(why))
         }
     }
 

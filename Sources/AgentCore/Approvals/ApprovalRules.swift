@@ -28,9 +28,16 @@ public struct ApprovalRules: Sendable, Equatable {
                              commands: commands + other.commands.filter { !commands.contains($0) }, timeoutSeconds: timeout)
     }
 
+    /// The tools that run a process of the job's choosing. A rule naming one of them gates them
+    /// all: `shell` is meant to gate commands, and a `code` cell in bash (or python calling `sh`) is one.
+    public static let processTools: Set<String> = ["shell", "code"]
+
     /// Why this step waits for a person, or nil when it need not.
     public func reason(for step: StepSpec) -> String? {
         if tools.contains("*") || tools.contains(step.tool) { return "\(step.tool) calls need approval" }
+        if Self.processTools.contains(step.tool), let named = tools.intersection(Self.processTools).sorted().first {
+            return "\(step.tool) runs a process, and \(named) calls need approval"
+        }
         if network && step.network == true { return "it asks for the network" }
         guard let command = step.input["command"]?.stringValue ?? step.input["source"]?.stringValue else { return nil }
         // One budget for all the patterns: a job may write many, and a pattern that backtracks

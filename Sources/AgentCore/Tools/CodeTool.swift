@@ -5,7 +5,7 @@ public struct CodeTool: Tool {
     public var parameters: JSONValue {
         var schema = Self.strings([("language", "python, bash or node."), ("source", "The program's source.")])
         if case .object(var o) = schema, case .object(var props) = o["properties"] {
-            props["language"] = ["type": "string", "enum": .array(Self.extensions.keys.sorted().map { .string($0) })]
+            props["language"] = ["type": "string", "enum": .array(CodeLanguage.allCases.map { .string($0.rawValue) })]
             o["properties"] = .object(props)
             schema = .object(o)
         }
@@ -13,20 +13,30 @@ public struct CodeTool: Tool {
     }
     public init() {}
 
-    static let extensions = ["python": "py", "bash": "sh", "node": "js"]
-
     public func run(_ context: ToolContext) async throws -> ExecResult {
-        let language = try context.string("language")
+        let name = try context.string("language")
         let source = try context.string("source")
-        guard let ext = Self.extensions[language] else {
-            throw JobFailure("step \(context.index + 1): unknown language \"\(language)\" (known: bash, node, python)", kind: .permanent)
+        guard let language = CodeLanguage(rawValue: name) else {
+            throw JobFailure("step \(context.index + 1): unknown language \"\(name.prefix(40))\" (known: \(CodeLanguage.allowed))", kind: .permanent)
         }
-        guard let interpreter = context.session.interpreter(language) else {
-            throw JobFailure("step \(context.index + 1): \(language) is not installed in the sandbox", kind: .permanent)
+        guard let interpreter = context.session.interpreter(language.rawValue) else {
+            throw JobFailure("step \(context.index + 1): \(language.rawValue) is not installed in the sandbox", kind: .permanent)
         }
-        // The source goes in through stdin into a file, so its size is not bound by argv limits.
-        let file = ".swissagent/step-\(context.index + 1).\(ext)"
-        return try await context.exec(
-            ["/bin/sh", "-c", "mkdir -p .swissagent && cat > \"$0\" && exec \"$@\" \"$0\"", file] + interpreter, stdin: source)
+        return try await context.execSource(source, fileExtension: language.fileExtension, interpreter: interpreter)
+    }
+}
+
+/// The languages a `code` step may be written in: a fixed set, checked where a job enters.
+public enum CodeLanguage: String, Sendable, CaseIterable {
+    case bash, node, python
+
+    public static let allowed = allCases.map(\.rawValue).joined(separator: ", ")
+
+    var fileExtension: String {
+        switch self {
+        case .bash: "sh"
+        case .node: "js"
+        case .python: "py"
+        }
     }
 }

@@ -6,6 +6,7 @@ public struct ShellTool: Tool {
     public init() {}
 
     public func run(_ context: ToolContext) async throws -> ExecResult {
-        try await context.exec(["/bin/sh", "-c", try context.string("command")])
+        // Through a file, not argv: a command of any size (up to the reply bounds) runs.
+        try await context.execSource(try context.string("command"), fileExtension: "sh", interpreter: ["/bin/sh"])
     }
 }

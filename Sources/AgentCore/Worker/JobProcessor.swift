@@ -89,7 +89,7 @@ public struct JobProcessor: Sendable {
                      watch: (any JobObserver)?) async -> Result<String, JobFailure> {
         let spec: JobSpec
         do {
-            spec = try JobSpecParser(knownTools: Set(supervisor.router.names)).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
+            spec = try JobSpecParser(knownTools: Set(supervisor.router.names), storedRecord: true).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
         } catch {
             return .failure(JobFailure("invalid job payload: \(error)", kind: .permanent))
         }

@@ -36,4 +36,8 @@ long swissagent_rsock_read(swissagent_rsock *s, void *buf, size_t cap, int timeo
 
 void swissagent_rsock_close(swissagent_rsock *s);
 
+/// For tests: leaves an unrelated error on this thread's OpenSSL error queue, as another library
+/// in the process (libcurl) may, so a test can show that no TLS call mistakes it for its own.
+void swissagent_rsock_test_leave_stale_error(void);
+
 #endif

@@ -22,7 +22,7 @@ enum DetailView {
         if let e = job.error { field("error", Fmt.oneLine(e), .stateFailed) }
         out.append(("", .text))
         out.append(("PLAN", .header))
-        let spec = try? JobSpecParser().parse(job.spec)
+        let spec = try? JobSpecParser.stored.parse(job.spec)
         if job.steps.isEmpty {
             for (i, step) in (spec?.steps ?? []).enumerated() { out.append(("  \(i + 1) ○ \(step.tool)  \(summary(step))", .dim)) }
         }

@@ -142,7 +142,7 @@ final class Recorder: JobObserver, @unchecked Sendable {
         job.sandbox = .e2b
         #expect(route(job) == "e2b")
         #expect(route(job, e2b: false) == "the job asks for an E2B sandbox, but this worker has no E2B_API_KEY")
-        job.residency = "local-only"
+        job.residency = .localOnly
         #expect(route(job) == "local")
         #expect(route(job, default: .e2b) == "local")
         #expect(route(job, local: false) == "the job is local-only, and this worker has no local sandbox to run it")
