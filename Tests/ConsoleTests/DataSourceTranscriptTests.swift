@@ -37,11 +37,13 @@ import Testing
         let turn = TranscriptEntry(.modelCall, "turn 1", inputTokens: 5, outputTokens: 1, seconds: 0.1, at: 1_800_000_000)
         try await queue.appendTranscript(job.token, model: "m", entries: [TranscriptEntry(.user, "Say hi.", at: 1_799_999_999)])
         try await queue.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .model, text: "Hel")])
-        #expect(try await waitUntil(seconds: 5) { source.snapshot.0.transcript.live.text == "Hel" && source.snapshot.0.transcript.entries.count == 1 })
+        #expect(try await waitUntil(seconds: 60) { source.snapshot.0.transcript.live.text == "Hel" && source.snapshot.0.transcript.entries.count == 1 })
         try await queue.appendOutput(job.token, events: [OutputEvent(step: 0, stream: .model, text: "lo."),
                                                          OutputEvent(step: 0, stream: .agent, text: turn.json())])
         try await queue.appendTranscript(job.token, model: "m", entries: [turn, TranscriptEntry(.assistant, "Hello.", at: 1_800_000_000.1)])
-        #expect(try await waitUntil(seconds: 5) { source.snapshot.0.transcript.entries.count == 3 })
+        #expect(try await waitUntil(seconds: 60) {
+            source.snapshot.0.transcript.entries.count == 3 && source.snapshot.0.transcript.live.text.isEmpty
+        })
         let feed = source.snapshot.0.transcript
         #expect(feed.jobID == job.id && feed.live.text.isEmpty, "\(feed.live)")
         #expect(feed.entries.map(\.kind) == [.user, .modelCall, .assistant])

@@ -11,30 +11,40 @@ from test_server import QuietHandler, serve  # noqa: E402
 
 BARRIER = threading.Condition()
 ARRIVED = {}
+RELEASES = {}
+RELEASES_LOCK = threading.Lock()
+
+
+def release_event(name):
+    with RELEASES_LOCK:
+        return RELEASES.setdefault(name, threading.Event())
 
 
 class Handler(QuietHandler):
     def do_GET(self):
         if self.path == "/hello":
             self.reply(200, b"hello", "text/plain", [("X-Test", "yes")])
-        elif self.path.startswith("/stream"):
+        elif self.path.startswith("/stream/"):
+            # /stream/NAME sends part 0, then holds the rest until POST /release/NAME (60 s at most).
+            name = self.path.split("/")[2]
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for i in range(5):
+                if i == 1:
+                    release_event(name).wait(60)
                 chunk = f"part {i}\n".encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
-                time.sleep(0.2)
             self.wfile.write(b"0\r\n\r\n")
         elif self.path.startswith("/barrier/"):
-            # /barrier/NAME/N answers once N requests to it are in flight together (504 after 4 s).
+            # /barrier/NAME/N answers once N requests to it are in flight together (504 after 25 s).
             _, _, name, n = self.path.split("/")
             with BARRIER:
                 ARRIVED[name] = ARRIVED.get(name, 0) + 1
                 BARRIER.notify_all()
-                met = BARRIER.wait_for(lambda: ARRIVED[name] >= int(n), timeout=4)
+                met = BARRIER.wait_for(lambda: ARRIVED[name] >= int(n), timeout=25)
             self.reply(200 if met else 504, b"met" if met else b"not met", "text/plain")
         elif self.path == "/slow":
             time.sleep(20)  # far longer than any bound a test puts on giving up
@@ -43,6 +53,10 @@ class Handler(QuietHandler):
             self.reply(404, b'{"code":404,"message":"no such path"}')
 
     def do_POST(self):
+        if self.path.startswith("/release/"):
+            release_event(self.path.split("/")[2]).set()
+            self.reply(204, b"")
+            return
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         out = json.dumps({"method": "POST", "body": body.decode("latin-1"), "length": length,

@@ -20,7 +20,7 @@ import Testing
 
             // A reader waiting at the end wakes when output arrives.
             let reader = q.withNewConnection()
-            async let next = reader.readOutput(id: id, after: all[1].offset, limit: 100, wait: 5)
+            async let next = reader.readOutput(id: id, after: all[1].offset, limit: 100, wait: 60)
             try await Task.sleep(for: .milliseconds(200))
             try await q.appendOutput(job.token, events: [OutputEvent(step: 1, stream: .stdout, text: "three\n")])
             let woken = try await next

@@ -95,7 +95,7 @@ public final class RedisTestServer: Sendable {
         try? FileManager.default.removeItem(atPath: pidFile)
         let null = TestProcess.devNull
         let p = try TestProcess(["/bin/sh", "-c", watchdog], stdin: null, stdout: null, stderr: null)
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if !p.isRunning { return false }
             if FileManager.default.fileExists(atPath: pidFile), canConnect() { return true }

@@ -3,7 +3,9 @@ import Foundation
 import Sandboxes
 import Testing
 
-/// A job's files count: the workspace and /tmp together, however they are written or hidden.
+/// A job's files count: the workspace and /tmp together, however they are written or hidden. A step
+/// that goes over then waits (`sleep 600`) until the disk watch stops it, so a slow watch is never
+/// outrun by the step's own end; the 60 s time limit is only the backstop of a broken watch.
 @Suite struct DiskLimitTests {
     let limits = ResourceLimits(wallSeconds: 60, diskMB: 50)
 
@@ -17,7 +19,7 @@ import Testing
     }
 
     @Test func tmpIsOnDiskAndCountedWithTheWorkspace() async throws {
-        let run = try await runSteps([shell("head -c 30000000 /dev/zero > /tmp/a && head -c 30000000 /dev/zero > b && sleep 2; echo done")],
+        let run = try await runSteps([shell("head -c 30000000 /dev/zero > /tmp/a && head -c 30000000 /dev/zero > b && sleep 600; echo done")],
                                      limits: limits)
         #expect(run.error?.description == "step 1 exceeded its 50 MB disk limit", "\(run.stderr)")
     }
@@ -30,13 +32,13 @@ import Testing
     @Test func aDirectoryMadeUnreadableCannotHideItsFiles() async throws {
         let run = try await runSteps([
             shell("mkdir hidden && head -c 40000000 /dev/zero > hidden/x && chmod 000 hidden"),
-            shell("head -c 20000000 /dev/zero > y; sleep 2; echo done"),
+            shell("head -c 20000000 /dev/zero > y; sleep 600; echo done"),
         ], limits: limits)
         #expect(run.error?.description == "step 2 exceeded its 50 MB disk limit", "\(run.stderr)")
     }
 
     @Test func aMillionEmptyFilesCountToo() async throws {
-        let run = try await runSteps([shell("mkdir d && cd d && seq 1 20000 | xargs touch; sleep 2; echo done")], limits: limits)
+        let run = try await runSteps([shell("mkdir d && cd d && seq 1 20000 | xargs touch; sleep 600; echo done")], limits: limits)
         #expect(run.error?.description == "step 1 exceeded its 50 MB disk limit", "\(run.stderr)")
     }
 

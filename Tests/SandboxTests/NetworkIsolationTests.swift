@@ -7,8 +7,10 @@ import Testing
 /// A networked step reaches the outside world, never this host: its loopback (the worker's
 /// Redis), its own addresses, or slirp4netns' alias for it.
 @Suite(.serialized) struct NetworkIsolationTests {
+    /// A probe that waits long for an answer: a refusal is quick, and a connection that should work
+    /// must not be counted refused because a loaded machine was slow to answer.
     static func connect(_ host: String, _ port: Int) -> String {
-        "python3 -c \"import socket\ntry:\n socket.create_connection(('\(host)', \(port)), timeout=3); print('\(host) CONNECTED')\n"
+        "python3 -c \"import socket\ntry:\n socket.create_connection(('\(host)', \(port)), timeout=30); print('\(host) CONNECTED')\n"
             + "except OSError as e: print('\(host) refused', e)\""
     }
 
@@ -23,12 +25,16 @@ import Testing
 
     @Test func aNetworkedStepReachesTheOutsideButNotThisHost() async throws {
         let outside = try OutsideHost()
+        try await outside.waitServing(seconds: 60)
         let redis = try RedisTestServer.shared.get().port
         // A server of this host on every address: the step must not reach it on any of them.
         let hostServer = try TestProcess(["python3", "-m", "http.server", "--bind", "0.0.0.0", "18977"], stdin: TestProcess.devNull,
                                          stdout: TestProcess.devNull, stderr: TestProcess.devNull)
         defer { hostServer.signal(SIGKILL) }
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await waitUntil(seconds: 60) {
+            (try? TestProcess.runBlocking(["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 18977), timeout=5)"],
+                                          timeout: 30))?.status == 0
+        })
         let ownAddresses = (try TestProcess.runBlocking(["/usr/sbin/ip", "-4", "-o", "addr", "show"], timeout: 10)).text
             .split(separator: "\n").compactMap { line -> String? in
                 let w = line.split(separator: " ")
@@ -47,8 +53,7 @@ import Testing
         }
         #expect(run.stdout.contains("cannot-remove-routes"), "\(run.stdout)")
         // The user-mode stack ends with the step.
-        for _ in 0..<50 where Self.slirps() > before { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(Self.slirps() == before)
+        #expect(try await waitUntil(seconds: 60) { Self.slirps() == before })
     }
 
     @Test func noNetworkUnlessAskedAndAllowed() async throws {
@@ -71,7 +76,7 @@ import Testing
 
     @Test func aStepWithoutNetworkHasNone() async throws {
         let outside = try OutsideHost()
-        try await Task.sleep(for: .milliseconds(300))
+        try await outside.waitServing(seconds: 60)
         let run = try await runSteps([shell(Self.connect(outside.address, 8099))], allowNetwork: true)
         #expect(run.stdout.contains("\(outside.address) refused"), "\(run.stdout)")
     }

@@ -15,7 +15,8 @@ final class APIProcess: @unchecked Sendable {
     /// Port 0: the kernel picks a free port and the API's log says which.
     init(_ cli: CLI, extra: [String] = [], env: [String: String], wrapper: [String] = []) async throws {
         worker = try WorkerProcess(cli, [], env: env, command: ["api", "--port", "0"] + extra, wrapper: wrapper)
-        for _ in 0..<200 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
             if let line = worker.output.split(separator: "\n").first(where: { $0.contains("listening on 127.0.0.1:") }),
                let port = line.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) {
                 self.port = port
@@ -128,15 +129,18 @@ final class APIProcess: @unchecked Sendable {
         defer { api.worker.signal(SIGTERM) }
         let (_, created, _) = try await api.call("POST", "/v1/jobs", body: #"{"steps":[{"tool":"shell","input":{"command":"true"}}]}"#)
         let id = try #require(created["id"] as? String)
-        let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 30)
-        let first = Task { try await HTTPClient().send(request) }  // no worker: it stays open
-        try await Task.sleep(for: .milliseconds(800))
+        let request = HTTPRequest("GET", api.base + "/v1/jobs/\(id)/output", headers: [("Authorization", "Bearer tok-acme")], totalTimeout: 300)
+        // No worker: it stays open, and holds the slot once its first bytes arrive.
+        let received = ReceivedBytes()
+        let first = Task { try await HTTPClient().stream(request) { received.add($0) } }
+        #expect(try await waitUntil(seconds: 60) { received.count > 0 })
         let (busy, e, headers) = try await api.call("GET", "/v1/jobs/\(id)/output")
         #expect(busy == 503 && (e["error"] as? [String: Any])?["code"] as? String == "too_many_streams")
         #expect(headers["retry-after"] == "5")
         // Cancelling ends the first stream; its slot is free again.
         #expect(try await api.call("POST", "/v1/jobs/\(id)/cancel").0 == 200)
-        let ended = String(decoding: try await first.value.body, as: UTF8.self)
+        _ = try await first.value
+        let ended = received.text
         #expect(ended.contains("event: end\ndata: {\"state\":\"cancelled\"}"))
         let again = try await HTTPClient().send(request)
         #expect(again.status == 200 && String(decoding: again.body, as: UTF8.self).contains("event: end"))

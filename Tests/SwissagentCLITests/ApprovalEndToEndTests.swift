@@ -17,12 +17,16 @@ import Testing
     @Test func aCallWaitsHoldingItsLeaseAndRunsOnceApproved() async throws {
         let cli = try CLI()
         let q = try queue(cli)
-        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
+        let worker = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "3"])
         defer { worker.signal(SIGTERM) }
         let id = try await q.enqueue(try approvedShell("echo approved-and-ran"))
-        #expect(try await waitUntil(seconds: 20) { try await q.stats(queue: "default").awaiting == 1 }, "\(worker.output)")
-        // Three lease lengths later it is still the same claim, renewed, not orphaned.
-        try await Task.sleep(for: .seconds(3))
+        #expect(try await waitUntil(seconds: 60) { try await q.stats(queue: "default").awaiting == 1 }, "\(worker.output)")
+        // Renewed past three lease lengths, it is still the same claim, not orphaned (the renewals
+        // themselves are what the test waits for, so a late one cannot make it fail).
+        let firstLease = try #require(try await q.job(id: id)?.leaseUntil)
+        #expect(try await waitUntil(seconds: 120) {
+            (try await q.job(id: id)?.leaseUntil).map { $0.timeIntervalSince(firstLease) >= 9 } ?? false
+        }, "\(worker.output)")
         let waiting = try #require(try await q.job(id: id))
         #expect(waiting.state == .active && waiting.orphaned == 0 && waiting.attempts == 1)
         #expect(waiting.approval?.tool == "shell" && waiting.approval?.input["command"] == "echo approved-and-ran")
@@ -33,7 +37,7 @@ import Testing
 
         let approved = try await cli.run("jobs", "approve", id)
         #expect(approved.status == 0 && approved.stdout == "approved the call \(id) waits on\n", "\(approved.stderr)")
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.state == .succeeded })
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.state == .succeeded })
         let again = try await cli.run("jobs", "approve", id)
         #expect(again.status != 0 && again.stderr.contains("has no call waiting"))
         let done = try #require(try await q.job(id: id))
@@ -57,12 +61,12 @@ import Testing
                                        env: ["SWISSAGENT_LLM_URL": session.baseURL, "SWISSAGENT_LLM_MODEL": "m", "SWISSAGENT_LLM_RESIDENCY": "in-cluster"])
         defer { worker.signal(SIGTERM) }
         let id = try await q.enqueue(JobSpec(task: "Clean up /srv/data.", maxAttempts: 1))
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.approval != nil }, "\(worker.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.approval != nil }, "\(worker.output)")
         #expect(try await q.job(id: id)?.approval?.reason == "its command matches /rm -rf/")
         #expect(try await cli.run("jobs", "deny", id).status != 0)  // a denial needs --reason
         let denied = try await cli.run("jobs", "deny", id, "--reason", "not on the data volume")
         #expect(denied.status == 0, "\(denied.stderr)")
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.state.isTerminal ?? false })
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.state.isTerminal ?? false })
         let job = try #require(try await q.job(id: id))
         #expect(job.state == .succeeded && job.result == "Understood: I will not delete it.", "\(job.lastError ?? "")")
         #expect(job.steps.first?.status == .failed && job.steps.first?.error?.contains("not on the data volume") == true)
@@ -81,7 +85,7 @@ import Testing
         defer { worker.signal(SIGTERM) }
         // The job asks for 1 s; a worker's longer timeout is only its cap.
         let id = try await q.enqueue(try approvedShell("echo never", ["tools": ["shell"], "timeout_s": 1]))
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.state.isTerminal ?? false }, "\(worker.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.state.isTerminal ?? false }, "\(worker.output)")
         let job = try #require(try await q.job(id: id))
         #expect(job.state == .failed && job.attempts == 1, "\(job.state) \(job.attempts)")
         #expect(job.lastError == "step 1 (shell) was denied by timeout: no one approved it within 1s", "\(job.lastError ?? "")")
@@ -99,7 +103,7 @@ import Testing
         let bait = "echo " + String(repeating: "a", count: 40) + "!"
         let id = try await q.enqueue(try approvedShell(bait, ["command": "(a+)+!$x"]))
         let next = try await q.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo next"])], maxAttempts: 1))
-        #expect(try await waitUntil(seconds: 20) { try await q.stats(queue: "default").awaiting == 1 }, "\(worker.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.stats(queue: "default").awaiting == 1 }, "\(worker.output)")
         var output = ""
         let said = try await waitUntil(seconds: 10) {
             output = try await q.readOutput(id: id, after: "", limit: 100, wait: 0).map(\.text).joined()
@@ -107,7 +111,7 @@ import Testing
         }
         #expect(said && output.contains("waits for approval: its command could not be checked against /(a+)+!$x/"), "\(output)")
         #expect(try await cli.run("jobs", "deny", id, "--reason", "pattern too slow").status == 0)
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: next)?.state == .succeeded }, "\(worker.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: next)?.state == .succeeded }, "\(worker.output)")
         #expect(try await q.job(id: id)?.state == .failed)
         try await cli.cleanup()
     }
@@ -117,20 +121,20 @@ import Testing
         let q = try queue(cli)
         let first = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
         let id = try await q.enqueue(try approvedShell("echo second-time"))
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.approval != nil }, "\(first.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.approval != nil }, "\(first.output)")
         first.signal(SIGKILL)
         _ = await first.exitStatus(within: 5)
-        let second = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "1"])
+        let second = try WorkerProcess(cli, ["--concurrency", "1", "--lease", "30"])
         defer { second.signal(SIGTERM) }
         // Back through pending, it asks again: a second request, from the second attempt.
-        #expect(try await waitUntil(seconds: 30) {
+        #expect(try await waitUntil(seconds: 60) {
             try await q.job(id: id).map { $0.attempts == 2 && $0.approval != nil } ?? false
         }, "\(second.output)")
         let job = try #require(try await q.job(id: id))
         #expect(job.orphaned == 1 && job.history.filter { $0.event == "approval_asked" }.count == 2)
         #expect(try await q.stats(queue: "default").awaiting == 1)
         #expect(try await cli.run("jobs", "approve", id).status == 0)
-        #expect(try await waitUntil(seconds: 20) { try await q.job(id: id)?.state == .succeeded })
+        #expect(try await waitUntil(seconds: 60) { try await q.job(id: id)?.state == .succeeded })
         try await cli.cleanup()
     }
 
@@ -147,7 +151,7 @@ import Testing
         let (s2, b, _) = try await api.call("POST", "/v1/jobs", body: body)
         #expect(s1 == 201 && s2 == 201)
         let first = try #require(a["id"] as? String), second = try #require(b["id"] as? String)
-        #expect(try await waitUntil(seconds: 20) { try await q.stats(queue: "default").awaiting == 2 }, "\(worker.output)")
+        #expect(try await waitUntil(seconds: 60) { try await q.stats(queue: "default").awaiting == 2 }, "\(worker.output)")
         let (shown, job, _) = try await api.call("GET", "/v1/jobs/\(first)")
         #expect(shown == 200 && (job["approval"] as? [String: Any])?["tool"] as? String == "shell")
         #expect(try await api.call("POST", "/v1/jobs/\(first)/approve", token: "tok-globex").0 == 404)
@@ -158,7 +162,7 @@ import Testing
         #expect(approved == 200 && answer["decision"] as? String == "approved" && answer["by"] as? String == "tenant acme (api)")
         #expect(try await api.call("POST", "/v1/jobs/\(second)/deny", body: #"{"reason":"wrong host"}"#).0 == 200)
         #expect(try await api.call("POST", "/v1/jobs/\(second)/deny", body: #"{"reason":"again"}"#).0 == 409)
-        #expect(try await waitUntil(seconds: 20) {
+        #expect(try await waitUntil(seconds: 60) {
             let a = try await q.job(id: first)?.state, b = try await q.job(id: second)?.state
             return a == .succeeded && b == .failed
         })

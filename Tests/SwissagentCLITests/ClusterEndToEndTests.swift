@@ -57,7 +57,7 @@ import Testing
                 note("killed \(owner.port)")
             }
             let name = i % 2 == 0 ? busy : queues[1 + (i / 2) % (queues.count - 1)]
-            while ContinuousClock.now - started < .seconds(120) {
+            while ContinuousClock.now - started < .seconds(300) {
                 do {
                     let spec = JobSpec(queue: name, steps: [StepSpec(tool: "shell", input: ["command": .string("echo job \(i)")])])
                     acknowledged.append((try await queue.enqueue(spec), name))
@@ -77,7 +77,7 @@ import Testing
         }
         if let k = killed, !k.isUp {
             // Never before its replica took over: an empty master coming back would wipe its replica.
-            let failedOver = try await waitUntil(seconds: 30) { cluster.tookOver(from: k.port) }
+            let failedOver = try await waitUntil(seconds: 60) { cluster.tookOver(from: k.port) }
             note("relaunching \(k.port) after the run")
             try #require(failedOver, "no replica took over from \(k.port): \(events) \(cluster.report())")
             try k.launch()
@@ -88,7 +88,7 @@ import Testing
         let logs = { workers.map { String($0.output.suffix(1500)) }.joined(separator: "\n---\n") }
         let diagnosis = { "\(events) \(cluster.report()) \(logs())" }
         // A refused submit may still have been stored and run: wait until every queue is drained.
-        let done = try await waitUntil(seconds: 120) {
+        let done = try await waitUntil(seconds: 600) {
             var succeeded = 0
             var left = 0
             for q in queues {

@@ -17,7 +17,7 @@ import Testing
     @Test func approveAndDenyFromTheConsole() async throws {
         let cli = try CLI()
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
-        let worker = try WorkerProcess(cli, ["--concurrency", "2", "--lease", "2"])
+        let worker = try WorkerProcess(cli, ["--concurrency", "2", "--lease", "30"])
         defer { worker.signal(SIGTERM) }
         _ = try await queue.enqueue(try waiting("deploy-ok", "echo deployed"))
         _ = try await queue.enqueue(try waiting("deploy-bad", "echo wiped"))

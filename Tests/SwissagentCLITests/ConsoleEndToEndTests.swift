@@ -28,7 +28,7 @@ import Testing
 
         let worker = try WorkerProcess(cli, ["--concurrency", "2", "--lease", "2"])
         defer { worker.signal(SIGTERM) }
-        _ = try await waitUntil { try await queue.job(id: failing)?.state == .failed }
+        #expect(try await waitUntil { try await queue.job(id: failing)?.state == .failed })
 
         // The failed job shows under failed, with its error.
         try tmux.send(":")
@@ -41,17 +41,17 @@ import Testing
         #expect(try await tmux.waitFor("Requeue job \(failing)?"))
         try tmux.send("y")
         #expect(try await tmux.waitFor("requeued 1 job"))
-        _ = try await waitUntil {
+        #expect(try await waitUntil {
             let job = try await queue.job(id: failing)
             return job?.state == .failed && (job?.history.filter { $0.event == "claimed" }.count ?? 0) == 2
-        }
+        })
         let again = try #require(try await queue.job(id: failing))
         #expect(again.history.map(\.event).contains("requeued"))
         #expect(again.history.filter { $0.event == "claimed" }.count == 2)
 
         // Output of a running job streams into the output view.
         let ticking = try await queue.enqueue(shellJob("for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 0.5; done"))
-        _ = try await waitUntil { try await queue.job(id: ticking)?.state == .active }
+        #expect(try await waitUntil { try await queue.job(id: ticking)?.state == .active })
         try tmux.send(":")
         try tmux.send("tail \(ticking)", "Enter")
         #expect(try await tmux.waitFor("tick-1"))

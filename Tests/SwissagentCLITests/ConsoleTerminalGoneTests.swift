@@ -19,16 +19,17 @@ import Testing
         os.close(master)
         os.execv(sys.argv[1], sys.argv[1:])
     os.close(slave)
-    deadline = time.time() + 3
-    while time.time() < deadline:  # let it draw: read what it writes
+    deadline = time.time() + 60
+    drawn = b""
+    while time.time() < deadline and b"help" not in drawn:  # until it has drawn its hint bar
         try:
             os.set_blocking(master, False)
-            os.read(master, 65536)
+            drawn += os.read(master, 65536)
         except (BlockingIOError, OSError):
             pass
         time.sleep(0.05)
     os.close(master)
-    deadline = time.time() + 5
+    deadline = time.time() + 60
     while time.time() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:

@@ -27,7 +27,7 @@ import Testing
         let id = try await queue.enqueue(spec)
         let worker = try WorkerProcess(cli, ["--concurrency", "1", "--memory-mb", "256", "--max-memory-mb", "512", "--step-timeout", "60"])
         defer { worker.signal(SIGKILL) }
-        #expect(try await waitUntil(seconds: 30) { try await queue.job(id: id)?.state == .failed })
+        #expect(try await waitUntil(seconds: 60) { try await queue.job(id: id)?.state == .failed })
         let failed = try #require(try await queue.job(id: id))
         #expect(failed.lastError == "step 1 exceeded its 512 MB memory limit", "\(worker.output)")
         let limits = try #require(failed.steps.first?.limits)
@@ -60,7 +60,7 @@ import Testing
         let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string(Self.longStep)])], maxAttempts: 1))
         let worker = try WorkerProcess(cli, ["--concurrency", "1"])
         defer { worker.signal(SIGKILL) }
-        #expect(try await waitUntil(seconds: 45) { try await queue.job(id: id)?.state.isTerminal ?? false })
+        #expect(try await waitUntil(seconds: 120) { try await queue.job(id: id)?.state.isTerminal ?? false })
         let job = try #require(try await queue.job(id: id))
         #expect(job.state == .succeeded, "\(job.lastError ?? "") \(worker.output)")
         try await cli.cleanup()
@@ -83,10 +83,10 @@ import Testing
         try tmux.send("x")
         #expect(try await tmux.waitFor("Run a copy of job long-one here"))
         try tmux.send("y")
-        let screen = try await tmux.wait(seconds: 45) { $0.contains("long-step-done") || $0.contains("signal") }
+        let screen = try await tmux.wait(seconds: 120) { $0.contains("long-step-done") || $0.contains("signal") }
         #expect(screen.contains("long-step-done"), "\(screen)")
         // The output is on screen a moment before the copy's record says it succeeded.
-        #expect(try await waitUntil(seconds: 10) {
+        #expect(try await waitUntil(seconds: 60) {
             try await queue.list(queue: "default", state: .succeeded, offset: 0, limit: 10).count == 1
         }, "\(screen)")
         try await cli.cleanup()

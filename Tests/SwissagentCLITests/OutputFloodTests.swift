@@ -17,7 +17,7 @@ import Testing
         let worker = try WorkerProcess(cli, ["--concurrency", "1", "--stored-output-mb", "1", "--max-output-bytes", "300000000"])
         defer { worker.signal(SIGKILL) }
         var peakKB = 0
-        let done = try await waitUntil(seconds: 60) {
+        let done = try await waitUntil(seconds: 300) {
             peakKB = max(peakKB, Self.residentKB(worker.process.pid))
             return try await queue.job(id: id)?.state.isTerminal ?? false
         }

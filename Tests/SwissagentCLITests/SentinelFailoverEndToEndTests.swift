@@ -37,7 +37,7 @@ import Testing
                 killedAt = acknowledged.count
             }
             // A submitter retries what was refused; only an id that came back counts as accepted.
-            while ContinuousClock.now - started < .seconds(90) {
+            while ContinuousClock.now - started < .seconds(300) {
                 do {
                     acknowledged.append(try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": .string("echo job \(i)")])])))
                     break
@@ -61,7 +61,7 @@ import Testing
         // Every acknowledged job ends succeeded, and succeeded once. A refused submit may still have
         // been stored (its write reached the replica, the confirmation did not), so that job runs too:
         // wait until nothing is left to run, not only until the acknowledged count is reached.
-        let finished = try await waitUntil(seconds: 120) {
+        let finished = try await waitUntil(seconds: 600) {
             let s = try await queue.stats(queue: "default")
             return s.succeeded >= acknowledged.count && s.active == 0 && s.pending == 0 && s.retrying == 0
         }
@@ -87,7 +87,7 @@ import Testing
         #expect(try await tmux.waitFor("redis sentinel \(set.name) ✓", seconds: 15), "\((try? tmux.screen()) ?? "")")
         #expect(try await tmux.waitFor("2 workers", seconds: 15), "\((try? tmux.screen()) ?? "")")
         let after = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo after"])]))
-        #expect(try await waitUntil(seconds: 30) { try await queue.job(id: after)?.state == .succeeded })
+        #expect(try await waitUntil(seconds: 60) { try await queue.job(id: after)?.state == .succeeded })
         try await cli.cleanup()
     }
 }

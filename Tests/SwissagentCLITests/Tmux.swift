@@ -27,7 +27,7 @@ final class Tmux: @unchecked Sendable {
 
     /// Waits until the screen satisfies `test`; returns the last screen either way.
     @discardableResult
-    func wait(seconds: Double = 10, _ test: (String) -> Bool) async throws -> String {
+    func wait(seconds: Double = 60, _ test: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var last = ""
         while ContinuousClock.now < deadline {
@@ -38,7 +38,7 @@ final class Tmux: @unchecked Sendable {
         return last
     }
 
-    func waitFor(_ text: String, seconds: Double = 10) async throws -> Bool {
+    func waitFor(_ text: String, seconds: Double = 60) async throws -> Bool {
         try await wait(seconds: seconds) { $0.contains(text) }.contains(text)
     }
 

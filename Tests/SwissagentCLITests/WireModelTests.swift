@@ -17,7 +17,7 @@ import Testing
         let worker = try WorkerProcess(cli, ["--concurrency", "1"])
         defer { worker.signal(SIGTERM) }
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
-        #expect(try await waitUntil(seconds: 20) { try await queue.job(id: "same-doc")?.state == .succeeded })
+        #expect(try await waitUntil(seconds: 60) { try await queue.job(id: "same-doc")?.state == .succeeded })
 
         let fromCLI = try #require(try await cli.json("jobs", "show", "same-doc", "--json") as? NSDictionary)
         let (_, fromAPI, _) = try await api.call("GET", "/v1/jobs/same-doc", token: "tok-root")

@@ -71,18 +71,15 @@ import Testing
 
     @Test func cancellingARunningJobKillsIt() async throws {
         try await TestQueue.with { tq async throws in
-            let h = try WorkerHarness(tq, lease: 1.5)
-            let id = try await tq.queue.enqueue(job([sh("echo started; sleep 60")]))
-            _ = try await h.wait(for: id, in: [.active])
+            let h = try WorkerHarness(tq, lease: 6)
+            let id = try await tq.queue.enqueue(job([sh("echo started; sleep 600")]))
             // Wait for the command to be running before cancelling.
-            for _ in 0..<100 where try await tq.queue.readOutput(id: id, after: "", limit: 10, wait: 0).isEmpty {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            #expect(try await waitUntil(seconds: 60) { !(try await tq.queue.readOutput(id: id, after: "", limit: 10, wait: 0).isEmpty) })
             let start = ContinuousClock.now
             #expect(try await tq.queue.cancel(id: id) == .requested)
-            let cancelled = try #require(try await h.wait(for: id, in: [.cancelled], seconds: 10))
+            let cancelled = try #require(try await h.wait(for: id, in: [.cancelled], seconds: 60))
             #expect(cancelled.state == .cancelled)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(ContinuousClock.now - start < .seconds(30))
             #expect(cancelled.steps.first?.status == .cancelled)
             await h.stop()
         }
@@ -90,7 +87,7 @@ import Testing
 
     @Test func shutdownLetsJobsFinishWithinTheGracePeriod() async throws {
         try await TestQueue.with { tq async throws in
-            let h = try WorkerHarness(tq, grace: 10)
+            let h = try WorkerHarness(tq, grace: 60)
             let id = try await tq.queue.enqueue(job([sh("sleep 1; echo finished")]))
             _ = try await h.wait(for: id, in: [.active])
             await h.stop()
@@ -102,9 +99,8 @@ import Testing
         try await TestQueue.with { tq async throws in
             // A long lease: on a loaded machine a late renewal would orphan the job and count another attempt.
             let h = try WorkerHarness(tq, lease: 30, grace: 0.5)
-            let id = try await tq.queue.enqueue(job([sh("sleep 60")]))
-            _ = try await h.wait(for: id, in: [.active])
-            try await Task.sleep(for: .milliseconds(300))
+            let id = try await tq.queue.enqueue(job([sh("echo started; sleep 600")]))
+            #expect(try await waitUntil(seconds: 60) { !(try await tq.queue.readOutput(id: id, after: "", limit: 10, wait: 0).isEmpty) })
             let start = ContinuousClock.now
             await h.stop()
             // Far less than the step's 60 s (with room for a loaded machine running every suite at once).
@@ -143,7 +139,7 @@ import Testing
             var spec = JobSpec(steps: [sh("echo in-e2b; sleep 1")])
             spec.sandbox = .e2b
             let id = try await tq.queue.enqueue(spec)
-            var slow = JobSpec(steps: [sh("sleep 30")])
+            var slow = JobSpec(steps: [sh("echo started; sleep 600")])
             slow.sandbox = .e2b
             let slowID = try await tq.queue.enqueue(slow)
             let harness = WorkerHarnessWaiter(queue: tq.queue)
@@ -155,8 +151,10 @@ import Testing
             let output = try await tq.queue.readOutput(id: id, after: "", limit: 10, wait: 0).map(\.text).joined()
             #expect(output == "in-e2b\n", "\(done.history.map(\.event))")
 
-            _ = try await harness.wait(for: slowID, in: [.active])
-            try await Task.sleep(for: .milliseconds(500))
+            // `active` comes at the claim, before the sandbox opens: wait for the command's own word.
+            #expect(try await waitUntil(seconds: 60) {
+                try await tq.queue.readOutput(id: slowID, after: "", limit: 10, wait: 0).map(\.text).joined() == "started\n"
+            })
             #expect(try await server.sandboxes().values.contains { $0["swissagent_job"] == slowID })
             #expect(try await tq.queue.cancel(id: slowID) == .requested)
             #expect(try await harness.wait(for: slowID, in: [.cancelled])?.state == .cancelled)
@@ -186,7 +184,7 @@ import Testing
 
 struct WorkerHarnessWaiter {
     let queue: RedisJobQueue
-    func wait(for id: String, in states: Set<JobState>, seconds: Double = 20) async throws -> JobRecord? {
+    func wait(for id: String, in states: Set<JobState>, seconds: Double = 60) async throws -> JobRecord? {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if let job = try await queue.job(id: id), states.contains(job.state) { return job }
