@@ -19,8 +19,8 @@ export SWISSAGENT_LLM_URL="http://127.0.0.1:$port/bench/v1" SWISSAGENT_LLM_MODEL
 run() {  # name, JSON answers, extra flags
   curl -s -X POST --data "$2" "http://127.0.0.1:$port/bench/_script" >/dev/null
   /usr/bin/time -f "%e %M" -o "$work/time" "$bin" run --task "Anything." $3 >/dev/null 2>"$work/err" || true
-  read -r secs kb <"$work/time"
-  printf '%-28s %7s s %8s MB peak  %s\n' "$1" "$secs" "$((kb / 1024))" "$(grep -o 'error: .*\|failed: .*' "$work/err" | tail -1 | cut -c1-150)"
+  read -r secs kb < <(tail -1 "$work/time")
+  printf '%-28s %7s s %8s MB peak  %s\n' "$1" "$secs" "$((kb / 1024))" "$(grep -o "── .*" "$work/err" | tail -1 | cut -c1-170)"
 }
 run "200 MB of text, no [DONE]" '[{"flood": 200000000}]' ""
 run "one call, 64 MB arguments" '[{"flood_args": 64000000}]' ""

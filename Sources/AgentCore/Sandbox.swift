@@ -86,7 +86,7 @@ public protocol SandboxSession: Sendable {
     /// Runs a command; task cancellation kills its whole process tree.
     func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult
     /// The path an interpreter lives at inside the sandbox, or nil when it is not installed.
-    func interpreter(_ language: String) -> [String]?
+    func interpreter(_ language: CodeLanguage) -> [String]?
     /// Removes the workspace and anything left running.
     func close() async
     /// Sandbox-seconds and estimated cost in dollars, for sandboxes that are billed.

@@ -26,4 +26,7 @@ public struct ModelLimits: Sendable, Equatable {
 
     /// Bytes of a whole (not streamed) answer kept at most: every bound's worth, and room for the JSON around them.
     var maxBodyBytes: Int { maxReplyBytes + maxCalls * maxArgumentBytes + (64 << 10) }
+    /// Bytes of one event of a stream held while it arrives: the larger bound's worth, escaped as JSON
+    /// may escape it (`\u0000` is six bytes for one), and room for the JSON around it.
+    var maxEventBytes: Int { 6 * max(maxReplyBytes, maxArgumentBytes) + (64 << 10) }
 }

@@ -207,8 +207,8 @@ final class StreamReading: @unchecked Sendable {
                 }
             }
             // A line that never ends is bytes of no event: bounded too.
-            if parser.pendingBytes > limits.maxBodyBytes {
-                overflowWhy = "one line of its stream is over \(limits.maxBodyBytes) bytes (max_reply_bytes, max_calls x max_argument_bytes)"
+            if parser.pendingBytes > limits.maxEventBytes {
+                overflowWhy = "one event of its stream is over \(limits.maxEventBytes) bytes (6 x max_reply_bytes or max_argument_bytes, as JSON)"
                 return (out, false)
             }
             return (out, true)

@@ -102,12 +102,11 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
         [("E2b-Sandbox-Id", id), ("E2b-Sandbox-Port", "49983"), ("User-Agent", "swissagent")] + (token.map { [("X-Access-Token", $0)] } ?? [])
     }
 
-    func interpreter(_ language: String) -> [String]? {
+    func interpreter(_ language: CodeLanguage) -> [String]? {
         switch language {
-        case "python": ["python3"]
-        case "node": ["node"]
-        case "bash": ["bash"]
-        default: nil
+        case .python: ["python3"]
+        case .node: ["node"]
+        case .bash: ["bash"]
         }
     }
 

@@ -135,8 +135,8 @@ final class LocalSandboxSession: SandboxSession {
             .run(stdin: request.stdin)
     }
 
-    func interpreter(_ language: String) -> [String]? {
-        (interpreters[language] ?? []).first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
+    func interpreter(_ language: CodeLanguage) -> [String]? {
+        (interpreters[language.rawValue] ?? []).first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
     }
 
     func close() async {

@@ -19,7 +19,7 @@ public struct CodeTool: Tool {
         guard let language = CodeLanguage(rawValue: name) else {
             throw JobFailure("step \(context.index + 1): unknown language \"\(name.prefix(40))\" (known: \(CodeLanguage.allowed))", kind: .permanent)
         }
-        guard let interpreter = context.session.interpreter(language.rawValue) else {
+        guard let interpreter = context.session.interpreter(language) else {
             throw JobFailure("step \(context.index + 1): \(language.rawValue) is not installed in the sandbox", kind: .permanent)
         }
         return try await context.execSource(source, fileExtension: language.fileExtension, interpreter: interpreter)
