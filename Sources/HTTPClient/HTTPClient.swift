@@ -59,7 +59,7 @@ final class BodyBuffer: @unchecked Sendable {
 }
 
 /// One request's state, reached from curl's C callbacks through their userdata pointer.
-/// `@unchecked Sendable`: `headers`, `lastByte`, `idled` and `stopped` are only touched by the one
+/// `@unchecked Sendable`: `headers`, `lastByte`, `lastUploaded`, `idled` and `stopped` are only touched by the one
 /// thread running `perform` (curl calls back on it); `cancelled` holds `lock`.
 final class Transfer: @unchecked Sendable {
     let onData: @Sendable (Data) -> Bool
@@ -67,6 +67,7 @@ final class Transfer: @unchecked Sendable {
     /// When the last byte of the response arrived (or the transfer began).
     var lastByte = ContinuousClock.now
     var idleLimit: Duration?
+    var lastUploaded: Int64 = 0
     var idled = false
     var stopped = false
     private let lock = NSLock()
@@ -74,9 +75,14 @@ final class Transfer: @unchecked Sendable {
 
     init(onData: @escaping @Sendable (Data) -> Bool) { self.onData = onData }
 
-    /// Called by curl's progress callback (at least once a second): whether to give up now.
-    func shouldAbort() -> Bool {
+    /// Called by curl's progress callback (at least once a second): whether to give up now. A
+    /// request body still going up counts as activity too (a long conversation is a big request).
+    func shouldAbort(uploaded: Int64) -> Bool {
         if cancelled { return true }
+        if uploaded > lastUploaded {
+            lastUploaded = uploaded
+            lastByte = .now
+        }
         if let idleLimit, ContinuousClock.now - lastByte > idleLimit {
             idled = true
             return true
@@ -99,6 +105,7 @@ final class Transfer: @unchecked Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let me = Unmanaged.passUnretained(self).toOpaque()
         lastByte = .now
+        lastUploaded = 0
         idleLimit = r.idleTimeout.map { .milliseconds(Int($0 * 1000)) }
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errBuf in
             _ = ccurl_setopt_ptr(h, ccurl_opt_url, r.url)
@@ -142,9 +149,9 @@ final class Transfer: @unchecked Sendable {
             }
             _ = ccurl_setopt_long(h, ccurl_opt_noprogress, 0)
             _ = ccurl_setopt_ptr(h, ccurl_opt_xferinfodata, me)
-            _ = ccurl_setopt_xferinfo(h) { user, _, _, _, _ in
+            _ = ccurl_setopt_xferinfo(h) { user, _, _, _, uploaded in
                 guard let user else { return 0 }
-                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().shouldAbort() ? 1 : 0
+                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().shouldAbort(uploaded: Int64(uploaded)) ? 1 : 0
             }
             return curl_easy_perform(h)
         }

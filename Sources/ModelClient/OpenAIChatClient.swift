@@ -26,15 +26,13 @@ public struct OpenAIChatClient: ChatModel {
                          onText: @escaping @Sendable (String) -> Void) async throws -> ChatReply {
         let limits = endpoint.limits
         let deadline = ContinuousClock.now + .milliseconds(Int(limits.timeout * 1000))
-        let pastDeadline = ChatModelError.unavailable(endpoint: endpoint.label,
-                                                      why: "no whole reply within its \(Self.seconds(limits.timeout)) s model timeout (--model-timeout, timeout_s)")
         // Text goes on as it streams, without any secret, even one split between two pieces.
         let redactor = TextRedactor(onText)
         var attempt = 0
         do {
             while true {
                 let left = (deadline - ContinuousClock.now).seconds
-                guard left > 0 else { throw pastDeadline }
+                guard left > 0 else { throw pastDeadline() }
                 do {
                     let reply = try await once(messages, tools: tools, maxTokens: maxTokens, secondsLeft: left, onText: redactor.feed)
                     redactor.finish()
@@ -43,7 +41,7 @@ public struct OpenAIChatClient: ChatModel {
                     attempt += 1
                     let wait = again.wait ?? backoff * pow(2, Double(attempt - 1))
                     if attempt > retries || wait > maxRetryAfter { throw again.failure }
-                    if wait >= (deadline - ContinuousClock.now).seconds { throw pastDeadline }
+                    if wait >= (deadline - ContinuousClock.now).seconds { throw pastDeadline() }
                     try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                 }
             }
@@ -51,6 +49,11 @@ public struct OpenAIChatClient: ChatModel {
             redactor.finish()
             throw e.redacted
         }
+    }
+
+    /// The call ran past its deadline (`ModelLimits.timeout`): retryable, naming the endpoint and the limit.
+    func pastDeadline() -> ChatModelError {
+        .unavailable(endpoint: endpoint.label, why: "no whole reply within its \(Self.seconds(endpoint.limits.timeout)) s model timeout (--model-timeout, timeout_s)")
     }
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s) }
@@ -76,9 +79,7 @@ public struct OpenAIChatClient: ChatModel {
             case .idle(_, let s):
                 throw TryAgain(failure: .unavailable(endpoint: endpoint.label,
                                                      why: "it sent nothing for \(Self.seconds(s)) s (idle limit, idle_timeout_s)"))
-            case .timeout:
-                throw TryAgain(failure: .unavailable(endpoint: endpoint.label,
-                                                     why: "no whole reply within its \(Self.seconds(limits.timeout)) s model timeout (--model-timeout, timeout_s)"))
+            case .timeout: throw TryAgain(failure: pastDeadline())
             default: throw TryAgain(failure: .unavailable(endpoint: endpoint.label, why: e.description))
             }
         }

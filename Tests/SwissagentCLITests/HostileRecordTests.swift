@@ -88,8 +88,10 @@ import Testing
         try tmux.send("Enter")
         #expect(try await tmux.waitFor("Job \(id)"))
         try tmux.send("Escape")
-        try tmux.send("w")
-        try await Task.sleep(for: .milliseconds(600))
+        try tmux.send(":")
+        try tmux.send("workers", "Enter")
+        // The workers screen has drawn (the hostile worker record read) before the test moves on.
+        #expect(try await tmux.waitFor("HEARTBEAT"))
         try tmux.send(":")
         try tmux.send("failed", "Enter")
         let alive = try await tmux.waitFor(id)
