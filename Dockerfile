@@ -20,11 +20,13 @@ RUN swift build -c release --product swissagent --static-swift-stdlib \
  && mkdir -p /out/usr/local/share/swissagent && cp -r themes /out/usr/local/share/swissagent/
 
 # Run stage: the runtime libraries, and what the local sandbox runs with (bubblewrap, prlimit and
-# setpriv from util-linux, slirp4netns and ip for networked steps, python3 for the code tool, tini to reap). No compiler, no headers, no shell tools beyond Debian's base.
+# setpriv from util-linux, slirp4netns and ip for networked steps, python3 for the code tool, Chromium for the browser tools, tini
+# to reap). No compiler, no headers, no shell tools beyond Debian's base.
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libhiredis0.14 libcurl4 libncursesw6 libssl3 libstdc++6 ca-certificates tzdata bubblewrap util-linux slirp4netns iproute2 python3 tini \
+      libhiredis0.14 libcurl4 libncursesw6 libssl3 libstdc++6 ca-certificates tzdata bubblewrap util-linux slirp4netns iproute2 python3 \
+      chromium-headless-shell tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --home-dir /var/lib/swissagent --create-home swissagent \
  && mkdir -p /var/lib/swissagent/workspaces && chown swissagent:swissagent /var/lib/swissagent/workspaces

@@ -13,7 +13,8 @@ public struct JobSpecParser: Sendable {
     /// (written before residency was checked, or by hand) is the strictest instead of an error.
     public var storedRecord: Bool
 
-    public static let builtinTools = Set(ToolRouter().names)
+    /// Every tool a worker may have: the worker itself refuses one its sandboxes cannot run.
+    public static let builtinTools = Set(ToolRouter.withBrowser.names)
 
     public init(maxBytes: Int = JobSpecParser.defaultMaxBytes, knownTools: Set<String> = JobSpecParser.builtinTools, storedRecord: Bool = false) {
         self.maxBytes = maxBytes
@@ -110,7 +111,7 @@ public struct JobSpecParser: Sendable {
         }
     }
 
-    static let builtinRouter = ToolRouter()
+    static let builtinRouter = ToolRouter.withBrowser
 
     /// A field that must be a string.
     func string(_ v: JSONValue, _ path: String) throws(JobSpecError) -> String {

@@ -123,7 +123,8 @@ public final class LocalRunner: Sendable {
         self.queue = queue
         var logger = Logger(label: "swissagent.console.local")
         logger.logLevel = .critical
-        processor = JobProcessor(supervisor: Supervisor(), sandboxes: SingleSandbox(provider), logger: logger, agents: agents)
+        let router: ToolRouter = LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter()
+        processor = JobProcessor(supervisor: Supervisor(router: router), sandboxes: SingleSandbox(provider), logger: logger, agents: agents)
         worker = "console@" + ProcessInfo.processInfo.hostName + ":" + String(ProcessInfo.processInfo.processIdentifier)
     }
 

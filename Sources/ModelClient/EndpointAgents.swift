@@ -9,6 +9,8 @@ public struct EndpointAgents: AgentSource {
     /// The worker's instructions; the system prompt of every task.
     public var instructions: String
     public var outputLimit: Int
+    /// The tools offered to the model: the worker's own.
+    public var router: ToolRouter
 
     public static let defaultInstructions = """
         You carry out a task in a sandboxed Linux workspace by calling tools: shell, code, write_file and read_file. \
@@ -16,7 +18,8 @@ public struct EndpointAgents: AgentSource {
         """
 
     public init(endpoints: ModelEndpoints, budget: AgentBudget = AgentBudget(), instructions: String = EndpointAgents.defaultInstructions,
-                outputLimit: Int = 16_000) {
+                outputLimit: Int = 16_000, router: ToolRouter = ToolRouter()) {
+        self.router = router
         self.endpoints = endpoints
         self.budget = budget
         self.instructions = instructions
@@ -25,7 +28,8 @@ public struct EndpointAgents: AgentSource {
 
     public func loop(for job: JobSpec) throws -> AgentLoop {
         let endpoint = try endpoints.endpoint(for: job)
-        return AgentLoop(model: OpenAIChatClient(endpoint), modelName: endpoint.name, budget: budget(for: job), instructions: instructions(for: job),
+        return AgentLoop(model: OpenAIChatClient(endpoint), modelName: endpoint.name, router: router, budget: budget(for: job),
+                         instructions: instructions(for: job),
                          outputLimit: outputLimit, price: { endpoint.dollars($0) })
     }
 

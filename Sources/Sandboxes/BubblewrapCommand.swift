@@ -19,6 +19,10 @@ struct BubblewrapCommand {
     var network: Bool
     var resolvConf: String?
     var limits: ResourceLimits
+    /// The memory limit as RLIMIT_AS (address space, the default) or RLIMIT_DATA (memory a process
+    /// has written to): V8 reserves gigabytes of address space it never touches, so a browser's cap
+    /// is its data, which binds each of its processes (a page allocating without end crashes).
+    var memoryAsData = false
 
     /// Host paths that exist, read once: merged-/usr systems have /bin etc. as symlinks.
     static let rootLinks: [(path: String, target: String?)] = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"].compactMap { p in
@@ -36,7 +40,7 @@ struct BubblewrapCommand {
     func argv(_ command: [String]) -> [String] {
         var a = [prlimit]
         if let cpu = limits.cpuSeconds { a.append("--cpu=\(cpu):\(cpu + 1)") }  // SIGXCPU at the soft limit
-        if let mem = limits.memoryMB { a.append("--as=\(mem << 20)") }
+        if let mem = limits.memoryMB { a.append((memoryAsData ? "--data=" : "--as=") + "\(mem << 20)") }
         if let n = limits.processes { a.append("--nproc=\(n)") }
         if let f = limits.fileSizeMB { a.append("--fsize=\(f << 20)") }
         a.append("--core=0")

@@ -96,7 +96,7 @@ public struct LocalSandboxProvider: SandboxProvider {
     }
 }
 
-final class LocalSandboxSession: SandboxSession {
+final class LocalSandboxSession: BrowserSession {
     let label = "local"
     let tools: HostTools
     let uid: Int?
@@ -109,6 +109,7 @@ final class LocalSandboxSession: SandboxSession {
     /// The tools and the hosts to fence off, when networked steps are allowed.
     let network: (tools: NetworkTools, blockedHosts: @Sendable () -> [String])?
     let interpreters: [String: [String]]
+    let browserProcess = LocalBrowser()
 
     init(tools: HostTools, uid: Int?, uids: UIDPool, owner: WorkspaceOwner, directory: String, env: [String: String],
          network: (tools: NetworkTools, blockedHosts: @Sendable () -> [String])?, interpreters: [String: [String]]) {
@@ -139,7 +140,34 @@ final class LocalSandboxSession: SandboxSession {
         (interpreters[language.rawValue] ?? []).first { FileManager.default.isExecutableFile(atPath: $0) }.map { [$0] }
     }
 
+    func browser(limits: ResourceLimits, network asked: Bool) async throws -> any BrowserControl {
+        guard let chromium = ChromiumBinary.found else {
+            throw BrowserError("no browser is installed for the local sandbox: apt-get install -y chromium-headless-shell")
+        }
+        // In the job's own sandbox, as its uid, behind the same network fence as a step. Its memory
+        // cap is RLIMIT_DATA per process (RLIMIT_AS cannot hold V8), with no CPU limit (the browser
+        // lives across the job's calls), and room for the thread pools RLIMIT_NPROC counts.
+        let networked = asked && network != nil
+        let browserLimits = ResourceLimits(cpuSeconds: nil, memoryMB: limits.memoryMB, processes: max(limits.processes ?? 0, 1024),
+                                           fileSizeMB: limits.fileSizeMB)
+        var command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
+                                        workspace: workspace, tmp: directory + "/tmp", env: env, network: networked,
+                                        resolvConf: owner.directory + "/resolv.conf", limits: browserLimits)
+        command.memoryAsData = true
+        let net = networked ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts()) } : nil
+        let argv = command.argv([chromium] + ChromiumBinary.flags)
+        return try await browserProcess.page(networked: networked, network: net) { argv }
+    }
+
+    func writeWorkspaceFile(_ path: String, _ data: Data) async throws {
+        // As the job's uid, through its sandbox: the file is the job's own, like any it writes.
+        let result = try await exec(ExecRequest(argv: ["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path], stdin: data,
+                                                limits: ResourceLimits()), output: { _, _ in })
+        guard result.exitCode == 0 else { throw BrowserError("cannot write \(path) in the workspace") }
+    }
+
     func close() async {
+        await browserProcess.close()
         WorkspaceOwner.removeTree(directory)
         if let uid { uids.give(uid) }
     }

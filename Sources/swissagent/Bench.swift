@@ -3,5 +3,5 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure swissagent on this machine.",
-        subcommands: [BenchQueue.self, BenchWorker.self, BenchConsole.self, BenchE2B.self, BenchAgent.self])
+        subcommands: [BenchQueue.self, BenchWorker.self, BenchConsole.self, BenchE2B.self, BenchAgent.self, BenchBrowser.self])
 }

@@ -43,7 +43,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let queue = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "console"), prefix: global.prefix)
         let source = DataSource(queue: queue)
         source.interval = refresh
-        let agents = try models.makeAgents()
+        let agents = try models.makeAgents(router: LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter())
         let local = (try? LocalSandboxProvider()).map {
             LocalRunner(queue: queue.withNewConnection(label: "console-local"), provider: $0, agents: agents)
         }

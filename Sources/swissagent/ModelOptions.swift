@@ -34,7 +34,8 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The agents, when any endpoint is configured; nil otherwise (a task job then says what is missing).
-    func makeAgents(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
+    /// `router`: the tools the worker's sandboxes can run, offered to the model.
+    func makeAgents(router: ToolRouter = ToolRouter(), environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
         let endpoints: ModelEndpoints
         var defaults = ModelLimits(timeout: modelTimeout)
         defaults.idleTimeout = min(defaults.idleTimeout, modelTimeout)
@@ -50,6 +51,6 @@ struct ModelOptions: ParsableArguments {
             instructions = text
         }
         return EndpointAgents(endpoints: endpoints, budget: AgentBudget(turns: maxTurns, tokens: maxTokens, dollars: maxDollars),
-                              instructions: instructions)
+                              instructions: instructions, router: router)
     }
 }

@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "swissagent.run")
         logger.logLevel = .critical
         let processor = JobProcessor(supervisor: sandbox.supervisor, sandboxes: try await sandbox.makeRouter(), logger: logger,
-                                     agents: try models.makeAgents())
+                                     agents: try models.makeAgents(router: sandbox.toolRouter))
         let outcome = await processor.process(job, queue: queue, control: JobControl(token: job.token), next: nil,
                                               watch: TerminalObserver(steps: spec.steps, output: output))
         let seconds = String(format: "%.2f", outcome.seconds)

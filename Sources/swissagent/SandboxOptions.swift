@@ -97,7 +97,10 @@ struct SandboxOptions: ParsableArguments {
         }
     }
 
-    var supervisor: Supervisor { Supervisor(policy: policy, allowNetwork: allowNetwork) }
+    /// The tools jobs here may call: the browser's too where a Chromium is installed.
+    var toolRouter: ToolRouter { LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter() }
+
+    var supervisor: Supervisor { Supervisor(router: toolRouter, policy: policy, allowNetwork: allowNetwork) }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
     func makeRouter(owner: String = "swissagent-run", blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> SandboxRouter {

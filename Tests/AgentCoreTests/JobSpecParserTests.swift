@@ -86,7 +86,7 @@ import Testing
     @Test func unknownFieldsAndToolsAreRefused() {
         #expect(error(#"{"task":"x","colour":"red"}"#)?.hasPrefix("colour: unknown field") == true)
         #expect(error(#"{"steps":[{"tool":"browser","input":{}}]}"#)
-            == #"steps[0].tool: unknown tool "browser" (known: code, read_file, shell, write_file)"#)
+            == #"steps[0].tool: unknown tool "browser" (known: browser_click, browser_navigate, browser_navigate_back, browser_press_key, browser_snapshot, browser_take_screenshot, browser_type, browser_wait_for, code, read_file, shell, write_file)"#)
     }
 
     @Test func oversizedJobIsRefused() {

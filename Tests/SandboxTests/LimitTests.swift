@@ -83,7 +83,7 @@ import Testing
 @Suite struct BadInputTests {
     @Test func unknownToolsAndBadInputFailAtOnceAndForGood() async throws {
         let unknown = try await runSteps([StepSpec(tool: "browser", input: [:])])
-        #expect(unknown.error?.description == #"step 1: unknown tool "browser" (known: code, read_file, shell, write_file)"#)
+        #expect(unknown.error?.description == #"step 1: unknown tool "browser" (known: browser_click, browser_navigate, browser_navigate_back, browser_press_key, browser_snapshot, browser_take_screenshot, browser_type, browser_wait_for, code, read_file, shell, write_file)"#)
         #expect(unknown.error?.kind == .permanent)
         let bad = try await runSteps([StepSpec(tool: "shell", input: ["command": .number(3)])])
         #expect(bad.error?.description == "step 1: input.command must be a string")

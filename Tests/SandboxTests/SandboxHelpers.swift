@@ -33,7 +33,7 @@ func runSteps(_ steps: [StepSpec], env: [String: String] = [:], limits: Resource
                                                                        uidBase: config.uidBase, interpreters: config.interpreters))
     let session = try await provider.open(jobID: "test-\(JobID.make())", env: env)
     let observer = RecordingObserver()
-    let supervisor = Supervisor(limits: limits, allowNetwork: allowNetwork)
+    let supervisor = Supervisor(router: .withBrowser, limits: limits, allowNetwork: allowNetwork)
     var spec = JobSpec(steps: steps, env: env)
     spec.timeoutSeconds = timeout
     var failure: JobFailure?
