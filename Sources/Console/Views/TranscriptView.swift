@@ -69,11 +69,14 @@ enum TranscriptView {
             case .system: add("⚙ ", .dim, "system: " + e.text, .dim)
             case .user: add("▸ ", .mark, "task: " + e.text, .text)
             case .note: add("! ", .warn, e.text, .warn)
-            case .toolCall: add("→ ", .stateActive, (e.tool ?? "?") + " " + e.text, .stdout)
+            case .toolCall:
+                let said = BrowserEntries.isBrowser(e.tool) ? BrowserEntries.call(e.tool ?? "", e.text) : (e.tool ?? "?") + " " + e.text
+                add("→ ", .stateActive, said, .stdout)
             case .toolResult:
                 let bad = failed(e)
                 let head = e.malformed == true ? "malformed call, sent back to repair: " : ""
-                add(bad ? "✗ " : "← ", bad ? .stateFailed : .dim, head + (e.text.isEmpty ? "(no output)" : e.text), bad ? .stateFailed : .dim)
+                let text = BrowserEntries.isBrowser(e.tool) ? BrowserEntries.result(e.text) : e.text
+                add(bad ? "✗ " : "← ", bad ? .stateFailed : .dim, head + (text.isEmpty ? "(no output)" : text), bad ? .stateFailed : .dim)
                 // Only the first row names the tool's outcome in red: what it printed reads as output.
                 if bad && e.malformed != true { for r in rows.indices.dropFirst() { rows[r].2 = .dim } }
             }
