@@ -78,8 +78,8 @@ public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
     }
 }
 
-final class E2BSession: FileTransferSession, @unchecked Sendable {
-    // `@unchecked Sendable`: immutable but for `stdinCounter`, `lastExtended` and `size`, which hold `lock`.
+final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable {
+    // `@unchecked Sendable`: immutable but for `stdinCounter`, `lastExtended`, `size` and `workdir`, which hold `lock`.
     let provider: E2BSandboxProvider
     let id: String
     let token: String?
@@ -87,6 +87,9 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
     let opened = ContinuousClock.now
     private let lock = NSLock()
     private var stdinCounter = 0
+    let browserProcess = E2BBrowser()
+    /// The workspace's absolute path in the sandbox (envd's working directory), once asked.
+    private var workdir: String?
     private var lastExtended = ContinuousClock.now
     private var size: (cpus: Double, memoryGiB: Double)
 
@@ -150,6 +153,23 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
 
     func writeFile(_ path: String, _ data: Data) async throws { try await upload(path, data) }
 
+    func browser(limits: ResourceLimits, network: Bool) async throws -> any BrowserControl {
+        try await extendIfDue()
+        return try await browserProcess.page(self)
+    }
+
+    func writeWorkspaceFile(_ path: String, _ data: Data) async throws { try await upload(path, data) }
+
+    func workspaceFileURL(_ path: String) async throws -> String {
+        if let known = lock.withLock({ workdir }) { return "file://" + known + "/" + path }
+        let said = Collected()
+        let r = try await exec(ExecRequest(argv: ["/bin/sh", "-c", "pwd"], limits: ResourceLimits(wallSeconds: 30)), output: { _, t in said.append(t) })
+        let dir = said.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard r.exitCode == 0, dir.hasPrefix("/") else { throw BrowserError("cannot tell where the sandbox's workspace is") }
+        lock.withLock { workdir = dir }
+        return "file://" + dir + "/" + path
+    }
+
     func readFile(_ path: String) async throws -> Data? {
         let url = provider.config.envdURL(id) + "/files?path=" + (path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path)
         let r: HTTPResponse
@@ -181,6 +201,7 @@ final class E2BSession: FileTransferSession, @unchecked Sendable {
 
     /// Kills the sandbox. Runs detached: closing usually follows a cancel, and the kill must still go out.
     func close() async {
+        await browserProcess.close()
         let provider = provider, id = id
         await Task.detached { _ = try? await provider.call("DELETE", "/sandboxes/\(id)") }.value
     }

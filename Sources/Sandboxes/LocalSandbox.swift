@@ -159,6 +159,8 @@ final class LocalSandboxSession: BrowserSession {
         return try await browserProcess.page(networked: networked, network: net) { argv }
     }
 
+    func workspaceFileURL(_ path: String) async throws -> String { "file:///workspace/" + path }
+
     func writeWorkspaceFile(_ path: String, _ data: Data) async throws {
         // As the job's uid, through its sandbox: the file is the job's own, like any it writes.
         let result = try await exec(ExecRequest(argv: ["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path], stdin: data,

@@ -15,3 +15,15 @@ import Testing
         #expect(ApprovalRules(tools: ["code"]).reason(for: StepSpec(tool: "shell", input: ["command": "ls"])) != nil)
     }
 }
+
+@Suite struct BrowserApprovalTests {
+    /// Approvals name the browser's tools like any other; the network rule holds a navigation that asks for it.
+    @Test func browserToolsAreGatedByNameAndByTheNetwork() {
+        let navigate = StepSpec(tool: "browser_navigate", input: ["url": "https://example.com/"])
+        #expect(ApprovalRules(tools: ["browser_navigate"]).reason(for: navigate) == "browser_navigate calls need approval")
+        var networked = navigate
+        networked.network = true
+        #expect(ApprovalRules(network: true).reason(for: networked) == "it asks for the network")
+        #expect(ApprovalRules(tools: ["shell"]).reason(for: navigate) == nil)
+    }
+}

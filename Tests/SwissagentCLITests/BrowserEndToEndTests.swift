@@ -64,17 +64,31 @@ import Testing
         }
     }
 
-    @Test func theBrowserDiesWithItsWorker() async throws {
-        let cli = try CLI()
-        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+    /// A job held on its browser until the test acts: it waits for text that never comes.
+    func heldJob() -> JobSpec {
         var wait = StepSpec(tool: "browser_wait_for", input: ["text": "never on this page"])
         wait.timeoutSeconds = 600
-        _ = try await queue.enqueue(JobSpec(steps: [
+        return JobSpec(steps: [
             StepSpec(tool: "write_file", input: ["path": "index.html", "content": .string(Self.page)]),
             StepSpec(tool: "browser_navigate", input: ["url": "index.html"]), wait,
-        ], maxAttempts: 1))
+        ], maxAttempts: 1)
+    }
+
+    @Test func theBrowserDiesWithItsJobCancelledAndWithItsWorker() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let cancelled = try await queue.enqueue(heldJob())
         let worker = try WorkerProcess(cli, ["--concurrency", "1"])
         var running: Set<Int32> = []
+        #expect(try await waitUntil(seconds: 120) {
+            running = Self.browsers(under: worker.process.pid)
+            return !running.isEmpty
+        }, "\(worker.output)")
+        #expect(try await queue.cancel(id: cancelled) == .requested)
+        #expect(try await waitUntil(seconds: 60) { try await queue.job(id: cancelled)?.state == .cancelled })
+        #expect(try await waitUntil(seconds: 60) { running.allSatisfy { kill($0, 0) != 0 } }, "Chromium outlived its cancelled job: \(running)")
+
+        _ = try await queue.enqueue(heldJob())
         #expect(try await waitUntil(seconds: 120) {
             running = Self.browsers(under: worker.process.pid)
             return !running.isEmpty

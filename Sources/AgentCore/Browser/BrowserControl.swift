@@ -42,6 +42,8 @@ public protocol BrowserSession: SandboxSession {
     func browser(limits: ResourceLimits, network: Bool) async throws -> any BrowserControl
     /// Writes bytes to a file of the workspace (a screenshot).
     func writeWorkspaceFile(_ path: String, _ data: Data) async throws
+    /// The file URL the browser opens a workspace path (relative, checked) at.
+    func workspaceFileURL(_ path: String) async throws -> String
 }
 
 /// A browser action that went wrong in a way the model (or the plan's author) can act on.

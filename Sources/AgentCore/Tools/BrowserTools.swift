@@ -6,7 +6,7 @@ public enum BrowserTools {
     public static let all: [any Tool] = [
         BrowserTool(name: "browser_navigate", summary: "Open a URL (http or https, which needs the step's network) or a page of the workspace (a relative path).",
                     parameters: schema(["url": ("string", "The URL, or a path inside the workspace.")], required: ["url"])) { b, call in
-            try await b.navigate(try call.url(), timeout: call.timeout)
+            try await b.navigate(try await call.url(), timeout: call.timeout)
             return nil
         },
         BrowserTool(name: "browser_navigate_back", summary: "Go back to the previous page.", parameters: schema([:], required: [])) { b, call in
@@ -82,7 +82,7 @@ struct BrowserCall: Sendable {
     }
 
     /// http(s) with the step's network; otherwise a page of the workspace, as a file URL.
-    func url() throws -> String {
+    func url() async throws -> String {
         let text = string("url") ?? ""
         let lower = text.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
@@ -95,7 +95,7 @@ struct BrowserCall: Sendable {
             throw BrowserError("only http(s) URLs and paths inside the workspace can be opened, not \(text.prefix(100))")
         }
         let path = try workspacePath(text.hasPrefix("./") ? String(text.dropFirst(2)) : text, step: context.index)
-        return "file:///workspace/" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
+        return try await session.workspaceFileURL(path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
     }
 }
 

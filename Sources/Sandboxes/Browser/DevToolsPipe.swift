@@ -2,7 +2,8 @@ import AgentCore
 import Foundation
 
 /// Chromium's DevTools protocol over `--remote-debugging-pipe`: JSON messages ended by a NUL byte,
-/// written to the browser's descriptor 3 and read from its descriptor 4. No port is opened, so
+/// written to the browser's descriptor 3 and read from its descriptor 4 (locally, pipes of this
+/// process; in E2B, the browser process's stdin and stdout through envd). No port is opened, so
 /// nothing but this worker can drive the browser. Replies are matched to calls by id; of the events
 /// only a page's crash matters (the driver asks the page what else it needs): it fails that page's
 /// calls at once. Every call has a deadline, and a message bigger than `maxMessage` ends the
@@ -12,9 +13,11 @@ final class DevToolsPipe: @unchecked Sendable {
     /// A full-page screenshot of a long page is the biggest message there is.
     static let maxMessage = 64 << 20
 
-    private let toBrowser: FileHandle
-    private let fromBrowser: FileHandle
+    private let send: @Sendable (Data) async throws -> Void
+    private let onClose: @Sendable () -> Void
     private let lock = NSLock()
+    /// Bytes of a message not yet ended, and how far they were searched for its end.
+    private var buffer = Data()
     private var nextID = 0
     private var waiting: [Int: (continuation: CheckedContinuation<JSONValue, any Error>, session: String?)] = [:]
     private var crashed = Set<String>()
@@ -25,11 +28,24 @@ final class DevToolsPipe: @unchecked Sendable {
     /// Whether the page of `session` has crashed.
     func hasCrashed(_ session: String) -> Bool { lock.withLock { crashed.contains(session) } }
 
-    init(toBrowser: FileHandle, fromBrowser: FileHandle) {
-        self.toBrowser = toBrowser
-        self.fromBrowser = fromBrowser
-        // A thread of its own blocks on the pipe, so no Swift thread ever does.
-        Thread.detachNewThread { [self] in readLoop() }
+    /// `send` writes one whole message; what the browser writes comes to `receive`, its end to `close`.
+    init(send: @escaping @Sendable (Data) async throws -> Void, onClose: @escaping @Sendable () -> Void = {}) {
+        self.send = send
+        self.onClose = onClose
+    }
+
+    /// Over two pipes of this process: a thread of its own blocks on reading, so no Swift thread ever does.
+    static func overHandles(toBrowser: FileHandle, fromBrowser: FileHandle) -> DevToolsPipe {
+        let pipe = DevToolsPipe(send: { try toBrowser.write(contentsOf: $0) }, onClose: { try? toBrowser.close() })
+        Thread.detachNewThread {
+            while true {
+                let chunk = fromBrowser.availableData
+                if chunk.isEmpty { break }
+                pipe.receive(chunk)
+            }
+            pipe.close("the browser is gone")
+        }
+        return pipe
     }
 
     /// Calls `method` (on a page's `session`, or the browser's) and returns its result.
@@ -47,9 +63,11 @@ final class DevToolsPipe: @unchecked Sendable {
                     return nil
                 }
                 if let refused { c.resume(throwing: refused); return }
-                do { try toBrowser.write(contentsOf: bytes) } catch {
-                    finish(id, .failure(BrowserError("the browser is gone (\(method) could not be sent)")))
-                    return
+                let send = send
+                Task {
+                    do { try await send(Data(bytes)) } catch {
+                        finish(id, .failure(BrowserError("the browser is gone (\(method) could not be sent: \(error))")))
+                    }
                 }
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
                     finish(id, .failure(BrowserError("\(method) had no answer within \(Self.seconds(timeout)) s")))
@@ -68,7 +86,7 @@ final class DevToolsPipe: @unchecked Sendable {
             return waiting.values.map(\.continuation)
         }
         for c in pending { c.resume(throwing: BrowserError(why)) }
-        try? toBrowser.close()
+        onClose()
     }
 
     private func finish(_ id: Int, _ result: Result<JSONValue, any Error>) {
@@ -76,25 +94,22 @@ final class DevToolsPipe: @unchecked Sendable {
         c.continuation.resume(with: result)
     }
 
-    private func readLoop() {
-        var buffer = Data()
-        while true {
-            let chunk = fromBrowser.availableData
-            if chunk.isEmpty { break }
+    /// What the browser wrote next, however it is cut: each message it completes is delivered.
+    func receive(_ chunk: Data) {
+        let (messages, tooBig): ([Data], Bool) = lock.withLock {
             // Only the new bytes are searched for the end of a message: a big one comes in many chunks.
             var searchFrom = buffer.count
             buffer.append(chunk)
+            var out: [Data] = []
             while let end = buffer[(buffer.startIndex + searchFrom)...].firstIndex(of: 0) {
-                deliver(buffer[buffer.startIndex..<end])
+                out.append(Data(buffer[buffer.startIndex..<end]))
                 buffer = Data(buffer[buffer.index(after: end)...])
                 searchFrom = 0
             }
-            if buffer.count > Self.maxMessage {
-                close("the browser sent a message over \(Self.maxMessage) bytes")
-                return
-            }
+            return (out, buffer.count > Self.maxMessage)
         }
-        close("the browser is gone")
+        for m in messages { deliver(m) }
+        if tooBig { close("the browser sent a message over \(Self.maxMessage) bytes") }
     }
 
     private func deliver(_ message: Data) {

@@ -50,7 +50,7 @@ actor LocalBrowser {
         try? toBrowser.read.close()
         try? fromBrowser.write.close()
         try? devNull.close()
-        let pipe = DevToolsPipe(toBrowser: toBrowser.write, fromBrowser: fromBrowser.read)
+        let pipe = DevToolsPipe.overHandles(toBrowser: toBrowser.write, fromBrowser: fromBrowser.read)
         do {
             try network?.attach(sandboxPID: child.pid)
             let page = try await DevToolsBrowser.open(pipe, timeout: Self.startSeconds)

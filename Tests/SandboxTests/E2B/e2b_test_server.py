@@ -115,6 +115,12 @@ class Handler(QuietHandler):
             if method == "DELETE":
                 with LOCK:
                     SANDBOXES.pop(sid, None)
+                # As a killed sandbox: nothing it started goes on.
+                for proc in list(box.get("procs", {}).values()):
+                    try:
+                        os.killpg(proc.pid, 9)
+                    except OSError:
+                        pass
                 shutil.rmtree(box["dir"], ignore_errors=True)
                 return self.send_empty(204)
             if method == "POST" and path.endswith("/timeout"):
@@ -157,6 +163,18 @@ class Handler(QuietHandler):
             raw = self.body()
             req = json.loads(raw[5:5 + int.from_bytes(raw[1:5], "big")])
             return self.start(box, req)
+        if path == "/process.Process/SendInput":
+            # Unary Connect: plain JSON. Input for a process started with "stdin": true.
+            req = json.loads(self.body() or b"{}")
+            proc = box.get("procs", {}).get(req.get("process", {}).get("pid"))
+            if proc is None or proc.stdin is None:
+                return self.send_json(404, {"code": "not_found", "message": "process not found"})
+            try:
+                proc.stdin.write(base64.b64decode(req.get("input", {}).get("stdin", "")))
+                proc.stdin.flush()
+            except OSError as e:
+                return self.send_json(400, {"code": "failed_precondition", "message": str(e)})
+            return self.send_json(200, {})
         self.send_json(404, {"code": "not_found", "message": "no such route"})
 
     def start(self, box, req):
@@ -166,7 +184,10 @@ class Handler(QuietHandler):
         # As envd: PATH and HOME, then the sandbox's global envs, then the request's.
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": cwd, **box.get("envs", {}), **proc.get("envs", {})}
         p = subprocess.Popen([proc.get("cmd", "/bin/bash")] + proc.get("args", []), cwd=cwd, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.PIPE if req.get("stdin") else subprocess.DEVNULL, start_new_session=True)
+        with LOCK:
+            box.setdefault("procs", {})[p.pid] = p
         self.send_response(200)
         self.send_header("Content-Type", "application/connect+json")
         self.send_header("Transfer-Encoding", "chunked")
