@@ -155,8 +155,7 @@ final class LocalSandboxSession: BrowserSession {
                                         resolvConf: owner.directory + "/resolv.conf", limits: browserLimits)
         command.memoryAsData = true
         let net = networked ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts()) } : nil
-        let argv = command.argv([chromium] + ChromiumBinary.flags)
-        return try await browserProcess.page(networked: networked, network: net) { argv }
+        return try await browserProcess.page(argv: command.argv([chromium] + ChromiumBinary.flags), networked: networked, network: net)
     }
 
     func workspaceFileURL(_ path: String) async throws -> String { "file:///workspace/" + path }

@@ -34,8 +34,9 @@ actor LocalBrowser {
     /// Seconds the browser has to start and open its page.
     static let startSeconds = 60.0
 
-    /// `network`: the user-mode network to attach once the sandbox is up (nil: none).
-    func page(networked: Bool, network: UserModeNetwork?, start argv: @Sendable () -> [String]) async throws -> DevToolsBrowser {
+    /// `argv`: the browser's command line in its sandbox; `network`: the user-mode network to attach
+    /// once the sandbox is up (nil: none).
+    func page(argv: [String], networked: Bool, network: UserModeNetwork?) async throws -> DevToolsBrowser {
         if let running {
             if running.networked == networked && !running.page.crashed { return running.page }
             await stop()
@@ -44,7 +45,7 @@ actor LocalBrowser {
         let toBrowser = try ChildProcess.pipe(), fromBrowser = try ChildProcess.pipe()
         guard let devNull = FileHandle(forUpdatingAtPath: "/dev/null") else { throw BrowserError("cannot open /dev/null") }
         // The browser reads the driver on its descriptor 3 and answers on 4; nothing else of the worker reaches it.
-        let child = try ChildProcess.Child(argv(), environment: [:], directory: "/", stdin: devNull.fileDescriptor,
+        let child = try ChildProcess.Child(argv, environment: [:], directory: "/", stdin: devNull.fileDescriptor,
                                            stdout: devNull.fileDescriptor, stderr: devNull.fileDescriptor,
                                            extra: [toBrowser.read.fileDescriptor, fromBrowser.write.fileDescriptor])
         try? toBrowser.read.close()
