@@ -158,8 +158,6 @@ final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable
         return try await browserProcess.page(self)
     }
 
-    func writeWorkspaceFile(_ path: String, _ data: Data) async throws { try await upload(path, data) }
-
     func workspaceFileURL(_ path: String) async throws -> String {
         if let known = lock.withLock({ workdir }) { return "file://" + known + "/" + path }
         let said = Collected()

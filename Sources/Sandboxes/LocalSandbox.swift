@@ -160,13 +160,6 @@ final class LocalSandboxSession: BrowserSession {
 
     func workspaceFileURL(_ path: String) async throws -> String { "file:///workspace/" + path }
 
-    func writeWorkspaceFile(_ path: String, _ data: Data) async throws {
-        // As the job's uid, through its sandbox: the file is the job's own, like any it writes.
-        let result = try await exec(ExecRequest(argv: ["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path], stdin: data,
-                                                limits: ResourceLimits()), output: { _, _ in })
-        guard result.exitCode == 0 else { throw BrowserError("cannot write \(path) in the workspace") }
-    }
-
     func close() async {
         await browserProcess.close()
         WorkspaceOwner.removeTree(directory)

@@ -21,7 +21,7 @@ struct BenchBrowser: AsyncParsableCommand {
             let session = try await provider.open(jobID: "bench-browser-\(JobID.make())", env: [:])
             do {
                 guard let browsing = session as? any BrowserSession else { throw CLIError("the local sandbox has no browser") }
-                try await browsing.writeWorkspaceFile("bench.html", Data(page.utf8))
+                _ = try await WorkspaceFiles.write(Data(page.utf8), to: "bench.html", in: session, limits: ResourceLimits())
                 var t = ContinuousClock.now
                 let browser = try await browsing.browser(limits: ResourceLimits(), network: false)
                 start.append((ContinuousClock.now - t).seconds)

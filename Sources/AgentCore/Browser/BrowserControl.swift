@@ -40,8 +40,6 @@ public protocol BrowserSession: SandboxSession {
     /// The job's browser, started on the first call (and again when a call needs another network
     /// permission than it has, or after its page crashed). `limits.memoryMB` caps each of its processes.
     func browser(limits: ResourceLimits, network: Bool) async throws -> any BrowserControl
-    /// Writes bytes to a file of the workspace (a screenshot).
-    func writeWorkspaceFile(_ path: String, _ data: Data) async throws
     /// The file URL the browser opens a workspace path (relative, checked) at.
     func workspaceFileURL(_ path: String) async throws -> String
 }

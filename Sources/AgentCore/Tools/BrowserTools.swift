@@ -49,7 +49,8 @@ public enum BrowserTools {
             if !path.lowercased().hasSuffix(".png") { path += ".png" }
             let shot = try await b.screenshot(fullPage: call.input["fullPage"]?.boolValue ?? false, maxBytes: call.context.limits.outputBytes * 16,
                                               timeout: call.timeout)
-            try await call.session.writeWorkspaceFile(path, shot.png)
+            let written = try await WorkspaceFiles.write(shot.png, to: path, in: call.session, limits: call.context.limits)
+            guard written.exitCode == 0 else { throw BrowserError("cannot write \(path) in the workspace") }
             return "Saved the screenshot to \(path) (\(shot.png.count) bytes, \(shot.width)x\(shot.height) pixels)."
         },
     ]

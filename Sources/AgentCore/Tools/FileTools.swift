@@ -9,13 +9,25 @@ public struct WriteFileTool: Tool {
 
     public func run(_ context: ToolContext) async throws -> ExecResult {
         let path = try workspacePath(try context.string("path"), step: context.index)
-        let content = try context.string("content")
-        if let files = context.session as? any FileTransferSession {
+        return try await WorkspaceFiles.write(Data(try context.string("content").utf8), to: path, in: context.session, limits: context.limits,
+                                              output: context.output)
+    }
+}
+
+/// Files of a job's workspace, written the one way every tool writes them: through the sandbox's
+/// own file transfer when it has one (E2B), else through the sandbox, as the job's uid, so the file
+/// is the job's like any it writes.
+public enum WorkspaceFiles {
+    /// `path`: relative to the workspace, already checked (`workspacePath`).
+    public static func write(_ data: Data, to path: String, in session: any SandboxSession, limits: ResourceLimits,
+                             output: @escaping OutputHandler = { _, _ in }) async throws -> ExecResult {
+        if let files = session as? any FileTransferSession {
             let start = ContinuousClock.now
-            try await files.writeFile(path, Data(content.utf8))
+            try await files.writeFile(path, data)
             return ExecResult(exitCode: 0, seconds: (ContinuousClock.now - start).seconds, outputBytes: 0)
         }
-        return try await context.exec(["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path], stdin: content)
+        return try await session.exec(ExecRequest(argv: ["/bin/sh", "-c", "mkdir -p -- \"$(dirname -- \"$0\")\" && cat > \"$0\"", path],
+                                                  stdin: data, limits: limits), output: output)
     }
 }
 
