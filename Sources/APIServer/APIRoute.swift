@@ -2,7 +2,7 @@ import AgentCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import RedisQueue
+import Operations
 
 /// What a route's handler gets.
 struct RouteCall {
@@ -37,7 +37,7 @@ struct APIRoute: Sendable {
         APIRoute(method: .get, path: "/healthz") { _ in APIResponse.json(.ok, ["status": "ok"]) },
         APIRoute(method: .get, path: "/readyz") { call in
             do {
-                try await call.server.queue.client.call("PING")
+                try await call.server.queue.ping()
                 return APIResponse.json(.ok, ["status": "ready"])
             } catch {
                 return APIResponse.error(.serviceUnavailable, "redis_unreachable", "\(error)")
@@ -47,7 +47,7 @@ struct APIRoute: Sendable {
             do {
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: try await call.server.metricsPage())))
-            } catch let e as RedisError {
+            } catch let e as any QueueUnavailable {
                 return APIResponse.error(.serviceUnavailable, "redis_unavailable", e.description)
             }
         },
@@ -73,9 +73,9 @@ struct APIRoute: Sendable {
         },
         APIRoute(method: .get, path: "/v1/jobs/{id}/output") { call in
             try await call.authorized { scope in
-                guard let job = try await call.server.visibleJob(call.id, scope) else { return APIResponse.notFound() }
+                guard let job = try await scope.visibleJob(call.id, on: call.server.queue) else { return APIResponse.notFound() }
                 let after = HTTPField.Name("Last-Event-ID").flatMap { call.request.headers[$0] } ?? ""
-                return call.server.outputEvents(job.id, after: after, slots: call.streams, tenant: scope.grant.tenant)
+                return call.server.outputEvents(job.id, after: after, slots: call.streams, tenant: scope.tenant ?? "")
             }
         },
         APIRoute(method: .get, path: "/v1/queues") { call in try await call.authorized { try await call.server.queues($0) } },

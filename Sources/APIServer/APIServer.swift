@@ -5,11 +5,11 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
-import RedisQueue
+import Operations
 
 /// The HTTP API: jobs in, jobs out, per tenant. Every error is JSON: {"error": {"code", "message"}}.
 public struct APIServer: Sendable {
-    public let queue: RedisJobQueue
+    public let queue: any JobQueue
     public let tokens: APITokens
     public var maxBodyBytes = JobSpecParser.defaultMaxBytes
     /// Connections idle this long are closed (a slow or stuck client cannot hold one for ever).
@@ -29,7 +29,7 @@ public struct APIServer: Sendable {
     public var defaultQueues = [JobSpec.defaultQueue]
     let requestMetrics = RequestMetrics()
 
-    public init(queue: RedisJobQueue, tokens: APITokens) {
+    public init(queue: any JobQueue, tokens: APITokens) {
         self.queue = queue
         self.tokens = tokens
     }
@@ -75,7 +75,7 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// Runs the handler for a request with a valid bearer token; 401 otherwise. Redis errors are 503.
+    /// Runs the handler for a request with a valid bearer token; 401 otherwise. A queue that cannot be reached is 503.
     func authorized(_ request: Request, _ body: (TenantScope) async throws -> Response) async throws -> Response {
         guard let grant = tokens.grant(for: request.headers[.authorization]) else {
             var response = APIResponse.error(.unauthorized, "unauthorized", "a valid bearer token is required")
@@ -83,8 +83,8 @@ public struct APIServer: Sendable {
             return response
         }
         do {
-            return try await body(TenantScope(grant: grant, defaultQueues: defaultQueues))
-        } catch let e as RedisError {
+            return try await body(TenantScope(tenant: grant.tenant, admin: grant.admin, queues: grant.queues, defaultQueues: defaultQueues))
+        } catch let e as any QueueUnavailable {
             return APIResponse.error(.serviceUnavailable, "redis_unavailable", e.description)
         }
     }

@@ -9,7 +9,7 @@ import Operations
 extension APIServer {
     /// The body, optional for an approval: `{"reason": "…", "call": "<request id>"}`.
     func decide(_ id: String?, _ request: Request, _ scope: TenantScope, approve: Bool) async throws -> Response {
-        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
         let shown = scope.external(job.id)
         let body: JSONValue
         do {
@@ -25,7 +25,8 @@ extension APIServer {
         for key in ["reason", "call"] where fields[key] != nil && fields[key]?.stringValue == nil && fields[key] != .null {
             return APIResponse.error(.badRequest, "invalid_body", "\(key): expected a string")
         }
-        let who = scope.grant.admin ? "admin token, tenant \(scope.grant.tenant) (api)" : "tenant \(scope.grant.tenant) (api)"
+        let tenant = scope.tenant ?? ""
+        let who = scope.admin ? "admin token, tenant \(tenant) (api)" : "tenant \(tenant) (api)"
         let outcome = try await ApprovalActions.decide(queue, id: job.id, approve: approve, reason: fields["reason"]?.stringValue, by: who,
                                                        call: fields["call"]?.stringValue)
         guard outcome.done else { return APIResponse.refusal(outcome) }

@@ -4,39 +4,33 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Operations
-import RedisQueue
 
 /// The /v1 handlers. Each runs after `authorized` has found the caller's tenant.
 extension APIServer {
     func submit(_ request: Request, _ scope: TenantScope) async throws -> Response {
-        let grant = scope.grant
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
             return APIResponse.error(.contentTooLarge, "too_large", "the job is over the \(maxBodyBytes)-byte limit")
         }
-        var spec: JobSpec
+        let spec: JobSpec
         do {
             spec = try JobSpecParser(maxBytes: maxBodyBytes).parse(Data(buffer.readableBytesView))
         } catch {
             return APIResponse.error(.badRequest, "invalid_job", error.description)
         }
-        // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
-        if !grant.admin { spec.tenant = grant.tenant } else if spec.tenant == nil { spec.tenant = grant.tenant }
-        guard scope.mayUse(queue: spec.queue) else { return APIResponse.error(.badRequest, "queue_not_allowed", scope.refusal(queue: spec.queue)) }
-        // A chosen id names one job of this tenant in every queue: a second submit with it is a conflict.
-        if let chosen = spec.id {
-            let stored = scope.stored(chosen)
-            guard JobSpecParser.isValidName(stored) else {
-                return APIResponse.error(.badRequest, "invalid_job", "id: \(JobSpecParser.nameRule) (with the tenant's prefix)")
-            }
-            if try await queue.exists(id: stored) {
-                return APIResponse.error(.conflict, "id_taken", "a job with id \(chosen) exists: choose another id, or leave it out")
-            }
-            spec.id = stored
+        let entry: Enqueued
+        do {
+            entry = try await JobSubmission.submit([spec], as: scope, to: queue)[0]
+        } catch let refused as JobSubmission.Refused {
+            return APIResponse.refusal(refused.outcome)
         }
-        let id = scope.external(try await queue.enqueue(spec))
+        // A chosen id names one job of this tenant in every queue: a second submit with it is a conflict.
+        guard entry.created else {
+            return APIResponse.error(.conflict, "id_taken", "a job with id \(entry.id) exists: choose another id, or leave it out")
+        }
+        let id = entry.id
         var response = APIResponse.json(.created, ["id": .string(id), "queue": .string(spec.queue),
                                                    "state": .string(spec.runAt == nil ? "pending" : "scheduled")])
         response.headers[.location] = "/v1/jobs/\(id)"
@@ -76,20 +70,20 @@ extension APIServer {
     }
 
     func show(_ id: String?, _ scope: TenantScope) async throws -> Response {
-        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
         let transcript = try await queue.transcript(of: job)
         return APIResponse.json(.ok, WireModel.job(job, transcript: transcript, id: scope.external(job.id)))
     }
 
     func requeue(_ id: String?, _ scope: TenantScope) async throws -> Response {
-        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
         let shown = scope.external(job.id)
         let outcome = try await queue.requeue(id: job.id).outcome(shown)
         return outcome.done ? APIResponse.json(.ok, ["id": .string(shown), "state": "pending"]) : APIResponse.refusal(outcome)
     }
 
     func cancel(_ id: String?, _ scope: TenantScope) async throws -> Response {
-        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
         let shown = scope.external(job.id)
         let outcome = try await queue.cancel(id: job.id).outcome(shown)
         switch outcome.kind {
@@ -100,7 +94,7 @@ extension APIServer {
     }
 
     func delete(_ id: String?, _ scope: TenantScope) async throws -> Response {
-        guard let job = try await visibleJob(id, scope) else { return APIResponse.notFound() }
+        guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
         let outcome = try await queue.delete(id: job.id).outcome(scope.external(job.id))
         return outcome.done ? Response(status: .noContent) : APIResponse.refusal(outcome)
     }
@@ -112,17 +106,8 @@ extension APIServer {
         let names = if let allowed = scope.queues { allowed } else { try await queue.queues() }
         for name in names {
             let stats = try await queue.stats(queue: name)
-            out.append(scope.grant.admin ? WireModel.queue(stats) : ["queue": .string(stats.queue), "paused": .bool(stats.paused)])
+            out.append(scope.admin ? WireModel.queue(stats) : ["queue": .string(stats.queue), "paused": .bool(stats.paused)])
         }
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
-    }
-
-    /// The job if this tenant may see it. Another tenant's job is "not found", not "forbidden".
-    func visibleJob(_ id: String?, _ scope: TenantScope) async throws -> JobRecord? {
-        guard let id, JobSpecParser.isValidName(id) else { return nil }
-        for candidate in scope.candidates(id) where JobSpecParser.isValidName(candidate) {
-            if let job = try await queue.job(id: candidate), scope.owns(job.specJSON) { return job }
-        }
-        return nil
     }
 }

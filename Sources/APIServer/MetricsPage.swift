@@ -1,5 +1,4 @@
 import AgentCore
-import RedisQueue
 
 extension APIServer {
     /// GET /metrics: every queue's depth by state, oldest pending age, attempts by outcome and their

@@ -1,7 +1,7 @@
 import AgentCore
 import Hummingbird
 import NIOCore
-import RedisQueue
+import Operations
 import ServiceLifecycle
 import Synchronization
 
@@ -27,26 +27,21 @@ extension APIServer {
         }
         let queue = queue
         let body = ResponseBody { writer in
-            let reader = queue.withNewConnection(label: "sse")
-            var offset = after
-            var finished: JobState?
-            while !Task.isShuttingDownGracefully {
-                let events = try await reader.readOutput(id: id, after: offset, limit: 500, wait: finished == nil ? 1 : 0)
-                for e in events {
-                    let (name, value) = Self.event(e)
-                    let data = String(decoding: JSONWriter.write(value), as: UTF8.self)
-                    try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: \(name)\ndata: " + data + "\n\n"))
-                    offset = e.offset
+            var follower = OutputFollower(id, after: after, on: queue, label: "sse")
+            following: while !Task.isShuttingDownGracefully {
+                switch try await follower.next(wait: 1) {
+                case .output(let events):
+                    for e in events {
+                        let (name, value) = Self.event(e)
+                        let data = String(decoding: JSONWriter.write(value), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "id: \(e.offset)\nevent: \(name)\ndata: " + data + "\n\n"))
+                    }
+                case .waiting: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                case .ended(let job):
+                    try await writer.write(ByteBuffer(string: "event: end\ndata: {\"state\":\"\(job.state.rawValue)\"}\n\n"))
+                    break following
+                case .gone: break following
                 }
-                if !events.isEmpty { continue }
-                if let state = finished {
-                    try await writer.write(ByteBuffer(string: "event: end\ndata: {\"state\":\"\(state.rawValue)\"}\n\n"))
-                    break
-                }
-                guard let job = try await queue.job(id: id) else { break }
-                // Finished: read once more, for output that landed between the last read and the end.
-                if job.state.isTerminal { finished = job.state; continue }
-                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
             }
             if Task.isShuttingDownGracefully { try await writer.write(ByteBuffer(string: "retry: 1000\n\n")) }
             try await writer.finish(nil)

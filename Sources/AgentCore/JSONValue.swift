@@ -59,6 +59,7 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
 
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
+    public subscript(index: Int) -> JSONValue? { arrayValue.flatMap { $0.indices.contains(index) ? $0[index] : nil } }
 
     /// Compact JSON text with sorted keys, so equal values encode to equal bytes.
     public func jsonString() -> String {

@@ -35,6 +35,20 @@ public struct QueueMetrics: Sendable, Equatable {
     }
 
     public var count: Int { buckets.reduce(0, +) }
+
+    /// Counts one finished attempt (`outcome`: succeeded, failed, retried or cancelled) that took
+    /// `ms` from claim to outcome, as the ack scripts do; nil (never claimed) counts no duration.
+    public mutating func observe(_ outcome: String, ms: Int?) {
+        switch outcome {
+        case "succeeded": succeeded += 1
+        case "failed": failed += 1
+        case "retried": retried += 1
+        default: cancelled += 1
+        }
+        guard let took = ms.map({ max(0, $0) }) else { return }
+        buckets[Self.bucketsMs.firstIndex { took <= $0 } ?? Self.bucketsMs.count] += 1
+        sumMs += took
+    }
 }
 
 /// One model endpoint's calls from one queue's agent jobs: tokens, dollars, and latency as a histogram.
@@ -54,6 +68,16 @@ public struct ModelMetrics: Sendable, Equatable {
     public init() {}
 
     public var dollars: Double { Double(microdollars) / 1e6 }
+
+    /// Counts one model call, as the transcript script does.
+    public mutating func observe(inputTokens: Int, outputTokens: Int, microdollars: Int, ms: Int) {
+        calls += 1
+        self.inputTokens += inputTokens
+        self.outputTokens += outputTokens
+        self.microdollars += microdollars
+        buckets[Self.bucketsMs.firstIndex { ms <= $0 } ?? Self.bucketsMs.count] += 1
+        sumMs += ms
+    }
 
     mutating func set(_ figure: String, _ value: Int) {
         switch figure {

@@ -69,14 +69,50 @@ public protocol QueueReader: Sendable {
     func awaiting(queue: String, offset: Int, limit: Int) async throws -> [AwaitingApproval]
     /// An agent job's stored transcript, oldest first (empty for other jobs).
     func transcript(id: String) async throws -> [TranscriptEntry]
+    /// The stored transcript's entries from index `from` on, at most `limit`, and how many stored
+    /// items that read covered (entries that do not read as one are skipped but counted, so the
+    /// next read starts after them).
+    func transcript(id: String, from: Int, limit: Int) async throws -> (entries: [TranscriptEntry], read: Int)
+    /// The newest `count` events of a job's output, oldest first: where a follower that only wants
+    /// what comes from now on (and the turn being written) starts.
+    func lastOutput(id: String, count: Int) async throws -> [OutputEvent]
+    /// The queue's outcome counters and attempt-duration histogram, for /metrics.
+    func metrics(queue: String) async throws -> QueueMetrics
     func workers() async throws -> [WorkerInfo]
+    /// Answers when the store is reachable; throws `QueueUnavailable` when it is not.
+    func ping() async throws
+    /// Where the queue lives, for a status line (never with a password).
+    var address: String { get }
+    /// The same queue on a connection of its own, for a reader that blocks (an output stream), so
+    /// it never holds up anyone else's calls.
+    func withNewConnection(label: String) -> Self
+}
+
+/// The queue's store could not be reached, or answered in a way that cannot be used: nothing was
+/// changed that the caller can count on, and trying again later is the remedy. A surface says
+/// "unavailable" (the API's 503, the console's banner) and loses nothing.
+public protocol QueueUnavailable: Error, CustomStringConvertible {
+    /// Why, in a few words, without the address (a status line shows that apart).
+    var reason: String { get }
+}
+
+/// A job as `enqueue(each:)` left it: stored now, or already there under its chosen id.
+public struct Enqueued: Sendable, Equatable {
+    public var id: String
+    /// False when a job with this (chosen) id already existed in the queue: it was left as it was.
+    public var created: Bool
+
+    public init(id: String, created: Bool) {
+        self.id = id
+        self.created = created
+    }
 }
 
 /// What an operator (or a client) does to jobs: submit, requeue, cancel, delete, pause a queue.
 public protocol QueueOperator: Sendable {
-    /// Stores the job and returns its id. A spec carrying an id that already exists is not enqueued twice.
-    func enqueue(_ spec: JobSpec) async throws -> String
-    func enqueue(batch specs: [JobSpec]) async throws -> [String]
+    /// Stores the jobs, each atomically: a spec carrying an id that already exists in its queue is
+    /// not enqueued twice, and its entry says so.
+    func enqueue(each specs: [JobSpec]) async throws -> [Enqueued]
     func requeue(id: String) async throws -> RequeueOutcome
     /// Requeues failed jobs of the queue (or of every queue) that match the filter; returns how many.
     func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int
@@ -97,7 +133,17 @@ extension WorkerQueue {
     }
 }
 
+extension QueueOperator {
+    /// Stores the job and returns its id (an existing job's, when its chosen id is taken).
+    public func enqueue(_ spec: JobSpec) async throws -> String { try await enqueue(each: [spec])[0].id }
+    public func enqueue(batch specs: [JobSpec]) async throws -> [String] { try await enqueue(each: specs).map(\.id) }
+}
+
 extension QueueReader {
+    public func transcript(id: String, from: Int) async throws -> (entries: [TranscriptEntry], read: Int) {
+        try await transcript(id: id, from: from, limit: 1_000)
+    }
+
     public func find(queue: String?, state: JobState, filter: JobFilter, cursor: String? = nil, limit: Int) async throws -> JobPage {
         try await find(queue: queue, state: state, filter: filter, cursor: cursor, limit: limit, scanLimit: .max)
     }

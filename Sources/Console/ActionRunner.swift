@@ -1,16 +1,14 @@
 import AgentCore
 import Foundation
-import Logging
 import Operations
-import RedisQueue
-import Sandboxes
 
 /// Carries out console actions against the queue; each returns the line the person sees.
 public struct ActionRunner: Sendable {
-    let queue: RedisJobQueue
-    let local: LocalRunner?
+    let queue: any JobQueue
+    /// Runs jobs in the console's process, the way a worker runs them (nil: no sandbox here).
+    let local: RunHere?
 
-    public init(queue: RedisJobQueue, local: LocalRunner?) {
+    public init(queue: any JobQueue, local: RunHere?) {
         self.queue = queue
         self.local = local
     }
@@ -35,8 +33,9 @@ public struct ActionRunner: Sendable {
         do {
             if case .runLocally(let id) = action {
                 guard let local else { return Outcome(message: "running jobs here needs bubblewrap: apt-get install -y bubblewrap", error: true) }
-                let (message, target) = try await local.start(id)
-                return Outcome(message: message, error: target == nil, goTo: target)
+                let start = try await local.start(id)
+                guard case .running(let target, _, let agent) = start else { return Outcome(message: start.message, error: true) }
+                return Outcome(message: start.message, error: false, goTo: agent ? .transcript(id: target) : .output(id: target))
             }
             if case .editAndRequeue(let id) = action {
                 guard let job = try await queue.job(id: id) else { return Outcome(message: "cannot load \(id)", error: true) }
@@ -85,7 +84,7 @@ public struct ActionRunner: Sendable {
             }
             let specs: [JobSpec]
             do { specs = try JobBatch.parse(data) } catch { return error.description }
-            let ids = try await queue.enqueue(batch: specs)
+            let ids = try await JobSubmission.submit(specs, as: .operator, to: queue).map(\.id)
             return "submitted \(ids.count) job\(ids.count == 1 ? "" : "s"): \(ids.prefix(3).joined(separator: ", "))"
         case .runLocally:
             return "runs through run(_:)"
@@ -107,51 +106,6 @@ public struct ActionRunner: Sendable {
     public func queueEdited(original id: String, specText: String) async throws -> String {
         guard let newID = try await JobCopy.enqueue(copyOf: id, specText: specText, on: queue) else { return "\(id) is gone" }
         return "queued the edited copy as \(newID) (the original \(id) is unchanged)"
-    }
-}
-
-/// Runs jobs inside the console process with the same worker library and the local sandbox, so a
-/// developer can watch one run step by step.
-public final class LocalRunner: Sendable {
-    let queue: RedisJobQueue
-    let processor: JobProcessor
-    let worker: String
-    let lease: Double = 30
-
-    /// `agents`: the model endpoints a task job run here talks to (none: such a job fails, saying so).
-    public init(queue: RedisJobQueue, provider: LocalSandboxProvider, agents: (any AgentSource)? = nil) {
-        self.queue = queue
-        var logger = Logger(label: "swissagent.console.local")
-        logger.logLevel = .critical
-        let router: ToolRouter = LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter()
-        processor = JobProcessor(supervisor: Supervisor(router: router), sandboxes: SingleSandbox(provider), logger: logger, agents: agents)
-        worker = "console@" + ProcessInfo.processInfo.hostName + ":" + String(ProcessInfo.processInfo.processIdentifier)
-    }
-
-    /// Claims the job (a pending one), or a copy of it (anything else), and runs it in the background.
-    /// A copy is stored already claimed by this console, so a live worker cannot take it first.
-    /// Returns the message and the screen that follows the job that runs (a task job's transcript,
-    /// any other job's output), or nil when it could not run.
-    public func start(_ id: String) async throws -> (String, Screen?) {
-        var target = id
-        var claimed = try await queue.claim(id: id, worker: worker, lease: lease)
-        if claimed == nil {
-            guard let record = try await queue.job(id: id) else { return ("\(id) is gone", nil) }
-            guard record.state != .active else { return ("\(id) is running on \(record.worker ?? "a worker")", nil) }
-            claimed = try await queue.enqueueClaimed(JobCopy.spec(record.specJSON, of: id), worker: worker, lease: lease)
-            target = claimed?.id ?? target
-        }
-        guard let job = claimed else { return ("could not take \(target): another worker took it first", nil) }
-        let control = JobControl(token: job.token)
-        let processor = processor, queue = queue, lease = lease, worker = worker
-        Task.detached {
-            let renew = Task { await LeaseRenewal.keep(control, on: queue, worker: worker, lease: lease, every: lease / 3) }
-            _ = await processor.process(job, queue: queue, control: control, next: nil)
-            renew.cancel()
-        }
-        let task = SpecDigest(json: job.specJSON).task != nil
-        return (target == id ? "running \(id) here" : "running \(target) here, a copy of \(id)",
-                task ? .transcript(id: target) : .output(id: target))
     }
 }
 

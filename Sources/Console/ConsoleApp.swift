@@ -1,7 +1,6 @@
 import AgentCore
 import ChildProcess
 import Foundation
-import RedisQueue
 
 /// The console's loop: keys -> state -> request what the screen needs -> draw the newest data.
 /// It runs on a thread of its own (curses calls all happen there); Redis is read by `DataSource` on

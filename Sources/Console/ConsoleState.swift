@@ -129,7 +129,9 @@ public struct OutputLine: Sendable, Equatable {
     }
 
     /// Appends `new` to `lines`, joining a line left open with the next piece of the same stream.
-    public static func append(_ new: [OutputLine], to lines: inout [OutputLine]) {
+    /// With `cap`, only the newest `cap` lines are kept.
+    public static func append(_ new: [OutputLine], to lines: inout [OutputLine], cap: Int? = nil) {
+        defer { if let cap, lines.count > cap { lines.removeFirst(lines.count - cap) } }
         for line in new {
             if var last = lines.last, last.open, last.jobID == line.jobID, last.step == line.step, last.stream == line.stream {
                 last.text += line.text

@@ -1,6 +1,6 @@
 import AgentCore
 import Foundation
-import RedisQueue
+import Operations
 
 /// What the screen needs from Redis now; the UI thread sets it, the poller reads it.
 public struct DataRequest: Sendable, Equatable {
@@ -27,8 +27,9 @@ public final class DataSource: @unchecked Sendable {
     private var data = ConsoleData()
     private var version = 0
     private var wake = false
-    let queue: RedisJobQueue
-    let outputQueue: RedisJobQueue
+    let queue: any QueueReader
+    /// Output and transcript reads block: they have a connection of their own.
+    let outputQueue: any QueueReader
     let clock: @Sendable () -> Date
     /// Seconds between refreshes of the queue numbers.
     public var interval: Double = 1
@@ -37,11 +38,11 @@ public final class DataSource: @unchecked Sendable {
     /// How many of the newest jobs a filter searches.
     public var filterScanLimit = 10_000
 
-    public init(queue: RedisJobQueue, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(queue: any QueueReader, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.queue = queue
         outputQueue = queue.withNewConnection(label: "console-output")
         self.clock = clock
-        lock.withLock { data.redisAddress = queue.client.config.shortAddress }
+        lock.withLock { data.redisAddress = queue.address }
     }
 
     public var snapshot: (ConsoleData, Int) { lock.withLock { (data, version) } }
@@ -80,20 +81,13 @@ public final class DataSource: @unchecked Sendable {
                 publish { $0.redis = .up }
             } catch {
                 backoff = min(max(backoff * 2, 1), 10)
-                let reason = (error as? RedisError).map(Self.reason) ?? "\(error)"
+                let reason = (error as? any QueueUnavailable)?.reason ?? "\(error)"
                 let retry = clock().addingTimeInterval(backoff)
                 publish { $0.redis = .down(reason: reason, retryAt: retry) }
                 await sleep(backoff, wakeOnRequest: false)
                 continue
             }
             await sleep(interval, wakeOnRequest: true)
-        }
-    }
-
-    static func reason(_ e: RedisError) -> String {
-        switch e {
-        case .unreachable(_, let why), .connectionLost(_, let why): why
-        default: e.description
         }
     }
 
@@ -197,7 +191,7 @@ public final class DataSource: @unchecked Sendable {
 
     /// Follows what the screen streams: a job's output or transcript, or every active job's output.
     private func followLoop() async {
-        var output = OutputFollower()
+        var output = OutputFeed()
         var transcript: TranscriptFollower?
         while !Task.isCancelled {
             switch lock.withLock({ request.screen }) {
@@ -205,7 +199,7 @@ public final class DataSource: @unchecked Sendable {
                 transcript = nil
                 await followOutput(id, &output)
             case .transcript(let id):
-                output = OutputFollower()
+                output = OutputFeed()
                 if transcript?.id != id {
                     transcript = TranscriptFollower(id: id)
                     publish { $0.transcript = TranscriptFeed(jobID: id) }
@@ -215,7 +209,7 @@ public final class DataSource: @unchecked Sendable {
                     transcript = t
                 }
             default:
-                output = OutputFollower()
+                output = OutputFeed()
                 transcript = nil
                 try? await Task.sleep(for: .milliseconds(100))
             }
@@ -223,40 +217,49 @@ public final class DataSource: @unchecked Sendable {
     }
 
     /// Where following one screen's output has got to.
-    struct OutputFollower {
+    struct OutputFeed {
         var target: String?? = .none
+        /// One job's output, followed as every surface follows it.
+        var one: OutputFollower?
+        /// Every active job's: where each one's reading has got to.
         var offsets: [String: String] = [:]
     }
 
     /// One read of output for the output screen: one job's (a blocking read, so lines show as they
     /// come) or every active job's.
-    private func followOutput(_ id: String?, _ f: inout OutputFollower) async {
+    private func followOutput(_ id: String?, _ f: inout OutputFeed) async {
         if f.target != .some(id) {
-            f = OutputFollower(target: .some(id))
+            f = OutputFeed(target: .some(id), one: id.map { OutputFollower($0, records: queue, stream: outputQueue) })
             publish { $0.output = []; $0.outputKey = id ?? "*" }
         }
         do {
-            let ids: [String]
-            if let id { ids = [id] } else { ids = lock.withLock { data.activeJobIDs } }
+            if var one = f.one {
+                let step = try await one.next(wait: 0.25)
+                f.one = one
+                if case .output(let events) = step {
+                    let lines = Self.split(events, jobID: one.id, now: clock())
+                    publish { d in OutputLine.append(lines, to: &d.output, cap: 20_000) }
+                } else if case .waiting = step {} else {
+                    // Finished and read to its end, or no such job: nothing blocks, so wait here.
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return
+            }
+            let ids = lock.withLock { data.activeJobIDs }
             if ids.isEmpty {
                 try? await Task.sleep(for: .milliseconds(100))
                 return
             }
             var lines: [OutputLine] = []
-            let started = ContinuousClock.now
             for jobID in ids.prefix(50) {
-                let events = try await outputQueue.readOutput(id: jobID, after: f.offsets[jobID] ?? "", limit: 1000,
-                                                              wait: ids.count == 1 ? 0.25 : 0)
+                let events = try await outputQueue.readOutput(id: jobID, after: f.offsets[jobID] ?? "", limit: 1000, wait: 0)
                 if let last = events.last { f.offsets[jobID] = last.offset }
                 lines += Self.split(events, jobID: jobID, now: clock())
             }
             if !lines.isEmpty {
-                publish { d in
-                    OutputLine.append(lines, to: &d.output)
-                    if d.output.count > 20_000 { d.output.removeFirst(d.output.count - 20_000) }
-                }
-            } else if ids.count > 1 || ContinuousClock.now - started < .milliseconds(20) {
-                // Nothing new and nothing blocked (many jobs, or no such job): do not spin on Redis.
+                publish { d in OutputLine.append(lines, to: &d.output, cap: 20_000) }
+            } else {
+                // Nothing new, and these reads do not block: do not spin on the store.
                 try? await Task.sleep(for: .milliseconds(50))
             }
         } catch {

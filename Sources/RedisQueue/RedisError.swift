@@ -1,5 +1,7 @@
+import AgentCore
+
 /// What went wrong talking to Redis, worded for the person reading the log.
-public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum RedisError: QueueUnavailable, Sendable, Equatable {
     /// A URL that does not parse, with its password masked (see `badURL(_:why:)`), and why.
     case badURL(String, String)
     /// Could not connect (or authenticate): address and reason.
@@ -52,6 +54,14 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         let user = colon.map { userinfo[..<$0] + ":" } ?? ""
         let secret = colon.map { String(userinfo[userinfo.index(after: $0)...]) } ?? String(userinfo)
         return (url[..<schemeEnd.upperBound] + user + "***" + url[at...], secret)
+    }
+
+    /// Why, without the address: what a status line beside the address says.
+    public var reason: String {
+        switch self {
+        case .unreachable(_, let why), .connectionLost(_, let why): why
+        default: description
+        }
     }
 
     /// True when the connection itself failed, so the caller should back off and try again.

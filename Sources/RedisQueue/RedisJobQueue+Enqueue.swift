@@ -2,13 +2,9 @@ import AgentCore
 import Foundation
 
 extension RedisJobQueue {
-    public func enqueue(_ spec: JobSpec) async throws -> String {
-        try await enqueue(batch: [spec])[0]
-    }
-
     /// Stores the jobs: one script call per queue and chunk of 500, each sent as soon as it is built so
     /// Redis stores one chunk while the next is prepared. Ids are kept when given, else assigned.
-    public func enqueue(batch specs: [JobSpec]) async throws -> [String] {
+    public func enqueue(each specs: [JobSpec]) async throws -> [Enqueued] {
         if specs.isEmpty { return [] }
         let now = Array(String(nowMs).utf8)
         let nowDate = clock()
@@ -17,8 +13,9 @@ extension RedisJobQueue {
         var ids: [String] = []
         ids.reserveCapacity(specs.count)
         // Per queue, and per "ids were given" (those need an existence check): the job keys and args being built.
-        var building: [ChunkKey: (jobKeys: [[UInt8]], args: [[UInt8]])] = [:]
-        var sent: [(PendingReplies, [[UInt8]])] = []
+        var building: [ChunkKey: (jobKeys: [[UInt8]], args: [[UInt8]], places: [Int])] = [:]
+        // Each call's replies, its command (to send again) and which jobs it holds.
+        var sent: [(PendingReplies, [[UInt8]], [Int])] = []
 
         func send(_ key: ChunkKey) {
             guard let chunk = building.removeValue(forKey: key), !chunk.args.isEmpty else { return }
@@ -28,15 +25,16 @@ extension RedisJobQueue {
             let command = [Array("EVALSHA".utf8), Array(sha.utf8), Array(String(3 + chunk.jobKeys.count).utf8), Array(q.pending.utf8),
                            Array(q.scheduled.utf8), Array(q.marker.utf8)] + chunk.jobKeys
                 + [Array(q.jobPrefix.utf8), now, key.check ? [0x31] : [0x30]] + chunk.args
-            sent.append((client.submit([command]), command))
+            sent.append((client.submit([command]), command, chunk.places))
         }
 
-        for spec in specs {
+        for (place, spec) in specs.enumerated() {
             let id = spec.id ?? JobID.make(now: nowDate)
             ids.append(id)
             let key = ChunkKey(queue: spec.queue, check: spec.id != nil)
             let runAt: [UInt8] = spec.runAt.map { Array(String(Int($0 * 1000)).utf8) } ?? [0x30]
-            var chunk = building.removeValue(forKey: key) ?? ([], [])
+            var chunk = building.removeValue(forKey: key) ?? ([], [], [])
+            chunk.places.append(place)
             chunk.jobKeys.append(Array(keys.queue(spec.queue).job(id).utf8))
             chunk.args.append(Array(id.utf8))
             chunk.args.append(spec.storedJSONBytes())
@@ -46,7 +44,8 @@ extension RedisJobQueue {
         }
         for key in Array(building.keys) { send(key) }
 
-        for (pending, command) in sent {
+        var created = [Bool](repeating: true, count: specs.count)
+        for (pending, command, places) in sent {
             var reply = try await pending.replies()[0]
             if case .error(let msg) = reply, msg.hasPrefix("NOSCRIPT") {
                 // The script cache was flushed under us: nothing of this call ran, so run it again.
@@ -56,9 +55,11 @@ extension RedisJobQueue {
                 again[1] = Array(fresh.utf8)
                 reply = try await client.submit([again]).replies()[0]
             }
-            try reply.orThrow()
+            // Per job 1 (stored) or 0 (its chosen id was taken).
+            let stored = try reply.orThrow().array ?? []
+            for (i, place) in places.enumerated() where i < stored.count { created[place] = stored[i].int != 0 }
         }
-        return ids
+        return zip(ids, created).map { Enqueued(id: $0, created: $1) }
     }
 
     private struct ChunkKey: Hashable {

@@ -81,17 +81,13 @@ extension RedisJobQueue {
     /// Entries read back at most (the byte cap keeps a transcript far below this).
     static let transcriptReadLimit = 50_000
 
-    /// The stored transcript's entries from index `from` on, and how many stored items that read
-    /// covered (entries that do not read as one are skipped but counted, so the next read starts after them).
-    public func transcript(id: String, from: Int, limit: Int = 1_000) async throws -> (entries: [TranscriptEntry], read: Int) {
+    public func transcript(id: String, from: Int, limit: Int) async throws -> (entries: [TranscriptEntry], read: Int) {
         guard let queue = try await locate(id), from >= 0, from < Self.transcriptReadLimit, limit > 0 else { return ([], 0) }
         let reply = try await client.send(["LRANGE", keys.queue(queue).transcript(id), from, from + min(limit, Self.transcriptReadLimit - from) - 1])
         let texts = try reply.orThrow().texts
         return (texts.compactMap { TranscriptEntry.decode($0)?.checked() }, texts.count)
     }
 
-    /// The newest `count` events of a job's output stream, oldest first: where a follower that only
-    /// wants what comes from now on (and the turn being written) starts.
     public func lastOutput(id: String, count: Int) async throws -> [OutputEvent] {
         guard let queue = try await locate(id), count > 0 else { return [] }
         return Self.decodeEntries(try await client.call("XREVRANGE", keys.queue(queue).output(id), "+", "-", "COUNT", count)).reversed()

@@ -83,8 +83,6 @@ extension RedisJobQueue {
     }
 
     /// Whether a job with this id is in any queue (never from the remembered locations, which may be stale).
-    public func exists(id: String) async throws -> Bool { try await locate(id, cached: false) != nil }
-
     public func job(id: String) async throws -> JobRecord? {
         if let record = try await job(id: id, cached: true) { return record }
         // A remembered location may be stale (the job was deleted, its id reused elsewhere): look again.

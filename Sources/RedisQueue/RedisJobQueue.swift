@@ -53,6 +53,10 @@ public final class RedisJobQueue: JobQueue, Sendable {
                       transcriptMaxBytes: transcriptMaxBytes, clock: clock, onInvalidRecord: onInvalidRecord)
     }
 
+    public func ping() async throws { try await client.call("PING") }
+
+    public var address: String { client.config.shortAddress }
+
     var nowMs: Int { Int(clock().timeIntervalSince1970 * 1000) }
 }
 

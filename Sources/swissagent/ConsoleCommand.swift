@@ -2,8 +2,9 @@ import AgentCore
 import ArgumentParser
 import Console
 import Foundation
+import Logging
+import Operations
 import RedisQueue
-import Sandboxes
 
 struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,10 @@ struct ConsoleCommand: AsyncParsableCommand {
         discussion: "Keys are listed on the hint bar and under ?. NO_COLOR or a terminal without colours gives the mono theme.")
 
     @OptionGroup var global: GlobalOptions
+    // Jobs run here run as a worker with these options runs them: the same flags, the same defaults.
+    @OptionGroup(title: "Sandbox (for jobs run here)") var sandbox: SandboxOptions
     @OptionGroup(title: "Models (for task jobs run here)") var models: ModelOptions
+    @OptionGroup(title: "Approvals (for jobs run here)") var approvals: ApprovalOptions
 
     @Flag(help: "Watch only: every action is hidden and refused.")
     var readOnly = false
@@ -40,12 +44,17 @@ struct ConsoleCommand: AsyncParsableCommand {
         let chosen: Theme
         do { chosen = try Theme.load(theme, searchPaths: Self.themePaths) } catch { throw CLIError("\(error)") }
         for warning in chosen.warnings { printError("theme: \(warning)") }
-        let queue = RedisJobQueue(client: RedisClient(try global.redisConfig(), label: "console"), prefix: global.prefix)
+        let queue = try global.makeQueue(label: "console")
         let source = DataSource(queue: queue)
         source.interval = refresh
-        let agents = try models.makeAgents(router: LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter())
-        let local = (try? LocalSandboxProvider()).map {
-            LocalRunner(queue: queue.withNewConnection(label: "console-local"), provider: $0, agents: agents)
+        var logger = Logger(label: "swissagent.console.local")
+        logger.logLevel = .critical  // the screen is the terminal: nothing may print over it
+        // No sandbox on this machine (bubblewrap missing): the console still watches, and says so on "run here".
+        let config = try global.redisConfig()
+        let router = try? await sandbox.makeRouter(owner: global.prefix, blockedHosts: { config.hosts + RedisHostsSeen.hosts })
+        let local = try router.map {
+            RunHere(queue: queue.withNewConnection(label: "console-local"),
+                    processor: try sandbox.makeProcessor(router: $0, models: models, approvals: approvals, logger: logger))
         }
         let app = ConsoleApp(source: source, runner: ActionRunner(queue: queue.withNewConnection(label: "console-actions"), local: local),
                              readOnly: readOnly)

@@ -1,7 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Foundation
-import RedisQueue
+import Operations
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct Demo: AsyncParsableCommand {
         var specs: [JobSpec] = []
         let withTask = !(ProcessInfo.processInfo.environment["SWISSAGENT_LLM_URL"] ?? "").isEmpty
         for _ in 0..<max(1, rounds) { specs += Self.jobs(withTask: withTask) }
-        let ids = try await jobQueue.enqueue(batch: specs)
+        let ids = try await JobSubmission.submit(specs, as: .operator, to: jobQueue).map(\.id)
         print("submitted \(ids.count) demo jobs")
         try await QueuesList.show(jobQueue, json: false)
     }

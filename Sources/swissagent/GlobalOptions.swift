@@ -47,8 +47,9 @@ struct GlobalOptions: ParsableArguments {
         return config
     }
 
-    func makeQueue() throws -> RedisJobQueue {
-        RedisJobQueue(client: RedisClient(try redisConfig()), prefix: prefix)
+    /// The queue every command talks to: the one place the CLI names its store.
+    func makeQueue(label: String = "redis") throws -> any JobQueue {
+        RedisJobQueue(client: RedisClient(try redisConfig(), label: label), prefix: prefix)
     }
 }
 

@@ -2,7 +2,6 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Operations
-import RedisQueue
 
 /// The job whose waiting call is decided, and (optionally) which call it must still be.
 struct WaitingCall: ParsableArguments {

@@ -1,7 +1,6 @@
 import AgentCore
 import ArgumentParser
 import Operations
-import RedisQueue
 
 struct JobsDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

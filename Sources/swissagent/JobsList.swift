@@ -1,7 +1,6 @@
 import AgentCore
 import ArgumentParser
 import Foundation
-import RedisQueue
 
 struct JobsList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first.")

@@ -2,7 +2,6 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Operations
-import RedisQueue
 
 struct JobsRequeue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

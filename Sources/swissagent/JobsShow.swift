@@ -1,7 +1,6 @@
 import AgentCore
 import ArgumentParser
 import Foundation
-import RedisQueue
 
 struct JobsShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one job: spec, state, attempts and history.")

@@ -1,7 +1,6 @@
 import AgentCore
 import ArgumentParser
 import Foundation
-import RedisQueue
 
 struct QueuesList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "A table of queues (the default).")
@@ -15,7 +14,7 @@ struct QueuesList: AsyncParsableCommand {
         try await Self.show(try global.makeQueue(), json: json)
     }
 
-    static func show(_ jobQueue: RedisJobQueue, json: Bool) async throws {
+    static func show(_ jobQueue: any QueueReader, json: Bool) async throws {
         var all: [QueueStats] = []
         for q in try await jobQueue.queues() { all.append(try await jobQueue.stats(queue: q)) }
         let now = Date()

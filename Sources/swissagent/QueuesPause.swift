@@ -1,5 +1,4 @@
 import ArgumentParser
-import RedisQueue
 
 struct QueuesPause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import RedisQueue
 
 struct QueuesResume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Let workers take jobs from a paused queue again.")

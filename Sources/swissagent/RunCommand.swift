@@ -2,7 +2,7 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Logging
-import Sandboxes
+import Operations
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,13 +50,14 @@ struct RunCommand: AsyncParsableCommand {
         once.maxAttempts = 1
         once.runAt = nil
         let id = try await queue.enqueue(once)
-        guard let job = try await queue.claim(id: id, worker: "run", lease: 3600) else { throw CLIError("could not take the job") }
         var logger = Logger(label: "swissagent.run")
         logger.logLevel = .critical
-        let processor = JobProcessor(supervisor: sandbox.supervisor, sandboxes: try await sandbox.makeRouter(), logger: logger,
-                                     agents: try models.makeAgents(router: sandbox.toolRouter))
-        let outcome = await processor.process(job, queue: queue, control: JobControl(token: job.token), next: nil,
-                                              watch: TerminalObserver(steps: spec.steps, output: output))
+        let here = RunHere(queue: queue, processor: try sandbox.makeProcessor(router: try await sandbox.makeRouter(), models: models,
+                                                                              approvals: nil, logger: logger),
+                           worker: "run", lease: 3600)
+        guard let outcome = try await here.run(id, watch: TerminalObserver(steps: spec.steps, output: output)) else {
+            throw CLIError("could not take the job")
+        }
         let seconds = String(format: "%.2f", outcome.seconds)
         if outcome.ack == .succeeded {
             let record = try await queue.job(id: id)

@@ -1,10 +1,11 @@
 import AgentCore
 import ArgumentParser
+import Logging
 import Sandboxes
 
 extension SandboxChoice: ExpressibleByArgument {}
 
-/// Sandbox settings shared by `worker` and `run`.
+/// Sandbox settings shared by `worker`, `run` and the console (which runs jobs here the way a worker does).
 struct SandboxOptions: ParsableArguments {
     @Option(help: "Wall-clock limit of a step that sets no timeout_s, in seconds.")
     var stepTimeout: Double = 300
@@ -101,6 +102,13 @@ struct SandboxOptions: ParsableArguments {
     var toolRouter: ToolRouter { LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter() }
 
     var supervisor: Supervisor { Supervisor(router: toolRouter, policy: policy, allowNetwork: allowNetwork) }
+
+    /// What runs jobs: the worker's, and the same for the console's run-here and `run`, so a job run
+    /// anywhere runs under one limit policy, one set of approval rules and one set of models.
+    func makeProcessor(router: SandboxRouter, models: ModelOptions, approvals: ApprovalOptions?, logger: Logger) throws -> JobProcessor {
+        let supervisor = approvals.map { $0.apply(to: self.supervisor) } ?? self.supervisor
+        return JobProcessor(supervisor: supervisor, sandboxes: router, logger: logger, agents: try models.makeAgents(router: toolRouter))
+    }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
     func makeRouter(owner: String = "swissagent-run", blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> SandboxRouter {

@@ -2,7 +2,6 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Operations
-import RedisQueue
 
 struct Submit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +25,12 @@ struct Submit: AsyncParsableCommand {
         let specs: [JobSpec]
         do { specs = try JobBatch.parse(data, defaultQueue: queue) } catch { throw CLIError(error.description) }
         let jobQueue = try global.makeQueue()
-        let ids = try await jobQueue.enqueue(batch: specs)
+        let entries: [Enqueued]
+        do { entries = try await JobSubmission.submit(specs, as: .operator, to: jobQueue) } catch let e as JobSubmission.Refused {
+            throw CLIError(e.description)
+        }
+        let ids = entries.map(\.id)
+        for e in entries where !e.created { output.warn("\(e.id): a job with this id exists; it was left as it is") }
         // Unbuffered, so the ids come before any output --wait streams.
         Output.write(Data(ids.map { $0 + "\n" }.joined().utf8), to: .standardOutput)
         if wait {

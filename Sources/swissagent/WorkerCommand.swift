@@ -59,7 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,
-            processor: JobProcessor(supervisor: approvals.apply(to: sandbox.supervisor), sandboxes: router, logger: logger, agents: try models.makeAgents(router: sandbox.toolRouter)),
+            processor: try sandbox.makeProcessor(router: router, models: models, approvals: approvals, logger: logger),
             queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger,
             leakReaper: router.e2b as? any LeakReaper)
         let signals = SignalWatcher([SIGTERM, SIGINT]) { _ in worker.shutdown(immediately: worker.isStopping) }

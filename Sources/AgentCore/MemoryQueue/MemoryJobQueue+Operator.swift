@@ -1,16 +1,14 @@
 import Foundation
 
 extension MemoryJobQueue: QueueOperator {
-    public func enqueue(_ spec: JobSpec) async throws -> String { try await enqueue(batch: [spec])[0] }
-
-    public func enqueue(batch specs: [JobSpec]) async throws -> [String] {
+    public func enqueue(each specs: [JobSpec]) async throws -> [Enqueued] {
         let nowDate = clock()
         return withState { s in
             let now = nowMs
             return specs.map { spec in
                 let id = spec.id ?? JobID.make(now: nowDate)
                 s.names.insert(spec.queue)
-                if s[queue: spec.queue].jobs[id] != nil { return id }
+                if s[queue: spec.queue].jobs[id] != nil { return Enqueued(id: id, created: false) }
                 let json = MemoryJob.storedSpec(spec)
                 if let runAt = spec.runAt.map({ ($0 * 1000).rounded(.down) }), runAt > now {
                     var job = MemoryJob(spec: json, state: .scheduled, createdAt: now)
@@ -21,7 +19,7 @@ extension MemoryJobQueue: QueueOperator {
                     s[queue: spec.queue].jobs[id] = MemoryJob(spec: json, state: .pending, createdAt: now)
                     s[queue: spec.queue].pending.insert(id, at: 0)
                 }
-                return id
+                return Enqueued(id: id, created: true)
             }
         }
     }

@@ -104,6 +104,29 @@ extension MemoryJobQueue: QueueReader {
         withState { s in s.locate(id).flatMap { s[queue: $0].jobs[id]?.transcript } ?? [] }
     }
 
+    public func transcript(id: String, from: Int, limit: Int) async throws -> (entries: [TranscriptEntry], read: Int) {
+        withState { s in
+            guard let all = s.locate(id).flatMap({ s[queue: $0].jobs[id]?.transcript }), from >= 0, from < all.count, limit > 0 else {
+                return ([], 0)
+            }
+            let page = Array(all[from...].prefix(limit))
+            return (page, page.count)
+        }
+    }
+
+    public func lastOutput(id: String, count: Int) async throws -> [OutputEvent] {
+        withState { s in Array((s.locate(id).flatMap { s[queue: $0].jobs[id]?.output } ?? []).suffix(max(0, count))) }
+    }
+
+    public func metrics(queue q: String) async throws -> QueueMetrics { withState { $0[queue: q].metrics } }
+
+    public func ping() async throws {}
+
+    public var address: String { "memory" }
+
+    /// One store, in this process: there is no connection to share.
+    public func withNewConnection(label: String) -> MemoryJobQueue { self }
+
     /// A stream offset ("ms-seq") as a pair to compare; garbage sorts first.
     static func order(_ offset: String) -> (Int, Int) {
         let parts = offset.split(separator: "-")

@@ -104,6 +104,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].jobs[token.id] = job
                 s[queue: token.queue].sets[.succeeded, default: [:]][token.id] = now
                 s[queue: token.queue].bump(minute: Int(now / 60_000), failed: false)
+                s[queue: token.queue].observe("succeeded", job, now: now)
             }
             let claimed = next.flatMap { claimNext(&s, queue: token.queue, worker: $0.worker, lease: $0.lease) }
             return (outcome, claimed)
@@ -134,6 +135,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].sets[.cancelled, default: [:]][token.id] = now
                 s[queue: token.queue].processed[minute, default: 0] += 1
                 job.log(JobEvent(at: now, event: "cancelled", attempt: job.attempts, worker: "", error: error))
+                s[queue: token.queue].observe("cancelled", job, now: now)
                 outcome = .cancelled
             } else if kind == .retryable && job.attempts < (SpecDigest(json: job.spec).maxAttempts ?? 1) {
                 job.state = .retrying
@@ -141,6 +143,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].sets[.retrying, default: [:]][token.id] = retryAt
                 s[queue: token.queue].bump(minute: minute, failed: true)
                 job.log(JobEvent(at: now, event: "retry_scheduled", attempt: job.attempts, worker: "", error: error))
+                s[queue: token.queue].observe("retried", job, now: now)
                 outcome = .retrying
             } else {
                 job.state = .failed
@@ -149,6 +152,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].bump(minute: minute, failed: true)
                 job.log(JobEvent(at: now, event: "failed", attempt: job.attempts, worker: "", error: error,
                                  note: kind == .permanent ? "not retryable" : "attempts used up"))
+                s[queue: token.queue].observe("failed", job, now: now)
                 outcome = .failed
             }
             s[queue: token.queue].jobs[token.id] = job
@@ -230,6 +234,13 @@ extension MemoryJobQueue: WorkerQueue {
             usage.model = model
             for e in entries {
                 usage.add(e)
+                if e.kind == .modelCall {
+                    // As the script stores them: whole millionths of a dollar, whole milliseconds.
+                    func whole(_ v: Double?, _ scale: Double) -> Int { Int(min(max(0, ((v ?? 0) * scale).rounded()), 1e12)) }
+                    s[queue: token.queue].metrics.models[model, default: ModelMetrics()].observe(
+                        inputTokens: max(0, e.inputTokens ?? 0), outputTokens: max(0, e.outputTokens ?? 0),
+                        microdollars: whole(e.dollars, 1e6), ms: whole(e.seconds, 1000))
+                }
                 let bytes = e.json().utf8.count
                 if !job.transcriptFull && job.transcriptStored + bytes <= transcriptMaxBytes {
                     job.transcript.append(e)
@@ -280,6 +291,7 @@ extension MemoryJobQueue: WorkerQueue {
                     job.finishedAt = now
                     job.updatedAt = now
                     s[queue: q].sets[.failed, default: [:]][id] = now
+                    s[queue: q].observe("failed", job, now: now)
                     job.log(JobEvent(at: now, event: "failed", attempt: job.attempts, worker: job.worker, error: why))
                 } else {
                     job.state = .pending

@@ -90,6 +90,12 @@ struct MemoryQueueData {
     var paused = false
     var processed: [Int: Int] = [:]
     var failedCount: [Int: Int] = [:]
+    var metrics = QueueMetrics()
+
+    /// Counts a finished attempt of `job` in the queue's metrics, as the scripts' `observe`.
+    mutating func observe(_ outcome: String, _ job: MemoryJob, now: Double) {
+        metrics.observe(outcome, ms: job.claimedAt.map { Int(now - $0) })
+    }
 
     mutating func bump(minute: Int, failed: Bool) {
         processed[minute, default: 0] += 1

@@ -1,5 +1,4 @@
-/// Renews the leases of running jobs and stops each one the queue says to stop: the worker's
-/// renew loop and the console's run-here both go through here.
+/// Renews the leases of running jobs and stops each one the queue says to stop (`JobRunner`'s loop).
 public enum LeaseRenewal {
     public static func renew(_ running: [JobControl], on queue: any WorkerQueue, worker: String, lease: Double) async throws {
         if running.isEmpty { return }
@@ -10,16 +9,6 @@ public enum LeaseRenewal {
             case .lost: control.stop(.leaseLost)
             case .ok, nil: break
             }
-        }
-    }
-
-    /// Keeps one job's lease every `interval` seconds until the task is cancelled; a renewal that
-    /// fails (Redis away) is tried again at the next tick, while the lease still runs.
-    public static func keep(_ control: JobControl, on queue: any WorkerQueue, worker: String, lease: Double, every interval: Double) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            if Task.isCancelled { return }
-            try? await renew([control], on: queue, worker: worker, lease: lease)
         }
     }
 }

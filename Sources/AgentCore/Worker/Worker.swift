@@ -5,7 +5,7 @@ import Logging
 /// connection (claims block on it); renewals, heartbeats and maintenance share another.
 public final class Worker: Sendable {
     public let config: WorkerConfig
-    let processor: JobProcessor
+    let runner: JobRunner
     let shared: any WorkerQueue & QueueReader
     let makeSlotQueue: @Sendable (Int) -> any WorkerQueue & QueueReader
     let logger: Logger
@@ -17,7 +17,7 @@ public final class Worker: Sendable {
                 slotQueue: @escaping @Sendable (Int) -> any WorkerQueue & QueueReader, logger: Logger, leakReaper: (any LeakReaper)? = nil) {
         self.config = config
         self.leakReaper = leakReaper
-        self.processor = processor
+        runner = JobRunner(processor: processor, worker: config.id, lease: config.lease)
         self.shared = queue
         self.makeSlotQueue = slotQueue
         self.logger = logger
@@ -50,14 +50,14 @@ public final class Worker: Sendable {
     public func shutdown(immediately: Bool = false) {
         if immediately {
             logger.warning("worker stopping now: running jobs go back to pending")
-            for control in state.running { control.stop(.shutdown) }
+            runner.stopAll(.shutdown)
         }
         guard state.beginStopping() else { return }
-        logger.info("worker shutting down", metadata: ["grace_s": "\(config.grace)", "running": "\(state.running.count)"])
+        logger.info("worker shutting down", metadata: ["grace_s": "\(config.grace)", "running": "\(runner.running.count)"])
         let grace = config.grace
         Task {
             try? await Task.sleep(for: .milliseconds(Int(grace * 1000)))
-            for control in self.state.running { control.stop(.shutdown) }
+            self.runner.stopAll(.shutdown)
         }
     }
 
@@ -87,23 +87,13 @@ public final class Worker: Sendable {
                 _ = try? await queue.release(job.token, reason: "worker shut down before starting the job")
                 break
             }
-            let control = JobControl(token: job.token)
-            state.add(control)
-            let outcome = await processor.process(job, queue: queue, control: control, next: state.stopping ? nil : request)
-            state.remove(control)
-            next = outcome.next
+            next = await runner.run(job, on: queue, next: state.stopping ? nil : request).next
         }
     }
 
     private func renewLoop() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(Int(config.renewInterval * 1000)))
-            do {
-                try await LeaseRenewal.renew(state.running, on: shared, worker: config.id, lease: config.lease)
-            } catch {
-                logger.error("cannot renew leases: \(error)")
-            }
-        }
+        let logger = logger
+        await runner.keepLeases(on: shared, every: config.renewInterval) { logger.error("cannot renew leases: \($0)") }
     }
 
     private func heartbeatLoop() async {
@@ -111,7 +101,7 @@ public final class Worker: Sendable {
         while !Task.isCancelled {
             let info = WorkerInfo(id: config.id, host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
                                   startedAt: started, heartbeatAt: Date().timeIntervalSince1970, queues: config.queues,
-                                  concurrency: config.concurrency, currentJobs: state.running.map(\.token.id))
+                                  concurrency: config.concurrency, currentJobs: runner.running.map(\.token.id))
             var health = "ok\n"
             do { try await shared.heartbeat(info, ttl: config.heartbeatInterval * 3) } catch { health = "no heartbeat: \(error)\n" }
             if let path = config.healthFile {
@@ -154,14 +144,12 @@ public final class Worker: Sendable {
     }
 }
 
-/// The worker's mutable state. `@unchecked Sendable`: every field is only touched while holding `lock`.
+/// Whether the worker is stopping. `@unchecked Sendable`: `isStopping` is only touched while holding `lock`.
 final class WorkerState: @unchecked Sendable {
     private let lock = NSLock()
-    private var controls: [ObjectIdentifier: JobControl] = [:]
     private var isStopping = false
 
     var stopping: Bool { lock.withLock { isStopping } }
-    var running: [JobControl] { lock.withLock { Array(controls.values) } }
 
     /// True for the first caller only.
     func beginStopping() -> Bool {
@@ -171,9 +159,6 @@ final class WorkerState: @unchecked Sendable {
             return true
         }
     }
-
-    func add(_ c: JobControl) { lock.withLock { controls[ObjectIdentifier(c)] = c } }
-    func remove(_ c: JobControl) { lock.withLock { _ = controls.removeValue(forKey: ObjectIdentifier(c)) } }
 }
 
 /// 100 ms doubling to 5 s, with jitter: how loops wait out a Redis outage.
