@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "swissagent", targets: ["swissagent"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
+        .library(name: "Redis", targets: ["Redis"]),
         .library(name: "RedisQueue", targets: ["RedisQueue"]),
         .library(name: "Sandboxes", targets: ["Sandboxes"]),
     ],
@@ -33,15 +34,18 @@ let package = Package(
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "RedisQueue", dependencies: ["AgentCore", "CHiredis", "CRedisSocket"]),
+        // A Redis client: connections (TLS), Sentinel, Cluster, scripts, replica waits. Knows nothing of jobs.
+        .target(name: "Redis", dependencies: ["AgentCore", "CHiredis", "CRedisSocket"]),
+        // The job queue on Redis: keys, Lua scripts, every transition of `JobQueue`.
+        .target(name: "RedisQueue", dependencies: ["AgentCore", "Redis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
         // What every surface does the same way: the CLI, the API and the console are thin adapters over it.
         .target(name: "Operations", dependencies: ["AgentCore"]),
-        .target(name: "Console", dependencies: ["AgentCore", "Operations", "RedisQueue", "Sandboxes", "CNcurses", "ChildProcess",
+        .target(name: "Console", dependencies: ["AgentCore", "Operations", "CNcurses", "ChildProcess",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "ModelClient", dependencies: ["AgentCore", "HTTPClient"]),
-        .target(name: "APIServer", dependencies: ["AgentCore", "Operations", "RedisQueue", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "APIServer", dependencies: ["AgentCore", "Operations", .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "HummingbirdCore", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log"),
                                                   .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -52,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "Operations", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
+                "AgentCore", "Operations", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `bench agent` serves the model side itself (already built for the API).
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
@@ -61,18 +65,18 @@ let package = Package(
         ),
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
-        .target(name: "RedisTestSupport", dependencies: ["RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport",
+        .target(name: "RedisTestSupport", dependencies: ["Redis", "RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport",
                 exclude: ["chat_test_server.py", "test_server.py"]),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
-        .testTarget(name: "RedisQueueTests", dependencies: ["RedisQueue", "AgentCore", "RedisTestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "RedisQueue", "RedisTestSupport"],
+        .testTarget(name: "RedisQueueTests", dependencies: ["Redis", "RedisQueue", "AgentCore", "RedisTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "Redis", "RedisQueue", "RedisTestSupport"],
                     exclude: ["E2B/e2b_test_server.py"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "RedisQueue", "RedisTestSupport",
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Redis", "RedisQueue", "RedisTestSupport",
                                                          .product(name: "Logging", package: "swift-log")], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
-        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "RedisQueue", "AgentCore", "HTTPClient",
+        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),

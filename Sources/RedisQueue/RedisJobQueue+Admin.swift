@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 
 extension RedisJobQueue {
     /// The queue a job id belongs to: remembered, else one EXISTS per known queue in one round trip.

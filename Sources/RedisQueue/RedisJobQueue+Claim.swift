@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 
 extension RedisJobQueue {
     /// Tries each queue in order; when all are empty, blocks on their markers (BZPOPMIN) until

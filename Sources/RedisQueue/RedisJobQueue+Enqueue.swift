@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 
 extension RedisJobQueue {
     /// Stores the jobs: one script call per queue and chunk of 500, each sent as soon as it is built so
@@ -9,23 +10,22 @@ extension RedisJobQueue {
         let now = Array(String(nowMs).utf8)
         let nowDate = clock()
         try await registerQueues(Set(specs.map(\.queue)))
-        let sha = try await client.load(Scripts.enqueue)
         var ids: [String] = []
         ids.reserveCapacity(specs.count)
         // Per queue, and per "ids were given" (those need an existence check): the job keys and args being built.
         var building: [ChunkKey: (jobKeys: [[UInt8]], args: [[UInt8]], places: [Int])] = [:]
         // Each call's replies, its command (to send again) and which jobs it holds.
-        var sent: [(PendingReplies, [[UInt8]], [Int])] = []
+        var sent: [(RedisClient.ScriptReplies, [Int])] = []
 
-        func send(_ key: ChunkKey) {
+        func send(_ key: ChunkKey) async throws {
             guard let chunk = building.removeValue(forKey: key), !chunk.args.isEmpty else { return }
             let q = keys.queue(key.queue)
             // Every job key is declared: in a cluster, a slot being moved then refuses the whole call
             // up front (TRYAGAIN, ASK) instead of failing it half-way.
-            let command = [Array("EVALSHA".utf8), Array(sha.utf8), Array(String(3 + chunk.jobKeys.count).utf8), Array(q.pending.utf8),
+            let command = [Array("EVALSHA".utf8), [], Array(String(3 + chunk.jobKeys.count).utf8), Array(q.pending.utf8),
                            Array(q.scheduled.utf8), Array(q.marker.utf8)] + chunk.jobKeys
                 + [Array(q.jobPrefix.utf8), now, key.check ? [0x31] : [0x30]] + chunk.args
-            sent.append((client.submit([command]), command, chunk.places))
+            sent.append((try await client.submitScript(Scripts.enqueue, [command]), chunk.places))
         }
 
         for (place, spec) in specs.enumerated() {
@@ -40,21 +40,13 @@ extension RedisJobQueue {
             chunk.args.append(spec.storedJSONBytes())
             chunk.args.append(runAt)
             building[key] = chunk
-            if chunk.jobKeys.count >= 500 { send(key) }
+            if chunk.jobKeys.count >= 500 { try await send(key) }
         }
-        for key in Array(building.keys) { send(key) }
+        for key in Array(building.keys) { try await send(key) }
 
         var created = [Bool](repeating: true, count: specs.count)
-        for (pending, command, places) in sent {
-            var reply = try await pending.replies()[0]
-            if case .error(let msg) = reply, msg.hasPrefix("NOSCRIPT") {
-                // The script cache was flushed under us: nothing of this call ran, so run it again.
-                client.forgetScript(Scripts.enqueue)
-                let fresh = try await client.load(Scripts.enqueue)
-                var again = command
-                again[1] = Array(fresh.utf8)
-                reply = try await client.submit([again]).replies()[0]
-            }
+        for (pending, places) in sent {
+            let reply = try await pending.replies()[0]
             // Per job 1 (stored) or 0 (its chosen id was taken).
             let stored = try reply.orThrow().array ?? []
             for (i, place) in places.enumerated() where i < stored.count { created[place] = stored[i].int != 0 }

@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 
 extension RedisJobQueue {
     /// Appends to the job's output stream, capped at `outputMaxBytes` per job (counted in the job's

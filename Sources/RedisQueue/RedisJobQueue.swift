@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 
 /// `JobQueue` on Redis. One instance holds one connection: give each blocking consumer its own
 /// (`RedisJobQueue(config:)` is cheap), and share one for everything else.

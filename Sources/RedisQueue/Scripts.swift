@@ -1,4 +1,5 @@
 import AgentCore
+import Redis
 
 /// Every multi-key state change is one of these Lua scripts, so each transition is atomic.
 /// Each lists its KEYS and ARGV. Keys of a job are declared in KEYS where the caller knows them;

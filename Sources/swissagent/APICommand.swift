@@ -3,6 +3,7 @@ import APIServer
 import ArgumentParser
 import Foundation
 import Logging
+import Redis
 import RedisQueue
 
 struct APICommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Console
 import Foundation
 import ModelClient
+import Redis
 import RedisQueue
 import Sandboxes
 

@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Console
 import Foundation
+import Redis
 import RedisQueue
 
 struct BenchConsole: AsyncParsableCommand {

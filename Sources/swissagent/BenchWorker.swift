@@ -2,6 +2,7 @@ import AgentCore
 import ArgumentParser
 import Foundation
 import Logging
+import Redis
 import RedisQueue
 import Sandboxes
 

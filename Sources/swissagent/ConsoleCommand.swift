@@ -4,6 +4,7 @@ import Console
 import Foundation
 import Logging
 import Operations
+import Redis
 import RedisQueue
 
 struct ConsoleCommand: AsyncParsableCommand {

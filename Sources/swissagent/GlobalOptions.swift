@@ -1,6 +1,7 @@
 import AgentCore
 import ArgumentParser
 import Foundation
+import Redis
 import RedisQueue
 
 /// Options every command that talks to Redis shares.

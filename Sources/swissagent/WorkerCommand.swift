@@ -3,6 +3,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import Redis
 import RedisQueue
 import Sandboxes
 

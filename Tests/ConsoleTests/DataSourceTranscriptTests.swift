@@ -1,6 +1,7 @@
 import AgentCore
 import Console
 import Foundation
+import Redis
 import RedisQueue
 import RedisTestSupport
 import Testing

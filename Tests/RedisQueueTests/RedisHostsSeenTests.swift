@@ -1,5 +1,6 @@
 import Foundation
 @testable import RedisQueue
+@testable import Redis
 import RedisTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Redis
 import RedisTestSupport
 import Testing
 @testable import RedisQueue

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RedisQueue
+@testable import Redis
 import Testing
 
 /// Sentinel and Cluster URLs, key slots and redirects: the parts that need no server.

@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 import RedisQueue
 
 /// A clock tests move by hand, so leases and backoffs expire without waiting.

@@ -1,6 +1,7 @@
 import AgentCore
 import Foundation
 @testable import RedisQueue
+@testable import Redis
 import RedisTestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import Redis
 import RedisTestSupport
 import RedisQueue
 import Testing

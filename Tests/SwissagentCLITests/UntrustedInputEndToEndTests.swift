@@ -1,6 +1,7 @@
 import AgentCore
 import Foundation
 import HTTPClient
+import Redis
 import RedisQueue
 import RedisTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import Redis
 import RedisQueue
 import RedisTestSupport
 import Testing

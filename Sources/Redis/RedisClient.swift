@@ -76,40 +76,43 @@ public final class RedisClient: @unchecked Sendable {
 
     /// Runs a Lua script by its SHA, loading it first and again after NOSCRIPT (a flushed script cache).
     public func eval(_ script: RedisScript, keys: [String], args: [any RedisArgument]) async throws -> RedisReply {
-        let head: [any RedisArgument] = [String(keys.count)] + keys
-        for _ in 0..<2 {
-            let sha = try await load(script)
-            let reply = try await send(["EVALSHA", sha] + head + args)
-            if case .error(let msg) = reply, msg.hasPrefix("NOSCRIPT") {
-                scripts.forget(script.name)
-                continue
-            }
-            return try reply.orThrow()
-        }
-        throw RedisError.server("NOSCRIPT: script \(script.name) could not be loaded")
+        try await evalBatch(script, [(keys, args)])[0].orThrow()
     }
 
     /// Pipelines many runs of one script (e.g. a batch enqueue) in one round trip.
     public func evalBatch(_ script: RedisScript, _ calls: [(keys: [String], args: [any RedisArgument])]) async throws -> [RedisReply] {
-        for _ in 0..<2 {
-            let sha = try await load(script)
-            let cmds: [[any RedisArgument]] = calls.map { ["EVALSHA", sha, String($0.keys.count)] + $0.keys + $0.args }
-            let replies = try await pipeline(cmds)
-            if replies.contains(where: { if case .error(let m) = $0 { m.hasPrefix("NOSCRIPT") } else { false } }) {
-                // Redis runs each EVALSHA independently: redo only the ones it refused.
-                scripts.forget(script.name)
-                let sha2 = try await load(script)
-                var out = replies
-                for (i, r) in replies.enumerated() {
-                    if case .error(let m) = r, m.hasPrefix("NOSCRIPT") {
-                        out[i] = try await send(["EVALSHA", sha2, String(calls[i].keys.count)] + calls[i].keys + calls[i].args)
-                    }
-                }
-                return out
-            }
-            return replies
+        let sha = Array(try await load(script).utf8)
+        let commands = calls.map { [Array("EVALSHA".utf8), sha, Array(String($0.keys.count).utf8)] + $0.keys.map(\.redisBytes) + $0.args.map(\.redisBytes) }
+        return try await submitScript(script, commands).replies()
+    }
+
+    /// Sends runs of `script` at once (each an EVALSHA command with any SHA in second place: the
+    /// loaded one is put there), and returns before the replies are in, so the caller can build the
+    /// next batch meanwhile. Runs Redis refused with NOSCRIPT (its script cache was flushed, so
+    /// nothing of them ran) are sent again, once, with the script loaded anew.
+    public func submitScript(_ script: RedisScript, _ commands: [[[UInt8]]]) async throws -> ScriptReplies {
+        let sha = Array(try await load(script).utf8)
+        let sent = commands.map { var c = $0; c[1] = sha; return c }
+        return ScriptReplies(client: self, script: script, commands: sent, pending: submit(sent))
+    }
+
+    /// What `submitScript` sent, and the replies once they are in.
+    public struct ScriptReplies: Sendable {
+        let client: RedisClient
+        let script: RedisScript
+        let commands: [[[UInt8]]]
+        let pending: PendingReplies
+
+        public func replies() async throws -> [RedisReply] {
+            var out = try await pending.replies()
+            let refused = out.indices.filter { if case .error(let m) = out[$0] { m.hasPrefix("NOSCRIPT") } else { false } }
+            if refused.isEmpty { return out }
+            client.scripts.forget(script.name)
+            let sha = Array(try await client.load(script).utf8)
+            let again = refused.map { var c = commands[$0]; c[1] = sha; return c }
+            for (i, reply) in zip(refused, try await client.submit(again).replies()) { out[i] = reply }
+            return out
         }
-        return []
     }
 
     func load(_ script: RedisScript) async throws -> String {
@@ -156,7 +159,6 @@ public final class RedisClient: @unchecked Sendable {
         }
     }
 
-    func forgetScript(_ script: RedisScript) { scripts.forget(script.name) }
 
     /// Drops the connection; the next call reconnects.
     public func close() {

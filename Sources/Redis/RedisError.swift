@@ -1,7 +1,5 @@
-import AgentCore
-
 /// What went wrong talking to Redis, worded for the person reading the log.
-public enum RedisError: QueueUnavailable, Sendable, Equatable {
+public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A URL that does not parse, with its password masked (see `badURL(_:why:)`), and why.
     case badURL(String, String)
     /// Could not connect (or authenticate): address and reason.
