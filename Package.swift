@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swissagent", targets: ["swissagent"]),
+        .executable(name: "swissagent-bench", targets: ["swissagent-bench"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "RedisQueue", targets: ["RedisQueue"]),
@@ -53,15 +54,30 @@ let package = Package(
                                                   .product(name: "NIOCore", package: "swift-nio"),
                                                   .product(name: "NIOHTTPTypes", package: "swift-nio-extras")],
                 resources: [.embedInCode("openapi.json")]),
+        // The command-line options both executables read, and the wiring they make: which Redis, which
+        // sandboxes, which models. The one place outside the executables that names the Redis modules.
+        .target(name: "CommandOptions", dependencies: ["AgentCore", "Redis", "RedisQueue", "Sandboxes", "ModelClient",
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                                       .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "Operations", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
+                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The benchmarks, apart from what ships.
+        .executableTarget(
+            name: "swissagent-bench",
+            dependencies: [
+                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "ModelClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `bench agent` serves the model side itself (already built for the API).
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            path: "Sources/swissagent-bench"
         ),
 
         // Test helpers: a real redis-server per test run, queues under their own key prefix.
@@ -76,7 +92,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Redis", "RedisQueue", "RedisTestSupport",
                                                          .product(name: "Logging", package: "swift-log")], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
-        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
+        .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "swissagent-bench", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),

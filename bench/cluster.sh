@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `swissagent bench queue` against one redis-server and through the cluster client against a
+# `swissagent-bench queue` against one redis-server and through the cluster client against a
 # three-master Redis Cluster (made here with redis-cli --cluster create), alternated, and what the
 # cluster client keeps of each figure. The bench uses one queue, so one slot on one master: this
 # measures what the client costs (slot routing, the map), not scaling. Target: at least 80%.
@@ -24,13 +24,13 @@ done
 sleep 0.5
 redis-cli --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 0 --cluster-yes >/dev/null
 until redis-cli -p "${ports[0]}" cluster info | grep -q cluster_state:ok; do sleep 0.2; done
-swift build -c release --product swissagent >/dev/null 2>&1 || swift build -c release --product swissagent
+swift build -c release --product swissagent-bench >/dev/null 2>&1 || swift build -c release --product swissagent-bench
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--jobs 20000 --concurrency 1 --concurrency 16)
 cluster_url="redis-cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
 for run in 1 2; do
-  REDIS_URL="redis://127.0.0.1:$single" .build/release/swissagent bench queue --json "${args[@]}" > "$dir/single-$run.json"
-  REDIS_URL="$cluster_url" .build/release/swissagent bench queue --json "${args[@]}" > "$dir/cluster-$run.json"
+  REDIS_URL="redis://127.0.0.1:$single" .build/release/swissagent-bench queue --json "${args[@]}" > "$dir/single-$run.json"
+  REDIS_URL="$cluster_url" .build/release/swissagent-bench queue --json "${args[@]}" > "$dir/cluster-$run.json"
 done
 python3 - "$dir" <<'PY'
 import json, sys
@@ -42,7 +42,7 @@ def load(kind):
     figures = [flat(j) for j in runs]
     return {k: max(f[k] for f in figures) for k in figures[0]}
 single, cluster = load("single"), load("cluster")
-print("swissagent bench queue, one redis-server and a three-master cluster (best of 2 runs each)")
+print("swissagent-bench queue, one redis-server and a three-master cluster (best of 2 runs each)")
 for k in single:
     share = cluster[k] / single[k] * 100
     print(f"  {k:24} single {single[k]:>10,.0f}   cluster {cluster[k]:>10,.0f}   {share:5.0f}%  {'ok' if share >= 80 else 'BELOW 80%'}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `swissagent bench queue` over plain TCP and over TLS against one redis-server that serves both
+# `swissagent-bench queue` over plain TCP and over TLS against one redis-server that serves both
 # (a CA and certificate made here with openssl; the client verifies it), alternated, and what TLS
 # keeps of each figure. Target: at least 70%. Usage: bench/tls.sh [bench queue options]
 set -euo pipefail
@@ -18,12 +18,12 @@ redis-server --port "$port" --tls-port "$tls" --tls-cert-file "$dir/server.crt" 
   --tls-ca-cert-file "$dir/ca.crt" --tls-auth-clients no --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --dir "$dir" >/dev/null
 sleep 0.3
-swift build -c release --product swissagent >/dev/null 2>&1 || swift build -c release --product swissagent
+swift build -c release --product swissagent-bench >/dev/null 2>&1 || swift build -c release --product swissagent-bench
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(--jobs 20000 --concurrency 1 --concurrency 16)
 for run in 1 2; do
-  REDIS_URL="redis://127.0.0.1:$port" .build/release/swissagent bench queue --json "${args[@]}" > "$dir/plain-$run.json"
-  REDIS_URL="rediss://127.0.0.1:$tls" REDIS_TLS_CA_FILE="$dir/ca.crt" .build/release/swissagent bench queue --json "${args[@]}" > "$dir/tls-$run.json"
+  REDIS_URL="redis://127.0.0.1:$port" .build/release/swissagent-bench queue --json "${args[@]}" > "$dir/plain-$run.json"
+  REDIS_URL="rediss://127.0.0.1:$tls" REDIS_TLS_CA_FILE="$dir/ca.crt" .build/release/swissagent-bench queue --json "${args[@]}" > "$dir/tls-$run.json"
 done
 python3 - "$dir" <<'PY'
 import json, sys
@@ -35,7 +35,7 @@ def load(kind):
     figures = [flat(j) for j in runs]
     return {k: max(f[k] for f in figures) for k in figures[0]}
 plain, tls = load("plain"), load("tls")
-print("swissagent bench queue, plain TCP and TLS on one redis-server (best of 2 runs each)")
+print("swissagent-bench queue, plain TCP and TLS on one redis-server (best of 2 runs each)")
 for k in plain:
     share = tls[k] / plain[k] * 100
     print(f"  {k:24} plain {plain[k]:>10,.0f}   TLS {tls[k]:>10,.0f}   {share:5.0f}%  {'ok' if share >= 70 else 'BELOW 70%'}")

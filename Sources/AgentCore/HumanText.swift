@@ -14,6 +14,13 @@ public enum HumanText {
         return "\(t / 86400)d\((t % 86400) / 3600)h"
     }
 
+    /// How long ago `date` was, as `duration` words it; "-" when unknown. A date in the future (a
+    /// clock ahead of this one) is "0ms" ago, not a negative age.
+    public static func age(_ date: Date?, now: Date) -> String {
+        guard let date else { return "-" }
+        return duration(max(0, now.timeIntervalSince(date)))
+    }
+
     /// Text on one line (newlines as spaces), at most `max` characters; "-" when there is none.
     public static func oneLine(_ s: String?, max: Int = 60) -> String {
         guard let s, !s.isEmpty else { return "-" }

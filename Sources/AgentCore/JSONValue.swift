@@ -69,6 +69,14 @@ public enum JSONValue: Sendable, Equatable, Hashable, Codable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Indented JSON text with sorted keys, for people (a spec to read or edit, `--json` output).
+    public func prettyJSON() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        guard let data = try? enc.encode(self) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Text for people: strings without quotes, everything else as JSON.
     public var displayText: String { stringValue ?? jsonString() }
 }

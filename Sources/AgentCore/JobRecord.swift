@@ -23,12 +23,20 @@ public struct JobEvent: Sendable, Equatable, Codable {
     }
 }
 
-/// A job as stored: its spec (raw, since garbage may be stored too), state and history.
+/// A job as stored: its spec (raw, since garbage may be stored too, and decoded once here, where it
+/// leaves the queue), state and history.
 public struct JobRecord: Sendable, Equatable {
     public var id: String
     public var queue: String
     public var state: JobState
-    public var specJSON: String
+    /// The spec's text as stored: what a person reads, and what a copy is made from.
+    public var specJSON: String {
+        didSet { (spec, digest) = Self.decode(specJSON) }
+    }
+    /// The spec, when the stored text is a valid job; nil for garbage.
+    public private(set) var spec: JobSpec?
+    /// What can be read from the stored text even when it is not a valid job (its tenant, tools).
+    public private(set) var digest: SpecDigest
     public var attempts: Int
     public var maxAttempts: Int
     public var orphaned: Int
@@ -62,6 +70,7 @@ public struct JobRecord: Sendable, Equatable {
         self.queue = queue
         self.state = state
         self.specJSON = specJSON
+        (spec, digest) = Self.decode(specJSON)
         self.attempts = attempts
         self.maxAttempts = maxAttempts
         self.orphaned = orphaned
@@ -77,8 +86,9 @@ public struct JobRecord: Sendable, Equatable {
         self.history = history
     }
 
-    /// The spec, when the stored JSON is a valid job.
-    public var spec: JobSpec? { try? JobSpecParser.stored.parse(Data(specJSON.utf8)) }
+    private static func decode(_ text: String) -> (JobSpec?, SpecDigest) {
+        (try? JobSpecParser.stored.parse(Data(text.utf8)), SpecDigest(json: text))
+    }
 
     /// Every attempt's error, oldest first.
     public var errors: [JobEvent] { history.filter { $0.error != nil } }

@@ -36,14 +36,20 @@ public struct QueueMetrics: Sendable, Equatable {
 
     public var count: Int { buckets.reduce(0, +) }
 
-    /// Counts one finished attempt (`outcome`: succeeded, failed, retried or cancelled) that took
-    /// `ms` from claim to outcome, as the ack scripts do; nil (never claimed) counts no duration.
-    public mutating func observe(_ outcome: String, ms: Int?) {
+    /// How an attempt ended, as the metrics count it.
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// `failed`: for good; `retried`: failed, to run again.
+        case succeeded, failed, retried, cancelled
+    }
+
+    /// Counts one finished attempt that took `ms` from claim to outcome, as the ack scripts do; nil
+    /// (never claimed) counts no duration.
+    public mutating func observe(_ outcome: Outcome, ms: Int?) {
         switch outcome {
-        case "succeeded": succeeded += 1
-        case "failed": failed += 1
-        case "retried": retried += 1
-        default: cancelled += 1
+        case .succeeded: succeeded += 1
+        case .failed: failed += 1
+        case .retried: retried += 1
+        case .cancelled: cancelled += 1
         }
         guard let took = ms.map({ max(0, $0) }) else { return }
         buckets[Self.bucketsMs.firstIndex { took <= $0 } ?? Self.bucketsMs.count] += 1

@@ -39,7 +39,7 @@ public struct ActionRunner: Sendable {
             }
             if case .editAndRequeue(let id) = action {
                 guard let job = try await queue.job(id: id) else { return Outcome(message: "cannot load \(id)", error: true) }
-                let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map(DetailView.prettyJSON) ?? job.specJSON
+                let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map { $0.prettyJSON() } ?? job.specJSON
                 return Outcome(message: "editing \(id)", error: false, edit: (id, pretty))
             }
             return Outcome(message: try await perform(action), error: false)

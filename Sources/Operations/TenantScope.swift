@@ -54,7 +54,7 @@ public struct TenantScope: Sendable {
         JobFilter(text: text.isEmpty ? nil : text, tenant: admin ? nil : tenant)
     }
 
-    public func owns(_ job: JobRecord) -> Bool { sees(tenant: SpecDigest(json: job.specJSON).tenant) }
+    public func owns(_ job: JobRecord) -> Bool { sees(tenant: job.digest.tenant) }
 
     /// The job `id` names, if this caller may see it. Another tenant's job is "not found", not
     /// "forbidden": it learns nothing of it.

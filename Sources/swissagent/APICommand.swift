@@ -1,6 +1,7 @@
 import AgentCore
 import APIServer
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Logging
 import Redis

@@ -1,4 +1,5 @@
 import AgentCore
+import CommandOptions
 import Foundation
 import Operations
 

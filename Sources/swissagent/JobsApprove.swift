@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Operations
 
@@ -66,17 +67,17 @@ struct JobsApprovals: AsyncParsableCommand {
         var rows: [AwaitingApproval] = []
         for q in queues where rows.count < limit { rows += try await jobQueue.awaiting(queue: q, offset: 0, limit: limit - rows.count) }
         if json {
-            output.json(Format.json(.array(rows.map { r in
+            output.json(JSONValue.array(rows.map { r in
                 .object(["id": .string(r.jobID), "queue": .string(r.queue), "tenant": r.tenant.map { .string($0) } ?? .null,
                          "approval": WireModel.encode(r.request)])
-            })))
+            }).prettyJSON())
             return
         }
         if rows.isEmpty { output.say("no calls wait for approval"); return }
         let now = Date().timeIntervalSince1970
         output.say(Format.table(["ID", "QUEUE", "WAITING", "TIMES OUT", "CALL", "WHY"], rows.map { r in
-            [r.jobID, r.queue, Format.duration(now - r.request.askedAt), Format.duration(r.request.deadline.timeIntervalSince1970 - now),
-             Format.oneLine(r.request.summary, max: 50), r.request.reason]
+            [r.jobID, r.queue, HumanText.duration(now - r.request.askedAt), HumanText.duration(r.request.deadline.timeIntervalSince1970 - now),
+             HumanText.oneLine(r.request.summary, max: 50), r.request.reason]
         }))
     }
 }

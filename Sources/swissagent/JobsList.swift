@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 
 struct JobsList: AsyncParsableCommand {
@@ -50,15 +51,15 @@ struct JobsList: AsyncParsableCommand {
             }
         }
         if json {
-            output.json(Format.json(.array(rows.map { WireModel.row($0) })))
+            output.json(JSONValue.array(rows.map { WireModel.row($0) }).prettyJSON())
             return
         }
         if rows.isEmpty { output.say("no jobs"); return }
         output.say(Format.table(
             ["ID", "QUEUE", "STATE", "TENANT", "TOOLS", "ATTEMPTS", "AGE", "WORKER/ERROR"],
             rows.map { r in
-                [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", Format.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
-                 Format.age(r.createdAt), r.state == .active ? (r.worker ?? "-") : Format.oneLine(r.lastError)]
+                [r.id, r.queue, r.state?.rawValue ?? "?", r.tenant ?? "-", HumanText.oneLine(r.tools, max: 24), "\(r.attempts)/\(r.maxAttempts)",
+                 HumanText.age(r.createdAt, now: Date()), r.state == .active ? (r.worker ?? "-") : HumanText.oneLine(r.lastError)]
             }))
     }
 }

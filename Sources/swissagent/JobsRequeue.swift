@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Operations
 

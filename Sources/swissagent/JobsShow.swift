@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 
 struct JobsShow: AsyncParsableCommand {
@@ -20,7 +21,7 @@ struct JobsShow: AsyncParsableCommand {
         guard let job = try await queue.job(id: id) else { throw CLIError("no job with id \(id)") }
         let transcript = try await queue.transcript(of: job)
         if json {
-            output.json(Format.json(WireModel.job(job, transcript: transcript)))
+            output.json(WireModel.job(job, transcript: transcript).prettyJSON())
             return
         }
         var lines: [(String, String)] = [
@@ -46,7 +47,7 @@ struct JobsShow: AsyncParsableCommand {
         if let r = job.result { lines.append(("result", r)) }
         for (k, v) in lines { output.say(k.padding(toLength: 12, withPad: " ", startingAt: 0) + v) }
         output.say("\nspec:")
-        output.say((try? JSONValue.parse(Data(job.specJSON.utf8))).map { TerminalText.json(Format.json($0)) } ?? job.specJSON)
+        output.say((try? JSONValue.parse(Data(job.specJSON.utf8))).map { TerminalText.json($0.prettyJSON()) } ?? job.specJSON)
         if !transcript.isEmpty {
             output.say("\ntranscript:")
             for e in transcript { output.say(Self.transcriptLine(e)) }

@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import ModelClient
 
@@ -23,12 +24,12 @@ struct ModelsList: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         if json {
-            output.json(Format.json(.array(endpoints.endpoints.map { e in
+            output.json(JSONValue.array(endpoints.endpoints.map { e in
                 .object(["name": .string(e.name), "model": .string(e.model), "base_url": .string(e.baseURL),
                          "residency": .string(e.residency.rawValue), "input_usd_per_million": .number(e.inputPrice),
                          "output_usd_per_million": .number(e.outputPrice), "stream": .bool(e.stream),
                          "default": .bool(e.name == endpoints.defaultName), "key": .bool(e.apiKey?.isEmpty == false)])
-            })))
+            }).prettyJSON())
             return
         }
         if endpoints.endpoints.isEmpty {

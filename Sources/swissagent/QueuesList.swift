@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 
 struct QueuesList: AsyncParsableCommand {
@@ -19,7 +20,7 @@ struct QueuesList: AsyncParsableCommand {
         for q in try await jobQueue.queues() { all.append(try await jobQueue.stats(queue: q)) }
         let now = Date()
         if json {
-            print(Format.json(.array(all.map { WireModel.queue($0, now: now) })))
+            print(JSONValue.array(all.map { WireModel.queue($0, now: now) }).prettyJSON())
             return
         }
         if all.isEmpty { print("no queues yet: submit a job with `swissagent submit FILE`"); return }
@@ -27,8 +28,8 @@ struct QueuesList: AsyncParsableCommand {
             ["QUEUE", "STATUS", "PENDING", "ACTIVE", "SCHEDULED", "RETRYING", "FAILED", "SUCCEEDED", "OLDEST", "DONE/MIN", "FAILED/MIN"],
             all.map { s in
                 [s.queue, s.paused ? "PAUSED" : (s.orphaned > 0 ? "\(s.orphaned) orphaned" : "running"), "\(s.pending)", "\(s.active)",
-                 "\(s.scheduled)", "\(s.retrying)", "\(s.failed)", "\(s.succeeded)", Format.duration(s.oldestPendingAge),
-                 "\(Format.perMinute(s.processedPerMinute, now: now))", "\(Format.perMinute(s.failedPerMinute, now: now))"]
+                 "\(s.scheduled)", "\(s.retrying)", "\(s.failed)", "\(s.succeeded)", HumanText.duration(s.oldestPendingAge),
+                 "\(HumanText.perMinute(s.processedPerMinute, now: now))", "\(HumanText.perMinute(s.failedPerMinute, now: now))"]
             }))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 
 struct QueuesPause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandOptions
 
 struct QueuesResume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Let workers take jobs from a paused queue again.")

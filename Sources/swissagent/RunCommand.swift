@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Logging
 import Operations
@@ -115,6 +116,6 @@ final class TerminalObserver: JobObserver, @unchecked Sendable {
 
     static func describe(_ step: StepSpec) -> String {
         let detail = step.input["command"]?.stringValue ?? step.input["path"]?.stringValue ?? step.input["language"]?.stringValue ?? ""
-        return "\(step.tool) \(Format.oneLine(detail, max: 70))"
+        return "\(step.tool) \(HumanText.oneLine(detail, max: 70))"
     }
 }

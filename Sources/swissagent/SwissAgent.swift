@@ -8,7 +8,7 @@ struct SwissAgent: AsyncParsableCommand {
         abstract: "Run AI-agent jobs from a Redis queue in sandboxes, and operate the queue.",
         version: "0.1.0",
         subcommands: [ConsoleCommand.self, Submit.self, Jobs.self, Queues.self, WorkersList.self, ModelsList.self, WorkerCommand.self, RunCommand.self, APICommand.self,
-                      Bench.self, Demo.self]
+                      Demo.self]
     )
 
     static func main() async {

@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 
 struct WorkersList: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct WorkersList: AsyncParsableCommand {
     func run() async throws {
         let workers = try await global.makeQueue().workers()
         if json {
-            output.json(Format.json(.array(workers.map(WireModel.worker))))
+            output.json(JSONValue.array(workers.map(WireModel.worker)).prettyJSON())
             return
         }
         if workers.isEmpty { output.say("no workers: start one with `swissagent worker`"); return }
@@ -25,8 +26,8 @@ struct WorkersList: AsyncParsableCommand {
             ["ID", "HOST", "PID", "QUEUES", "BUSY", "UP", "LAST BEAT", "JOBS"],
             workers.map { w in
                 [w.id, w.host, "\(w.pid)", w.queues.joined(separator: ","), "\(w.currentJobs.count)/\(w.concurrency)",
-                 Format.age(Date(timeIntervalSince1970: w.startedAt), now: now),
-                 Format.age(Date(timeIntervalSince1970: w.heartbeatAt), now: now), Format.oneLine(w.currentJobs.joined(separator: ","), max: 40)]
+                 HumanText.age(Date(timeIntervalSince1970: w.startedAt), now: now),
+                 HumanText.age(Date(timeIntervalSince1970: w.heartbeatAt), now: now), HumanText.oneLine(w.currentJobs.joined(separator: ","), max: 40)]
             }))
     }
 }

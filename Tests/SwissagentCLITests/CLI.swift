@@ -21,17 +21,17 @@ struct CLI {
         prefix = "swissagent-test:\(UUID().uuidString.prefix(12)):"
     }
 
-    static var binary: URL {
-        get throws {
-            // The test bundle sits beside the products of the same build.
-            let candidates = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])]
-                .compactMap { $0?.deletingLastPathComponent().appendingPathComponent("swissagent") }
-                + [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("swissagent")]
-            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw TestServerError("swissagent binary not found beside the tests (\(candidates.map(\.path)))")
-            }
-            return found
+    static var binary: URL { get throws { try product("swissagent") } }
+
+    /// A built executable of this package: the test bundle sits beside the products of the same build.
+    static func product(_ name: String) throws -> URL {
+        let candidates = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])]
+            .compactMap { $0?.deletingLastPathComponent().appendingPathComponent(name) }
+            + [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw TestServerError("\(name) binary not found beside the tests (\(candidates.map(\.path)))")
         }
+        return found
     }
 
     @discardableResult
@@ -44,13 +44,16 @@ struct CLI {
     }
 
     /// Runs the binary without holding a Swift thread while it runs: tests run in parallel on few threads.
-    func run(_ args: [String], stdin: String? = nil) async throws -> Result {
+    func run(_ args: [String], stdin: String? = nil, binary: URL? = nil) async throws -> Result {
         var env = extraEnv ?? ProcessInfo.processInfo.environment
         env["REDIS_URL"] = redisURL
         env["SWISSAGENT_PREFIX"] = prefix
-        let r = try await TestProcess.run([try Self.binary.path] + args, environment: env, stdin: Data((stdin ?? "").utf8))
+        let r = try await TestProcess.run([try (binary ?? Self.binary).path] + args, environment: env, stdin: Data((stdin ?? "").utf8))
         return Result(status: r.status, stdout: r.text, stderr: String(decoding: r.stderr, as: UTF8.self))
     }
+
+    /// Runs `swissagent-bench`, the benchmarks' own executable, as `run` runs `swissagent`.
+    func bench(_ args: String...) async throws -> Result { try await run(args, binary: try Self.product("swissagent-bench")) }
 
     /// Deletes this CLI's keys.
     func cleanup() async throws {

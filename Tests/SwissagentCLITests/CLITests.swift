@@ -137,7 +137,7 @@ import Testing
 
     @Test func benchRunsAndCleansUp() async throws {
         let cli = try CLI()
-        let r = try await cli.run("bench", "queue", "--jobs", "300", "--concurrency", "1", "--concurrency", "4", "--json")
+        let r = try await cli.bench("queue", "--jobs", "300", "--concurrency", "1", "--concurrency", "4", "--json")
         #expect(r.status == 0, "\(r.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((result["enqueue_per_s"] as? Double ?? 0) > 0)
@@ -150,7 +150,7 @@ import Testing
     /// that it measures what it says and leaves nothing behind).
     @Test func benchAgentRunsAndCleansUp() async throws {
         let cli = try CLI()
-        let r = try await cli.run("bench", "agent", "--turns", "6", "--tokens", "5", "--gap-ms", "5", "--json")
+        let r = try await cli.bench("agent", "--turns", "6", "--tokens", "5", "--gap-ms", "5", "--json")
         #expect(r.status == 0, "\(r.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(result["turns"] as? Int == 5 && result["tokens"] as? Int == 5)

@@ -104,7 +104,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].jobs[token.id] = job
                 s[queue: token.queue].sets[.succeeded, default: [:]][token.id] = now
                 s[queue: token.queue].bump(minute: Int(now / 60_000), failed: false)
-                s[queue: token.queue].observe("succeeded", job, now: now)
+                s[queue: token.queue].observe(.succeeded, job, now: now)
             }
             let claimed = next.flatMap { claimNext(&s, queue: token.queue, worker: $0.worker, lease: $0.lease) }
             return (outcome, claimed)
@@ -135,7 +135,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].sets[.cancelled, default: [:]][token.id] = now
                 s[queue: token.queue].processed[minute, default: 0] += 1
                 job.log(JobEvent(at: now, event: "cancelled", attempt: job.attempts, worker: "", error: error))
-                s[queue: token.queue].observe("cancelled", job, now: now)
+                s[queue: token.queue].observe(.cancelled, job, now: now)
                 outcome = .cancelled
             } else if kind == .retryable && job.attempts < (SpecDigest(json: job.spec).maxAttempts ?? 1) {
                 job.state = .retrying
@@ -143,7 +143,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].sets[.retrying, default: [:]][token.id] = retryAt
                 s[queue: token.queue].bump(minute: minute, failed: true)
                 job.log(JobEvent(at: now, event: "retry_scheduled", attempt: job.attempts, worker: "", error: error))
-                s[queue: token.queue].observe("retried", job, now: now)
+                s[queue: token.queue].observe(.retried, job, now: now)
                 outcome = .retrying
             } else {
                 job.state = .failed
@@ -152,7 +152,7 @@ extension MemoryJobQueue: WorkerQueue {
                 s[queue: token.queue].bump(minute: minute, failed: true)
                 job.log(JobEvent(at: now, event: "failed", attempt: job.attempts, worker: "", error: error,
                                  note: kind == .permanent ? "not retryable" : "attempts used up"))
-                s[queue: token.queue].observe("failed", job, now: now)
+                s[queue: token.queue].observe(.failed, job, now: now)
                 outcome = .failed
             }
             s[queue: token.queue].jobs[token.id] = job
@@ -291,7 +291,7 @@ extension MemoryJobQueue: WorkerQueue {
                     job.finishedAt = now
                     job.updatedAt = now
                     s[queue: q].sets[.failed, default: [:]][id] = now
-                    s[queue: q].observe("failed", job, now: now)
+                    s[queue: q].observe(.failed, job, now: now)
                     job.log(JobEvent(at: now, event: "failed", attempt: job.attempts, worker: job.worker, error: why))
                 } else {
                     job.state = .pending

@@ -93,7 +93,7 @@ struct MemoryQueueData {
     var metrics = QueueMetrics()
 
     /// Counts a finished attempt of `job` in the queue's metrics, as the scripts' `observe`.
-    mutating func observe(_ outcome: String, _ job: MemoryJob, now: Double) {
+    mutating func observe(_ outcome: QueueMetrics.Outcome, _ job: MemoryJob, now: Double) {
         metrics.observe(outcome, ms: job.claimedAt.map { Int(now - $0) })
     }
 

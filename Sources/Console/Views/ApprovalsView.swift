@@ -22,8 +22,8 @@ enum ApprovalsView {
             let left = a.request.deadline.timeIntervalSince(data.now)
             table.row(&c, r, y: y, [
                 (a.jobID, .text), (a.queue, .text),
-                (Fmt.duration(data.now.timeIntervalSince1970 - a.request.askedAt), .stateAwaiting),
-                (Fmt.duration(max(0, left)), left < 60 ? .warn : .text), (String(a.request.step + 1), .text),
+                (HumanText.duration(data.now.timeIntervalSince1970 - a.request.askedAt), .stateAwaiting),
+                (HumanText.duration(max(0, left)), left < 60 ? .warn : .text), (String(a.request.step + 1), .text),
             ], rest: (Fmt.oneLine(a.request.summary), .text))
             if i == state.selection { c.restyle(y, .selection) }
         }
@@ -34,7 +34,7 @@ enum ApprovalsView {
         [("AWAITING APPROVAL", .stateAwaiting),
          ("  step \(a.step + 1)   " + Fmt.oneLine(a.summary), .text),
          ("  why      \(a.reason)", .text),
-         ("  waiting  \(Fmt.duration(now.timeIntervalSince1970 - a.askedAt)) · denied in \(Fmt.duration(max(0, a.deadline.timeIntervalSince(now))))"
+         ("  waiting  \(HumanText.duration(now.timeIntervalSince1970 - a.askedAt)) · denied in \(HumanText.duration(max(0, a.deadline.timeIntervalSince(now))))"
             + " unless decided", .dim),
          ("", .text)]
     }

@@ -13,10 +13,10 @@ enum DetailView {
         field("queue", job.queue)
         field("attempts", "\(job.attempts)/\(job.maxAttempts)" + (job.orphaned > 0 ? " · orphaned \(job.orphaned)×" : ""),
               job.orphaned > 0 ? .warn : .text)
-        field("created", job.createdAt.map { "\(Fmt.age($0, now)) ago" } ?? "-")
+        field("created", job.createdAt.map { "\(HumanText.age($0, now: now)) ago" } ?? "-")
         if let w = job.worker, job.state == .active { field("worker", w) }
-        if let lease = job.leaseUntil, job.state == .active { field("lease", "\(Fmt.duration(lease.timeIntervalSince(now))) left") }
-        if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", Fmt.duration(run.timeIntervalSince(now))) }
+        if let lease = job.leaseUntil, job.state == .active { field("lease", "\(HumanText.duration(lease.timeIntervalSince(now))) left") }
+        if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", HumanText.duration(run.timeIntervalSince(now))) }
         field("sandbox", (job.sandbox ?? "-") + (job.sandboxSeconds.map { String(format: " · %.1f s, about $%.5f", $0, job.costUSD ?? 0) } ?? ""))
         if let agent = job.usage.agentSummary { field("agent", agent + " · T: its transcript") }
         if let e = job.error { field("error", Fmt.oneLine(e), .stateFailed) }
@@ -37,7 +37,7 @@ enum DetailView {
             case .pending: (mark, role) = ("○", .dim)
             }
             var line = "  \(i + 1) \(mark) \(s.tool.padding(toLength: 10, withPad: " ", startingAt: 0))"
-            line += " " + (s.status == .running ? Fmt.age(s.startedAt.map { Date(timeIntervalSince1970: $0) }, now) : Fmt.duration(s.seconds))
+            line += " " + (s.status == .running ? HumanText.age(s.startedAt.map { Date(timeIntervalSince1970: $0) }, now: now) : HumanText.duration(s.seconds))
             if let code = s.exitCode { line += "  exit \(code)" }
             line += "  \(s.outputBytes) B"
             if let step = spec?.steps[safe: i] { line += "  " + summary(step) }
@@ -57,19 +57,13 @@ enum DetailView {
         }
         out.append(("", .text))
         out.append(("SPEC", .header))
-        let pretty = job.spec.stringValue ?? prettyJSON(job.spec)
+        let pretty = job.spec.stringValue ?? job.spec.prettyJSON()
         for l in pretty.split(separator: "\n", omittingEmptySubsequences: false) { out.append(("  " + l, .dim)) }
         return out
     }
 
     static func summary(_ step: StepSpec) -> String {
         Fmt.oneLine(step.input["command"]?.stringValue ?? step.input["path"]?.stringValue ?? step.input["language"]?.stringValue ?? "")
-    }
-
-    static func prettyJSON(_ v: JSONValue) -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? enc.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? v.jsonString()
     }
 
     static func render(_ c: inout Canvas, _ r: Rect, _ state: ConsoleState, _ data: ConsoleData) {

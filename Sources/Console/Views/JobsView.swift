@@ -92,19 +92,19 @@ enum JobsView {
         switch s {
         case .active:
             let lease = j.leaseUntil.map { $0.timeIntervalSince(now) }
-            return [id, queue, (j.step.map { "\($0.current)/\($0.of)" } ?? "-", .text), (Fmt.age(j.claimedAt, now), .text),
-                    (lease.map { $0 < 0 ? "lost" : Fmt.duration($0) } ?? "-", (lease ?? 1) < 0 ? .error : .text), (tools(j), .dim)]
+            return [id, queue, (j.step.map { "\($0.current)/\($0.of)" } ?? "-", .text), (HumanText.age(j.claimedAt, now: now), .text),
+                    (lease.map { $0 < 0 ? "lost" : HumanText.duration($0) } ?? "-", (lease ?? 1) < 0 ? .error : .text), (tools(j), .dim)]
         case .failed:
-            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (Fmt.age(j.finishedAt ?? j.updatedAt, now), .text)]
+            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (HumanText.age(j.finishedAt ?? j.updatedAt, now: now), .text)]
         case .retrying:
-            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (Fmt.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
+            return [id, queue, ("\(j.attempts)/\(j.maxAttempts)", .text), (HumanText.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
         case .succeeded, .cancelled:
             let took = j.finishedAt.flatMap { f in j.claimedAt.map { f.timeIntervalSince($0) } }
-            return [id, queue, (Fmt.duration(took), .text), (Fmt.age(j.finishedAt ?? j.updatedAt, now), .text)]
+            return [id, queue, (HumanText.duration(took), .text), (HumanText.age(j.finishedAt ?? j.updatedAt, now: now), .text)]
         case .scheduled:
-            return [id, queue, (Fmt.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
+            return [id, queue, (HumanText.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
         case .pending:
-            return [id, queue, (Fmt.age(j.updatedAt ?? j.createdAt, now), .text), (j.tenant ?? "-", .dim)]
+            return [id, queue, (HumanText.age(j.updatedAt ?? j.createdAt, now: now), .text), (j.tenant ?? "-", .dim)]
         }
     }
 

@@ -27,13 +27,13 @@ enum QueuesView {
         for (i, q) in data.queues.enumerated().dropFirst(first).prefix(rows) {
             let selected = i == state.selection
             let name = (q.paused ? "⏸ " : "") + q.queue
-            let done = Fmt.perMinute(q.processedPerMinute, data.now), failed = Fmt.perMinute(q.failedPerMinute, data.now)
+            let done = HumanText.perMinute(q.processedPerMinute, now: data.now), failed = HumanText.perMinute(q.failedPerMinute, now: data.now)
             let (_, restWidth) = table.fitted(r.width)
             table.row(&c, r, y: y, [
                 (name, q.paused ? .paused : .text), (Fmt.count(q.pending), .statePending), (Fmt.count(q.active), .stateActive),
                 (Fmt.count(q.awaiting), q.awaiting > 0 ? .stateAwaiting : .dim),
                 (Fmt.count(q.retrying), .stateRetrying), (Fmt.count(q.failed), q.failed > 0 ? .stateFailed : .text),
-                (Fmt.duration(q.oldestPendingAge), .text), (String(done), .text), (String(failed), failed > 0 ? .stateFailed : .text),
+                (HumanText.duration(q.oldestPendingAge), .text), (String(done), .text), (String(failed), failed > 0 ? .stateFailed : .text),
             ], rest: (Fmt.sparkline(q.processedPerMinute, width: restWidth), .spark))
             if selected { c.restyle(y, .selection) }
             bar(&c, x: r.x + 2, y: y + 1, width: r.width - 4, q)

@@ -41,10 +41,6 @@ public struct Rect: Sendable {
 
 /// Small formatting helpers shared by the views.
 enum Fmt {
-    static func age(_ from: Date?, _ now: Date) -> String { duration(from.map { now.timeIntervalSince($0) }) }
-
-    static func duration(_ seconds: Double?) -> String { HumanText.duration(seconds) }
-
     static func count(_ n: Int) -> String {
         if n < 10_000 { return String(n) }
         if n < 1_000_000 { return String(format: "%.1fk", Double(n) / 1000) }
@@ -78,7 +74,6 @@ enum Fmt {
         return s.replacingOccurrences(of: "\n", with: " ")
     }
 
-    static func perMinute(_ buckets: [Int], _ now: Date) -> Int { HumanText.perMinute(buckets, now: now) }
 }
 
 /// A table of columns: fixed widths, the last one takes the rest; columns that do not fit are dropped

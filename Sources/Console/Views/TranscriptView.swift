@@ -110,7 +110,7 @@ enum TranscriptView {
         for e in feed.entries { usage.add(e) }
         // The stored transcript may be full; the job's own counters go on.
         if let a = job?.agent, a.turns > usage.turns { usage = a }
-        let spec = job.flatMap { try? JobSpecParser.stored.parse(Data($0.specJSON.utf8)) }
+        let spec = job?.spec
         let budget = spec?.budget
         func of<T>(_ v: T?, _ show: (T) -> String) -> String { v.map { "/" + show($0) } ?? "" }
         var parts = ["turn \(usage.turns)" + of(budget?.turns) { String($0) },

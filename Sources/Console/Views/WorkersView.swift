@@ -18,7 +18,7 @@ enum WorkersView {
             let beat = data.now.timeIntervalSince1970 - w.heartbeatAt
             table.row(&c, r, y: y, [
                 (w.host, .text), (String(w.pid), .text), ("\(w.currentJobs.count)/\(w.concurrency)", .text),
-                (Fmt.duration(beat), beat > 15 ? .warn : .ok), (Fmt.duration(data.now.timeIntervalSince1970 - w.startedAt), .text),
+                (HumanText.duration(beat), beat > 15 ? .warn : .ok), (HumanText.duration(data.now.timeIntervalSince1970 - w.startedAt), .text),
                 (w.queues.joined(separator: ","), .dim),
             ], rest: (w.id, .dim))
             if i == state.selection { c.restyle(y, .selection) }

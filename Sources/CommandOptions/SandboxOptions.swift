@@ -6,54 +6,56 @@ import Sandboxes
 extension SandboxChoice: ExpressibleByArgument {}
 
 /// Sandbox settings shared by `worker`, `run` and the console (which runs jobs here the way a worker does).
-struct SandboxOptions: ParsableArguments {
+public struct SandboxOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(help: "Wall-clock limit of a step that sets no timeout_s, in seconds.")
-    var stepTimeout: Double = 300
+    public var stepTimeout: Double = 300
 
     @Option(help: "Memory limit of a step, in MB (address space).")
-    var memoryMb: Int = 1024
+    public var memoryMb: Int = 1024
 
     @Option(help: "CPU time limit of a step, in seconds.")
-    var cpuSeconds: Int = 300
+    public var cpuSeconds: Int = 300
 
     @Option(help: "Process limit of a step.")
-    var processes: Int = 128
+    public var processes: Int = 128
 
     @Option(help: "Output limit of a step, in bytes.")
-    var outputBytes: Int = 4 << 20
+    public var outputBytes: Int = 4 << 20
 
     @Option(help: "Disk limit of a step, in MB: the job's workspace and /tmp together.")
-    var diskMb: Int = 1024
+    public var diskMb: Int = 1024
 
     // A step may ask for less than the limits above, or for more up to these caps (default: the limit itself).
     @Option(help: "The most wall-clock time a step may ask for (timeout_s), in seconds (default: --step-timeout).")
-    var maxStepTimeout: Double?
+    public var maxStepTimeout: Double?
 
     @Option(help: "The most memory a step may ask for, in MB (default: --memory-mb).")
-    var maxMemoryMb: Int?
+    public var maxMemoryMb: Int?
 
     @Option(help: "The most CPU time a step may ask for, in seconds (default: --cpu-seconds).")
-    var maxCpuSeconds: Int?
+    public var maxCpuSeconds: Int?
 
     @Option(help: "The most processes a step may ask for (default: --processes).")
-    var maxProcesses: Int?
+    public var maxProcesses: Int?
 
     @Option(help: "The most output a step may ask for, in bytes (default: --output-bytes).")
-    var maxOutputBytes: Int?
+    public var maxOutputBytes: Int?
 
     @Option(help: "The most disk a step may ask for, in MB (default: --disk-mb).")
-    var maxDiskMb: Int?
+    public var maxDiskMb: Int?
 
     @Flag(help: "Let steps that ask for it (\"network\": true) reach the outside world, through a network of their own (slirp4netns) that cannot reach this host or its Redis.")
-    var allowNetwork = false
+    public var allowNetwork = false
 
     @Option(help: "Where job workspaces are made (default $SWISSAGENT_WORKSPACES or the temporary directory).")
-    var workspaces: String = LocalSandboxConfig.defaultWorkspaceRoot
+    public var workspaces: String = LocalSandboxConfig.defaultWorkspaceRoot
 
     @Option(help: "Sandbox for jobs that do not choose: local, e2b or auto (local when available).")
-    var defaultSandbox: SandboxChoice = .auto
+    public var defaultSandbox: SandboxChoice = .auto
 
-    func validate() throws {
+    public func validate() throws {
         let limits: [(String, Double)] = [("--step-timeout", stepTimeout), ("--memory-mb", Double(memoryMb)),
                                           ("--cpu-seconds", Double(cpuSeconds)), ("--processes", Double(processes)),
                                           ("--output-bytes", Double(outputBytes)), ("--disk-mb", Double(diskMb))]
@@ -73,12 +75,12 @@ struct SandboxOptions: ParsableArguments {
 
     private static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
 
-    var limits: ResourceLimits {
+    public var limits: ResourceLimits {
         ResourceLimits(wallSeconds: stepTimeout, cpuSeconds: cpuSeconds, memoryMB: memoryMb, processes: processes,
                        outputBytes: outputBytes, diskMB: diskMb)
     }
 
-    var policy: LimitPolicy {
+    public var policy: LimitPolicy {
         LimitPolicy(defaults: limits, caps: ResourceLimits(
             wallSeconds: maxStepTimeout ?? stepTimeout, cpuSeconds: maxCpuSeconds ?? cpuSeconds, memoryMB: maxMemoryMb ?? memoryMb,
             processes: maxProcesses ?? processes, outputBytes: maxOutputBytes ?? outputBytes, diskMB: maxDiskMb ?? diskMb))
@@ -87,7 +89,7 @@ struct SandboxOptions: ParsableArguments {
     /// The local sandbox, checked to work on this machine; refuses with how to fix it.
     /// `blockedHosts`: what a networked step may not reach besides this host (the worker's Redis),
     /// asked before each networked step.
-    func makeProvider(blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> LocalSandboxProvider {
+    public func makeProvider(blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> LocalSandboxProvider {
         do {
             let provider = try LocalSandboxProvider(config: LocalSandboxConfig(workspaceRoot: workspaces, allowNetwork: allowNetwork,
                                                                                blockedHosts: blockedHosts))
@@ -99,19 +101,19 @@ struct SandboxOptions: ParsableArguments {
     }
 
     /// The tools jobs here may call: the browser's too where a Chromium is installed.
-    var toolRouter: ToolRouter { LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter() }
+    public var toolRouter: ToolRouter { LocalSandboxProvider.browserInstalled ? .withBrowser : ToolRouter() }
 
-    var supervisor: Supervisor { Supervisor(router: toolRouter, policy: policy, allowNetwork: allowNetwork) }
+    public var supervisor: Supervisor { Supervisor(router: toolRouter, policy: policy, allowNetwork: allowNetwork) }
 
     /// What runs jobs: the worker's, and the same for the console's run-here and `run`, so a job run
     /// anywhere runs under one limit policy, one set of approval rules and one set of models.
-    func makeProcessor(router: SandboxRouter, models: ModelOptions, approvals: ApprovalOptions?, logger: Logger) throws -> JobProcessor {
+    public func makeProcessor(router: SandboxRouter, models: ModelOptions, approvals: ApprovalOptions?, logger: Logger) throws -> JobProcessor {
         let supervisor = approvals.map { $0.apply(to: self.supervisor) } ?? self.supervisor
         return JobProcessor(supervisor: supervisor, sandboxes: router, logger: logger, agents: try models.makeAgents(router: toolRouter))
     }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.
-    func makeRouter(owner: String = "swissagent-run", blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> SandboxRouter {
+    public func makeRouter(owner: String = "swissagent-run", blockedHosts: @escaping @Sendable () -> [String] = { [] }) async throws -> SandboxRouter {
         let e2b = try E2BConfig.fromEnvironment().map { config -> E2BSandboxProvider in
             var c = config
             c.owner = owner

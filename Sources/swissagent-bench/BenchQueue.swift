@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Redis
 import RedisQueue
@@ -96,13 +97,13 @@ struct BenchQueue: AsyncParsableCommand {
                                                      rate: latencyRate, consumers: concurrency.max() ?? 1)
 
         if json {
-            print(Format.json(.object([
-                "jobs": JSONValue(jobs), "redis_round_trips_per_s": .number(rtt.rounded()),
+            print(JSONValue.object([
+                "jobs": .number(Double(jobs)), "redis_round_trips_per_s": .number(rtt.rounded()),
                 "pipelined_lpush_per_s": .number(lpush.rounded()), "enqueue_per_s": .number(enqueueRate.rounded()),
                 "claim_ack_per_s": .object(Dictionary(uniqueKeysWithValues: claimRates.map { ("\($0.0)", .number($0.1.rounded())) })),
                 "latency_p50_ms": .number(latency.p50 * 1000), "latency_p99_ms": .number(latency.p99 * 1000),
-                "latency_rate": JSONValue(latencyRate),
-            ])))
+                "latency_rate": .number(Double(latencyRate)),
+            ]).prettyJSON())
             return
         }
         func n(_ v: Double) -> String { v.formatted(.number.precision(.fractionLength(0))) }

@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Console
 import Foundation
 import ModelClient
@@ -62,13 +63,13 @@ struct BenchAgent: AsyncParsableCommand {
         try await BenchCleanup.remove(prefix: prefix, client: queue.client)
         func ms(_ v: [Double], _ q: Double) -> Double { (v.sorted()[min(v.count - 1, Int(Double(v.count) * q))] * 1000 * 100).rounded() / 100 }
         if json {
-            print(Format.json(.object([
+            print(JSONValue.object([
                 "turns": .number(Double(overhead.count)), "turn_overhead_ms": ["p50": .number(ms(overhead, 0.5)), "p90": .number(ms(overhead, 0.9)),
                                                                                "max": .number(ms(overhead, 1))],
                 "tokens": .number(Double(latency.count)), "token_latency_ms": ["p50": .number(ms(latency, 0.5)), "p99": .number(ms(latency, 0.99)),
                                                                                "max": .number(ms(latency, 1))],
                 "token_to_screen_ms": ["p50": .number(ms(onScreen, 0.5)), "p99": .number(ms(onScreen, 0.99)), "max": .number(ms(onScreen, 1))],
-            ])))
+            ]).prettyJSON())
             return
         }
         print("swissagent bench agent: \(overhead.count) turns and \(latency.count) streamed tokens, Redis \(try global.redisConfig().redactedURL)")

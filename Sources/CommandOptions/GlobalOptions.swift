@@ -5,7 +5,9 @@ import Redis
 import RedisQueue
 
 /// Options every command that talks to Redis shares.
-struct GlobalOptions: ParsableArguments {
+public struct GlobalOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(name: .long, help: ArgumentHelp("Redis to use: redis://[:password@]host:port/db, rediss:// (TLS), unix:///path, "
                                             + "redis-sentinel://host:26379,host:26379/MASTER[/db] or redis-cluster://host:6379,host:6379.",
                                             discussion: "Defaults to $REDIS_URL, then redis://127.0.0.1:6379. "
@@ -14,17 +16,17 @@ struct GlobalOptions: ParsableArguments {
                                                 + "verifies the server against $REDIS_TLS_CA_FILE (else the system's CAs) and the name "
                                                 + "$REDIS_TLS_SERVER_NAME (else the host); $REDIS_TLS_CERT_FILE and $REDIS_TLS_KEY_FILE "
                                                 + "give a client certificate; REDIS_TLS_INSECURE=1 skips verifying (tests only)."))
-    var redisURL: String = ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
+    public var redisURL: String = ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
 
     @Option(name: .long, help: ArgumentHelp("Replicas that must confirm every write before it is reported done (WAIT).",
                                             discussion: "Default $SWISSAGENT_REDIS_REPLICAS, else 0. With Sentinel or a cluster, 1 keeps an "
                                                 + "acknowledged submit through a failover: asynchronous replication can otherwise drop the last writes."))
-    var redisReplicas: Int = Int(ProcessInfo.processInfo.environment["SWISSAGENT_REDIS_REPLICAS"] ?? "") ?? 0
+    public var redisReplicas: Int = Int(ProcessInfo.processInfo.environment["SWISSAGENT_REDIS_REPLICAS"] ?? "") ?? 0
 
     @Option(name: .long, help: "Key prefix that namespaces everything in Redis (default $SWISSAGENT_PREFIX or swissagent:).")
-    var prefix: String = ProcessInfo.processInfo.environment["SWISSAGENT_PREFIX"] ?? "swissagent:"
+    public var prefix: String = ProcessInfo.processInfo.environment["SWISSAGENT_PREFIX"] ?? "swissagent:"
 
-    func validate() throws {
+    public func validate() throws {
         let config: RedisConfig
         do { config = try redisConfig() } catch { throw ValidationError("\(error)") }
         if config.tls?.insecure == true {
@@ -39,7 +41,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The URL, with the password from $REDIS_PASSWORD_FILE when the URL has none: secrets as files,
     /// not in the environment.
-    func redisConfig() throws -> RedisConfig {
+    public func redisConfig() throws -> RedisConfig {
         var config = try RedisConfig(url: redisURL)
         config.replicas = redisReplicas
         if config.password == nil, let path = ProcessInfo.processInfo.environment["REDIS_PASSWORD_FILE"], !path.isEmpty {
@@ -49,13 +51,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The queue every command talks to: the one place the CLI names its store.
-    func makeQueue(label: String = "redis") throws -> any JobQueue {
+    public func makeQueue(label: String = "redis") throws -> any JobQueue {
         RedisJobQueue(client: RedisClient(try redisConfig(), label: label), prefix: prefix)
     }
-}
-
-/// A one-line failure for the person at the terminal; exits non-zero.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

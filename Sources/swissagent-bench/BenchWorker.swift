@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Logging
 import Redis
@@ -49,12 +50,12 @@ struct BenchWorker: AsyncParsableCommand {
         try await BenchCleanup.remove(prefix: prefix, client: queue.client)
 
         if json {
-            print(Format.json(.object([
+            print(JSONValue.object([
                 "jobs_per_s": .object(Dictionary(uniqueKeysWithValues: rates.map { ("\($0.0)", .number($0.1.rounded())) })),
                 "sandbox_exec_median_ms": .number(sandboxStart * 1000), "bare_exec_median_ms": .number(bare * 1000),
                 "sandbox_added_ms": .number((sandboxStart - bare) * 1000),
                 "idle_cpu_percent": .number(idle.cpuPercent), "idle_rss_mb": .number(idle.rssMB),
-            ])))
+            ]).prettyJSON())
             return
         }
         print("swissagent bench worker: no-op jobs on \(config.redactedURL), local sandbox")

@@ -4,29 +4,31 @@ import Foundation
 import ModelClient
 
 /// Where task jobs' models are, and what an agent may spend: shared by `worker` and `run`.
-struct ModelOptions: ParsableArguments {
+public struct ModelOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(help: ArgumentHelp("A JSON file of model endpoints (name, base_url, model, api_key_file, prices, residency).",
                                discussion: "Besides, or instead of, the default endpoint from SWISSAGENT_LLM_URL, SWISSAGENT_LLM_MODEL and "
                                    + "SWISSAGENT_LLM_API_KEY(_FILE)."))
-    var modelsFile: String?
+    public var modelsFile: String?
 
     @Option(help: "A file whose text is the system prompt of every task (default: a short built-in one).")
-    var instructionsFile: String?
+    public var instructionsFile: String?
 
     @Option(help: "Model turns an agent job may take.")
-    var maxTurns = 20
+    public var maxTurns = 20
 
     @Option(help: "Tokens (in and out) an agent job may use.")
-    var maxTokens = 200_000
+    public var maxTokens = 200_000
 
     @Option(help: "Dollars of model time an agent job may spend.")
-    var maxDollars = 1.0
+    public var maxDollars = 1.0
 
     @Option(help: ArgumentHelp("Seconds one model call may take, its retries included, for endpoints whose models file entry sets no timeout_s.",
                                valueName: "seconds"))
-    var modelTimeout = ModelLimits.defaultTimeout
+    public var modelTimeout = ModelLimits.defaultTimeout
 
-    func validate() throws {
+    public func validate() throws {
         guard maxTurns > 0, maxTurns <= 10_000 else { throw ValidationError("--max-turns: from 1 to 10000") }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard maxDollars >= 0, maxDollars.isFinite else { throw ValidationError("--max-dollars cannot be negative") }
@@ -35,7 +37,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The agents, when any endpoint is configured; nil otherwise (a task job then says what is missing).
     /// `router`: the tools the worker's sandboxes can run, offered to the model.
-    func makeAgents(router: ToolRouter = ToolRouter(), environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
+    public func makeAgents(router: ToolRouter = ToolRouter(), environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EndpointAgents? {
         let endpoints: ModelEndpoints
         var defaults = ModelLimits(timeout: modelTimeout)
         defaults.idleTimeout = min(defaults.idleTimeout, modelTimeout)
