@@ -80,22 +80,26 @@ let package = Package(
             path: "Sources/swissagent-bench"
         ),
 
-        // Test helpers: a real redis-server per test run, queues under their own key prefix.
-        .target(name: "RedisTestSupport", dependencies: ["Redis", "RedisQueue", "AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/RedisTestSupport",
-                exclude: ["chat_test_server.py", "test_server.py"]),
+        // Test helpers. TestServers: processes and servers that speak a remote service's protocol (a Chat
+        // Completions server, E2B's API and envd, an HTTP server), their Python, and waiting on events.
+        .target(name: "TestServers", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/TestServers",
+                exclude: ["chat_test_server.py", "test_server.py", "llama_server.py"]),
+        // RedisTestSupport: a real redis-server per test run (plain, TLS, Sentinel, Cluster), queues under their own key prefix.
+        .target(name: "RedisTestSupport", dependencies: ["TestServers", "Redis", "RedisQueue", "AgentCore", "ChildProcess"],
+                path: "Tests/RedisTestSupport"),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"]),
         .testTarget(name: "RedisQueueTests", dependencies: ["Redis", "RedisQueue", "AgentCore", "RedisTestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "Redis", "RedisQueue", "RedisTestSupport"],
+        .testTarget(name: "SandboxTests", dependencies: ["Sandboxes", "AgentCore", "HTTPClient", "Redis", "RedisQueue", "RedisTestSupport", "TestServers"],
                     exclude: ["E2B/e2b_test_server.py"]),
-        .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport",
+        .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport", "TestServers",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Redis", "RedisQueue", "RedisTestSupport",
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Redis", "RedisQueue", "RedisTestSupport", "TestServers",
                                                          .product(name: "Logging", package: "swift-log")], exclude: ["Snapshots"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "RedisTestSupport", "ChildProcess"], exclude: ["http_test_server.py"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestServers", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "swissagent-bench", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
-                                                              "RedisTestSupport"]),
+                                                              "RedisTestSupport", "TestServers"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
-        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "RedisTestSupport"]),
+        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "TestServers"]),
     ]
 )

@@ -10,7 +10,7 @@ bin=${SWISSAGENT_BIN:-}
 if [ -z "$bin" ]; then swift build -c release --product swissagent >/dev/null; bin=.build/release/swissagent; fi
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
 work=$(mktemp -d)
-python3 Tests/RedisTestSupport/chat_test_server.py 0 >"$work/server.out" 2>&1 &
+python3 Tests/TestServers/chat_test_server.py 0 >"$work/server.out" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q ready "$work/server.out" && break; sleep 0.1; done

@@ -3,8 +3,8 @@ import Console
 import Foundation
 import Logging
 import Operations
-import RedisTestSupport
 import Sandboxes
+import TestServers
 import Testing
 
 /// The console's actions in this process over the memory queue (the contract suite holds it to

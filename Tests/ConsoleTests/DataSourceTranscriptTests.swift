@@ -4,6 +4,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// The transcript screen's reader against a real Redis of its own (so its command count is its own).

@@ -1,7 +1,7 @@
 import ChildProcess
 import Foundation
 import HTTPClient
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// A real HTTP server on loopback (Python's, from the standard library), started for these tests.

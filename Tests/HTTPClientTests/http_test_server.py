@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../RedisTestSupport"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../TestServers"))
 from test_server import QuietHandler, serve  # noqa: E402
 
 BARRIER = threading.Condition()

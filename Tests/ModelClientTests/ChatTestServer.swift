@@ -1,6 +1,6 @@
 import Foundation
-import RedisTestSupport
 @testable import ModelClient
+import TestServers
 
 extension ChatSession {
     /// The endpoint of this session (its base URL ends in /v1, as people configure it).

@@ -1,8 +1,8 @@
 import AgentCore
 import Foundation
-import RedisTestSupport
-import Testing
 @testable import ModelClient
+import TestServers
+import Testing
 
 /// The Chat Completions client against a server speaking the protocol over loopback.
 @Suite struct OpenAIChatClientTests {

@@ -1,7 +1,6 @@
 import AgentCore
 import Foundation
 import RedisQueue
-import RedisTestSupport
 import Testing
 
 /// Waiting tool calls, held to one behaviour in memory and in Redis: asked while the claim is

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
-@testable import RedisQueue
 @testable import Redis
+@testable import RedisQueue
 import RedisTestSupport
 import Testing
 

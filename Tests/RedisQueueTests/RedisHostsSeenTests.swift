@@ -1,6 +1,6 @@
 import Foundation
-@testable import RedisQueue
 @testable import Redis
+@testable import RedisQueue
 import RedisTestSupport
 import Testing
 

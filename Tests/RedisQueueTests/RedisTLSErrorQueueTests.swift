@@ -1,8 +1,8 @@
 import Foundation
 @testable import Redis
+@testable import RedisQueue
 import RedisTestSupport
 import Testing
-@testable import RedisQueue
 
 /// OpenSSL keeps one error queue per thread for every library in the process. A TLS connection
 /// must not read an entry someone else left there as its own failure: in a full test run, libcurl's

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 
 /// A Redis Cluster on loopback, made by `redis-cli --cluster create`: three masters, with a
 /// replica each unless `replicas` is 0.

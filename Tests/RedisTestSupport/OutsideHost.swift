@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import TestServers
 
 /// "The outside world" for a test: a network namespace of its own joined to this host by a veth
 /// pair (198.51.100.0/24 is a documentation range: nothing real is there), serving HTTP on port 8099.

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import RedisQueue
 
 /// A real redis-server for tests, on a random loopback port (and a unix socket), killed when the
@@ -121,9 +122,4 @@ public final class RedisTestServer: Sendable {
         else { return false }
         return answer.contains("PONG") || answer.contains("NOAUTH")  // up, and asking for its password
     }
-}
-
-public struct TestServerError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ d: String) { description = d }
 }

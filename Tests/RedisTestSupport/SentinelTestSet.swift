@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 
 /// One master, one replica and three sentinels on loopback, as production runs Sentinel.
 public final class SentinelTestSet: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 
 /// A CA, a server certificate for 127.0.0.1 and localhost, a client certificate, and a CA that
 /// signed none of them, made with the openssl command.

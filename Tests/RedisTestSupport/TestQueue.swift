@@ -1,5 +1,6 @@
 import AgentCore
 import Foundation
+import TestServers
 import Redis
 import RedisQueue
 

@@ -2,6 +2,7 @@ import AgentCore
 import Foundation
 import RedisTestSupport
 import Sandboxes
+import TestServers
 import Testing
 
 /// The browser tools against a real Chromium in the real bubblewrap sandbox, driven over its pipe.

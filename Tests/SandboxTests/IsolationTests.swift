@@ -4,6 +4,7 @@ import Redis
 import RedisQueue
 import RedisTestSupport
 import Sandboxes
+import TestServers
 import Testing
 
 /// What a job's sandbox cannot see or touch. Real bubblewrap, as root in CI.

@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
-import RedisTestSupport
 import Sandboxes
+import TestServers
 import Testing
 
 /// Every limit stops its runaway, says which limit it was, and leaves no process behind.

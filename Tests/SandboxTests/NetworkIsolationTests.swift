@@ -2,6 +2,7 @@ import AgentCore
 import Foundation
 import RedisTestSupport
 import Sandboxes
+import TestServers
 import Testing
 
 /// A networked step reaches the outside world, never this host: its loopback (the worker's

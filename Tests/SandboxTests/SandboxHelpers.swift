@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
-import RedisTestSupport
 import Sandboxes
+import TestServers
 
 /// Collects a job's output and step records, for assertions.
 final class RecordingObserver: JobObserver, @unchecked Sendable {

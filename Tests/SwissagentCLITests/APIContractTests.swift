@@ -1,9 +1,9 @@
-import AgentCore
 import APIServer
+import AgentCore
 import Foundation
 import HTTPClient
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// The API against its own contract: the OpenAPI document, Prometheus metrics, JSON errors for

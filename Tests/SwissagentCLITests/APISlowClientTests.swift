@@ -1,6 +1,6 @@
 import Foundation
 import HTTPClient
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// Clients that trickle headers, and more of them than the API has descriptors for.

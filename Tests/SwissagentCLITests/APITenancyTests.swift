@@ -3,7 +3,7 @@ import Foundation
 import HTTPClient
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// Many tenants on one API, as an attacker among them would try it.

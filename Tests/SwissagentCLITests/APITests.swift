@@ -3,7 +3,7 @@ import Foundation
 import HTTPClient
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// `swissagent api` as deployed: the real binary, real HTTP over loopback, a real Redis.

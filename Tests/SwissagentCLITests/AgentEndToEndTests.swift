@@ -3,7 +3,7 @@ import Foundation
 import HTTPClient
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// Task jobs through a real worker, Redis and the local sandbox, with a model server that speaks

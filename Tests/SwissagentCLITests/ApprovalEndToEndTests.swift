@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// Calls that wait for a person, through a real worker, Redis, the local sandbox, the CLI and the API.

@@ -2,6 +2,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 
 /// Runs the built `swissagent` binary as a person would, against the test Redis under a prefix of its own.
 struct CLI {

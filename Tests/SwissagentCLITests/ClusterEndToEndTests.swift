@@ -1,8 +1,9 @@
 import AgentCore
 import Foundation
-@testable import RedisQueue
 @testable import Redis
+@testable import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// Redis Cluster as production runs it: three masters with a replica each, six queues spread over

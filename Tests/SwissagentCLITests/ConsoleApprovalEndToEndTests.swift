@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// Approvals from the console, in tmux against a real Redis and a real worker: the count in the

@@ -3,6 +3,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// The real binary in tmux, against a real Redis and a real worker.

@@ -1,5 +1,5 @@
 import Foundation
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// A console whose terminal disappears without a SIGHUP (a deleted pty, a dropped ssh session

@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// The transcript screen in tmux against a real Redis, a real worker and the Chat Completions test

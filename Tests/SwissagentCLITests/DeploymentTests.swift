@@ -1,7 +1,7 @@
 import Foundation
 import Redis
-import RedisTestSupport
 import RedisQueue
+import TestServers
 import Testing
 
 /// The Kubernetes manifests and the Dockerfile: schema-valid, security-scanned (scripts/validate-k8s),

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPClient
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// `swissagent run` through E2B: the URL overrides point at the E2B test server on loopback.

@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// The worker's limits hold for `run`, the worker and the console alike: no job lifts them, and a

@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// A step that floods output: Redis keeps at most the job's cap in bytes, the stream says what was

@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// One task job end to end against a model server no one here wrote: llama-cpp-python's, serving
@@ -18,7 +18,7 @@ import Testing
             return
         }
         let server = try await PythonTestServer.start(
-            script: TestPaths.repository.appendingPathComponent("Tests/RedisTestSupport/llama_server.py").path, name: "llama-cpp-python server",
+            script: TestPaths.repository.appendingPathComponent("Tests/TestServers/llama_server.py").path, name: "llama-cpp-python server",
             python: Self.venv.appendingPathComponent("bin/python").path, arguments: [Self.venv.appendingPathComponent("model.gguf").path])
         let cli = try CLI()
         let worker = try WorkerProcess(cli, ["--concurrency", "1", "--max-turns", "4"],

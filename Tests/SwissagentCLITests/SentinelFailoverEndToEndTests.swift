@@ -3,6 +3,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// Failover through Sentinel, as it happens in production: the master is SIGKILLed while jobs are

@@ -1,5 +1,5 @@
 import Foundation
-import RedisTestSupport
+import TestServers
 
 /// A real terminal: tmux running a command, driven with send-keys and read with capture-pane.
 final class Tmux: @unchecked Sendable {

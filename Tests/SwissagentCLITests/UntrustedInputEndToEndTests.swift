@@ -4,6 +4,7 @@ import HTTPClient
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// Nothing from outside is trusted, end to end: a job's fixed-set fields, a model server that

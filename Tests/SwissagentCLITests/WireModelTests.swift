@@ -1,9 +1,9 @@
-import AgentCore
 import APIServer
+import AgentCore
 import Foundation
 import Redis
 import RedisQueue
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// The CLI and the API describe a job with one document, and a list with the same rows.

@@ -3,6 +3,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// A worker that allows networked steps: the step cannot reach the worker's Redis (not even one the

@@ -3,6 +3,7 @@ import Foundation
 import Redis
 import RedisQueue
 import RedisTestSupport
+import TestServers
 import Testing
 
 /// A `swissagent worker` process, as deployed.

@@ -1,9 +1,10 @@
 import AgentCore
 import Foundation
+import Logging
 import RedisQueue
 import RedisTestSupport
-import Logging
 import Sandboxes
+import TestServers
 import Testing
 
 @Suite struct WorkerTests {

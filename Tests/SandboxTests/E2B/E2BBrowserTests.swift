@@ -1,7 +1,7 @@
 import AgentCore
 import Foundation
 import Sandboxes
-import RedisTestSupport
+import TestServers
 import Testing
 
 /// The browser tools in an E2B sandbox (the E2B test server runs the browser like any command):

@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import HTTPClient
 import Sandboxes
-import RedisTestSupport
+import TestServers
 import Testing
 
 extension E2BTestServer {

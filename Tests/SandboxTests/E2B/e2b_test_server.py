@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../RedisTestSupport"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../TestServers"))
 from test_server import QuietHandler, serve  # noqa: E402
 
 API_KEY = os.environ.get("E2B_TEST_KEY", "e2b_0123456789abcdef")

@@ -1,7 +1,7 @@
 import Foundation
 
 public enum TestPaths {
-    /// The checkout these tests run from (this file is Tests/RedisTestSupport/TestPaths.swift).
+    /// The checkout these tests run from (this file is Tests/TestServers/TestPaths.swift).
     public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 }
