@@ -119,6 +119,29 @@ import Testing
 }
 
 @Suite(.serialized) struct ConsoleActionEndToEndTests {
+    /// The console takes a worker's flags, and a job run here meets them: a step that asks for more
+    /// memory than `--max-memory-mb` gets the cap; one that asks for nothing gets `--memory-mb`.
+    @Test func runHereMeetsTheWorkersLimits() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        var spec = JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo as=$(ulimit -v)"], limits: StepLimits(memoryMB: 100_000))],
+                           maxAttempts: 1)
+        spec.id = "asks-for-more"
+        _ = try await queue.enqueue(spec)
+        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2", "--memory-mb", "200", "--max-memory-mb", "300"],
+                            env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix])
+        defer { tmux.kill() }
+        try tmux.send(":")
+        try tmux.send("pending", "Enter")
+        #expect(try await tmux.waitFor("asks-for-more"))
+        try tmux.send("x")
+        #expect(try await tmux.waitFor("here"))
+        try tmux.send("y")
+        #expect(try await tmux.waitFor("as=\(300 << 10)"), "the step runs under the console's --max-memory-mb")
+        #expect(try await waitUntil { try await queue.job(id: "asks-for-more")?.state == .succeeded })
+        try await cli.cleanup()
+    }
+
     @Test func runHereAndEditInTheEditor() async throws {
         let cli = try CLI()
         let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
