@@ -35,7 +35,8 @@ public struct TranscriptFeed: Sendable, Equatable {
     /// Entries read from the stored transcript, in order, after those already held.
     public mutating func stored(_ new: [TranscriptEntry], read: Int) {
         storedRead += read
-        for e in new where entries.count < Self.entryLimit {
+        // A call's start is the journal's bookkeeping: its call and result say it all on screen.
+        for e in new where entries.count < Self.entryLimit && e.kind != .callStarted {
             entries.append(e)
             guard e.kind == .modelCall else { continue }
             storedCalls.insert(Self.key(e))

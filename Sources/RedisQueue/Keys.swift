@@ -32,6 +32,7 @@ public struct QueueKeys: Sendable {
     public var marker: String { base + "marker" }            // zset with one member while work may be waiting
     public var jobPrefix: String { base + "job:" }
     public var metrics: String { base + "metrics" }
+    public var parked: String { base + "parked" }            // zset id -> when a parked job wakes by itself (ms): its approval's timeout
     public var awaiting: String { base + "awaiting" }        // zset id -> asked at (ms): active jobs whose tool call waits for a person          // hash: outcome counters and the attempt-duration histogram
 
     public func job(_ id: String) -> String { jobPrefix + id }                     // hash
@@ -51,6 +52,7 @@ public struct QueueKeys: Sendable {
         case "failed": failed
         case "succeeded": succeeded
         case "cancelled": cancelled
+        case "awaiting": parked
         default: nil
         }
     }

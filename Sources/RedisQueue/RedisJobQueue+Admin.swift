@@ -92,7 +92,7 @@ extension RedisJobQueue {
         guard let queue = try await locate(id) else { return .notFound }
         let q = keys.queue(queue)
         let reply = try await client.eval(
-            Scripts.cancel, keys: [q.job(id), q.history(id), q.pending, q.retry, q.scheduled, q.cancelled],
+            Scripts.cancel, keys: [q.job(id), q.history(id), q.pending, q.retry, q.scheduled, q.cancelled, q.parked, q.awaiting],
             args: [id, nowMs, keys.events, queue])
         switch reply.text {
         case "cancelled": return .cancelled
@@ -108,7 +108,8 @@ extension RedisJobQueue {
         let q = keys.queue(queue)
         let reply = try await client.eval(
             Scripts.delete,
-            keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled, q.transcript(id)],
+            keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled, q.transcript(id),
+                   q.parked, q.awaiting],
             args: [id])
         switch reply.text {
         case "deleted":

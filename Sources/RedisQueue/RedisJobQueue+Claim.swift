@@ -141,7 +141,7 @@ extension RedisJobQueue {
 
     public func promoteDue(queue: String) async throws -> Int {
         let q = keys.queue(queue)
-        let reply = try await client.eval(Scripts.promote, keys: [q.retry, q.scheduled, q.pending, q.marker],
+        let reply = try await client.eval(Scripts.promote, keys: [q.retry, q.scheduled, q.pending, q.marker, q.parked, q.awaiting],
                                           args: [nowMs, q.jobPrefix, 500])
         return reply.int ?? 0
     }

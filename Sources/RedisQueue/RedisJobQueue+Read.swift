@@ -14,6 +14,7 @@ extension RedisJobQueue {
             ["LINDEX", q.pending, -1], ["ZCARD", q.awaiting],
             ["MGET"] + minutes.map { q.processed(minute: $0) },
             ["MGET"] + minutes.map { q.failedCount(minute: $0) },
+            ["ZCARD", q.parked],
         ])
         for reply in r { try reply.orThrow() }
         var stats = QueueStats(
@@ -23,6 +24,7 @@ extension RedisJobQueue {
             processedPerMinute: (r[11].array ?? []).map { Stored.count($0.text) ?? 0 },
             failedPerMinute: (r[12].array ?? []).map { Stored.count($0.text) ?? 0 })
         stats.awaiting = Stored.count(r[10].int) ?? 0
+        stats.parked = Stored.count(r[13].int) ?? 0
         if let oldest = r[9].text,
            let times = try await client.send(["HMGET", q.job(oldest), "enqueued_at", "created_at"]).array,
            let enqueued = times.lazy.compactMap({ Stored.date(ms: $0.text) }).first?.timeIntervalSince1970 {
@@ -110,7 +112,7 @@ extension RedisJobQueue {
             cancelRequested: h["cancel_requested"] != nil, history: history)
         record.steps = (h["steps"].flatMap { try? decoder.decode([StepRecord].self, from: Data($0.utf8)) } ?? []).map { $0.checked() }
         record.sandbox = h["sandbox"]
-        if state == .active, h["approval_decision"] == nil {
+        if state == .active || state == .awaiting, h["approval_decision"] == nil {
             record.approval = h["approval"].flatMap { try? decoder.decode(ApprovalRequest.self, from: Data($0.utf8)).checked() }
         }
         record.sandboxSeconds = Stored.amount(h["sandbox_seconds"])

@@ -12,7 +12,7 @@ import Redis
 /// Times are unix milliseconds passed by the caller, so one clock drives a whole test.
 /// Bump `version` when a script changes meaning.
 enum Scripts {
-    static let version = 8
+    static let version = 9
 
     /// Shared helpers: append to a job's history (capped), bump a per-minute counter, and count a
     /// finished attempt in the queue's metrics hash (an outcome counter, and its duration in the
@@ -31,7 +31,14 @@ enum Scripts {
         -- A job that leaves active (done, failed, released, reaped) has no call waiting any more.
         local function unawait(jk, awaiting, id)
           redis.call('ZREM', awaiting, id)
-          redis.call('HDEL', jk, 'approval', 'approval_id', 'approval_decision')
+          redis.call('HDEL', jk, 'approval', 'approval_id', 'approval_decision', 'approval_timeout')
+        end
+        -- A parked job whose call was decided goes back to the front of pending (claims take from the right).
+        local function wake(jk, id, parked, pending, marker, now)
+          redis.call('ZREM', parked, id)
+          redis.call('HSET', jk, 'state', 'pending', 'enqueued_at', now, 'updated_at', now)
+          redis.call('RPUSH', pending, id)
+          redis.call('ZADD', marker, 0, '1')
         end
         local buckets = {\(QueueMetrics.bucketsMs.map(String.init).joined(separator: ", "))}
         local function observe(key, outcome, claimedAt, now)
@@ -100,7 +107,7 @@ enum Scripts {
           return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
         end
         local states = {scheduled = true, pending = true, active = true, retrying = true, succeeded = true, failed = true,
-          cancelled = true}
+          cancelled = true, awaiting = true}
         local function claim_next(pending, active, lease, paused, marker, failed, now, leaseUntil, worker, jobPrefix, garbageId)
           local notes = {}
           if redis.call('EXISTS', paused) == 1 then return nil, notes end
@@ -414,18 +421,53 @@ enum Scripts {
         return 'asked'
         """)
 
-    /// KEYS: job, history, awaiting
+    /// KEYS: job, history, active, lease, awaiting, parked
+    /// ARGV: id, claim, now, request JSON, request id, note, wake at (ms), timeout decision JSON
+    /// Returns parked | stale. Stores the waiting call with its job and gives the job up: no worker,
+    /// no lease, not an attempt used; it wakes on a decision or at `wake at`.
+    static let park = script("park", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims')
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] then return 'stale' end
+        probe(KEYS[2])
+        local now = tonumber(ARGV[3])
+        redis.call('LREM', KEYS[3], 1, ARGV[1])
+        redis.call('ZREM', KEYS[4], ARGV[1])
+        redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+        redis.call('HSET', KEYS[1], 'state', 'awaiting', 'approval', ARGV[4], 'approval_id', ARGV[5], 'approval_timeout', ARGV[8],
+          'updated_at', now)
+        redis.call('HDEL', KEYS[1], 'approval_decision', 'lease_until', 'worker')
+        redis.call('ZADD', KEYS[5], now, ARGV[1])
+        redis.call('ZADD', KEYS[6], tonumber(ARGV[7]), ARGV[1])
+        hist(KEYS[2], {at = now, event = 'parked', note = ARGV[6]})
+        return 'parked'
+        """)
+
+    /// KEYS: job
+    /// ARGV: claim
+    /// Returns {} | {request JSON, decision JSON}: a parked call's decision, taken off the job once,
+    /// while the claim is current.
+    static let takeDecision = script("take_decision", """
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'approval', 'approval_decision')
+        if f[1] ~= 'active' or f[2] ~= ARGV[1] or not f[3] or not f[4] then return {} end
+        redis.call('HDEL', KEYS[1], 'approval', 'approval_id', 'approval_decision', 'approval_timeout')
+        return {f[3], f[4]}
+        """)
+
+    /// KEYS: job, history, awaiting, parked, pending, marker
     /// ARGV: id, request id ('' = whatever waits), verdict (approved | denied), by, reason, now, decision JSON
     /// Returns approved | denied | missing | nothing_waiting | already_decided | changed. The first
-    /// decision on a call wins; the worker takes it on its next look.
+    /// decision on a call wins; its worker takes it on its next look, or, for a parked job, the job
+    /// goes back to the front of pending and the next worker takes it.
     static let decideApproval = script("decide_approval", """
         local f = redis.call('HMGET', KEYS[1], 'state', 'approval_id', 'approval_decision')
         if not f[1] then return 'missing' end
-        if f[1] ~= 'active' or not f[2] then return 'nothing_waiting' end
+        if (f[1] ~= 'active' and f[1] ~= 'awaiting') or not f[2] then return 'nothing_waiting' end
         if f[3] then return 'already_decided' end
         if ARGV[2] ~= '' and ARGV[2] ~= f[2] then return 'changed' end
+        probe(KEYS[2])
         redis.call('HSET', KEYS[1], 'approval_decision', ARGV[7])
         redis.call('ZREM', KEYS[3], ARGV[1])
+        if f[1] == 'awaiting' then wake(KEYS[1], ARGV[1], KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[6])) end
         local t = {at = tonumber(ARGV[6]), event = ARGV[3], by = ARGV[4]}
         if ARGV[5] ~= '' then t.note = ARGV[5] end
         hist(KEYS[2], t)
@@ -505,12 +547,27 @@ enum Scripts {
         return #ids
         """)
 
-    /// KEYS: retry, scheduled, pending, marker
+    /// KEYS: retry, scheduled, pending, marker, parked, awaiting
     /// ARGV: now, jobPrefix, limit
-    /// Returns how many due jobs moved to pending.
+    /// Returns how many due jobs moved to pending: due retries and scheduled jobs, and parked jobs
+    /// whose call no one decided in time (denied by the clock, they go on at the front).
     static let promote = script("promote", """
         local now = tonumber(ARGV[1])
         local n = 0
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))) do
+          local jk = ARGV[2] .. id
+          probe(jk, jk .. ':history')
+          local f = redis.call('HMGET', jk, 'state', 'approval_timeout')
+          if f[1] == 'awaiting' then
+            redis.call('HSET', jk, 'approval_decision', f[2] or '{"approved":false,"by":"timeout","at":0}')
+            redis.call('ZREM', KEYS[6], id)
+            wake(jk, id, KEYS[5], KEYS[3], KEYS[4], now)
+            hist(jk .. ':history', {at = now, event = 'denied', by = 'timeout', note = 'no decision in time'})
+            n = n + 1
+          else
+            redis.call('ZREM', KEYS[5], id)
+          end
+        end
         for k = 1, 2 do
           local ids = redis.call('ZRANGEBYSCORE', KEYS[k], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
           for _, id in ipairs(ids) do
@@ -536,7 +593,7 @@ enum Scripts {
     static let requeue = script("requeue", """
         local state = redis.call('HGET', KEYS[1], 'state')
         if not state then return 'missing' end
-        if state == 'pending' or state == 'active' then return state end
+        if state == 'pending' or state == 'active' or state == 'awaiting' then return state end
         local now = tonumber(ARGV[2])
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
         redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'enqueued_at', now, 'updated_at', now)
@@ -547,7 +604,7 @@ enum Scripts {
         return 'requeued'
         """)
 
-    /// KEYS: job, history, pending, retry, scheduled, cancelled
+    /// KEYS: job, history, pending, retry, scheduled, cancelled, parked, awaiting
     /// ARGV: id, now, channel, queue
     /// Returns cancelled | requested (active: its worker is told) | missing | finished:<state>.
     static let cancel = script("cancel", """
@@ -560,17 +617,19 @@ enum Scripts {
           redis.call('PUBLISH', ARGV[3], 'cancel ' .. ARGV[4] .. ' ' .. ARGV[1])
           return 'requested'
         end
-        if state ~= 'pending' and state ~= 'retrying' and state ~= 'scheduled' then return 'finished:' .. state end
+        if state ~= 'pending' and state ~= 'retrying' and state ~= 'scheduled' and state ~= 'awaiting' then return 'finished:' .. state end
         redis.call('LREM', KEYS[3], 0, ARGV[1])
         redis.call('ZREM', KEYS[4], ARGV[1])
         redis.call('ZREM', KEYS[5], ARGV[1])
+        redis.call('ZREM', KEYS[7], ARGV[1])
+        unawait(KEYS[1], KEYS[8], ARGV[1])
         redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', now, 'updated_at', now)
         redis.call('ZADD', KEYS[6], now, ARGV[1])
         hist(KEYS[2], {at = now, event = 'cancelled', note = 'was ' .. state})
         return 'cancelled'
         """)
 
-    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled, transcript
+    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled, transcript, parked, awaiting
     /// ARGV: id
     /// Returns deleted | active (refused: cancel it first) | missing.
     static let delete = script("delete", """
@@ -579,6 +638,8 @@ enum Scripts {
         if state == 'active' then return 'active' end
         redis.call('LREM', KEYS[4], 0, ARGV[1])
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
+        redis.call('ZREM', KEYS[11], ARGV[1])
+        redis.call('ZREM', KEYS[12], ARGV[1])
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[10])
         return 'deleted'
         """)

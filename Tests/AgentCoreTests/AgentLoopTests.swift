@@ -51,7 +51,7 @@ final class Log<T: Sendable>: @unchecked Sendable {
         let steps = Log<StepSpec>(), transcript = Log<TranscriptEntry>()
         let loop = AgentLoop(model: model, budget: budget, instructions: "Be brief.", outputLimit: outputLimit,
                              price: { Double($0.input + $0.output) / 1000 })
-        let outcome = try await loop.run(task: "Count the lines of a file.", step: { spec in steps.add(spec); return observe(spec) },
+        let outcome = try await loop.run(task: "Count the lines of a file.", step: { spec, willRun in try await willRun(); steps.add(spec); return observe(spec) },
                                          record: { transcript.add($0) })
         return (outcome, steps.all, transcript.all)
     }
@@ -84,8 +84,9 @@ final class Log<T: Sendable>: @unchecked Sendable {
         let last = try #require(model.calls.last)
         #expect(last.map(\.role) == [.system, .user, .assistant, .tool, .assistant, .tool])
         #expect(last[0].content == "Be brief." && last[5].toolCallID == "c2" && last[5].content == "2\n")
-        #expect(transcript.map(\.kind) == [.system, .user, .modelCall, .assistant, .toolCall, .toolResult, .modelCall, .toolCall, .toolResult,
-                                           .modelCall, .toolCall])
+        // Each call is marked started before it runs (the journal's write-ahead record).
+        #expect(transcript.map(\.kind) == [.system, .user, .modelCall, .assistant, .toolCall, .callStarted, .toolResult, .modelCall, .toolCall,
+                                           .callStarted, .toolResult, .modelCall, .toolCall])
         #expect(transcript.filter { $0.kind == .modelCall }.allSatisfy { $0.inputTokens == 10 && ($0.seconds ?? -1) >= 0 })
     }
 
@@ -143,7 +144,7 @@ final class Log<T: Sendable>: @unchecked Sendable {
         let transcript = Log<TranscriptEntry>()
         let loop = AgentLoop(model: ScriptedModel(quiet), budget: AgentBudget(tokens: 2_000), instructions: "Be brief.")
         await #expect(throws: JobFailure("agent used its 2000 tokens without finishing", kind: .permanent)) {
-            _ = try await loop.run(task: "Loop.", step: { _ in AgentObservation(exitCode: 0, output: "") }, record: { transcript.add($0) })
+            _ = try await loop.run(task: "Loop.", step: { _, _ in AgentObservation(exitCode: 0, output: "") }, record: { transcript.add($0) })
         }
         let first = try #require(transcript.all.first { $0.kind == .modelCall })
         #expect(first.text == "turn 1 (tokens estimated)" && (first.inputTokens ?? 0) > 100 && (first.outputTokens ?? 0) > 0)

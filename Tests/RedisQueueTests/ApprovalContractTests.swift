@@ -47,6 +47,65 @@ import Testing
         }
     }
 
+    /// A parked job: no worker, no lease, no attempt used; a decision wakes it at the front of
+    /// pending, and the next claim takes the decision once.
+    @Test(arguments: QueueKind.allCases) func aParkedJobWakesOnADecisionAtTheFront(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(shell())
+            let job = try #require(try await q.claim(queues: ["default"], worker: "w1", lease: 30, wait: 0))
+            #expect(try await q.park(job.token, request: request("r1")))
+            #expect(try await q.park(job.token, request: request("r1")) == false, "the claim went with the park")
+            let parked = try #require(try await q.job(id: id))
+            #expect(parked.state == .awaiting && parked.worker == nil && parked.leaseUntil == nil && parked.attempts == 0)
+            #expect(parked.approval == request("r1"))
+            let stats = try await q.stats(queue: "default")
+            #expect(stats.awaiting == 1 && stats.parked == 1 && stats.active == 0 && stats.count(.awaiting) == 1)
+            #expect(try await q.list(queue: "default", state: .awaiting, offset: 0, limit: 10).map(\.id) == [id])
+            #expect(try await q.awaiting(queue: "default", offset: 0, limit: 10).map(\.jobID) == [id])
+            #expect(try await q.reapExpiredLeases(queue: "default") == 0)
+            #expect(try await q.requeue(id: id) == .notRequeueable(.awaiting))
+            // Another job came meanwhile; the decided one goes first.
+            let other = try await q.enqueue(shell())
+            #expect(try await q.decideApproval(id: id, call: "r1", decision: person(true)) == .approved)
+            #expect(try await q.job(id: id)?.state == .pending)
+            #expect(try await q.stats(queue: "default").awaiting == 0)
+            let again = try #require(try await q.claim(queues: ["default"], worker: "w2", lease: 30, wait: 0))
+            #expect(again.id == id && again.attempt == 1)
+            let taken = try #require(try await q.takeDecision(again.token))
+            #expect(taken.request == request("r1") && taken.decision == person(true))
+            #expect(try await q.takeDecision(again.token) == nil, "taken once")
+            #expect(try await q.claim(queues: ["default"], worker: "w2", lease: 30, wait: 0)?.id == other)
+            #expect(try await q.job(id: id)?.history.map(\.event) == ["claimed", "parked", "approved", "claimed"])
+        }
+    }
+
+    /// No one decides in time: the promoter (no worker) denies it by the clock and wakes it; a
+    /// parked job can be cancelled or deleted like a waiting one.
+    @Test(arguments: QueueKind.allCases) func aParkedJobTimesOutWithoutAWorkerAndCanBeCancelled(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            let id = try await q.enqueue(shell())
+            let job = try #require(try await q.claim(queues: ["default"], worker: "w1", lease: 30, wait: 0))
+            #expect(try await q.park(job.token, request: request("r1")))
+            clock.advance(599)
+            #expect(try await q.promoteDue(queue: "default") == 0)
+            clock.advance(2)
+            #expect(try await q.promoteDue(queue: "default") == 1)
+            #expect(try await q.job(id: id)?.state == .pending)
+            let again = try #require(try await q.claim(queues: ["default"], worker: "w2", lease: 30, wait: 0))
+            let taken = try #require(try await q.takeDecision(again.token))
+            #expect(taken.decision.approved == false && taken.decision.by == "timeout")
+
+            let second = try await q.enqueue(shell())
+            let held = try #require(try await q.claim(id: second, worker: "w1", lease: 30))
+            #expect(try await q.park(held.token, request: request("r2")))
+            #expect(try await q.cancel(id: second) == .cancelled)
+            #expect(try await q.stats(queue: "default").awaiting == 0)
+            #expect(try await q.decideApproval(id: second, call: nil, decision: person(true)) == .nothingWaiting)
+            #expect(try await q.delete(id: second) == .deleted)
+        }
+    }
+
     @Test(arguments: QueueKind.allCases) func theClockDeniesAndALateDecisionFindsNothing(kind: QueueKind) async throws {
         try await withQueue(kind) { q, _ in
             let id = try await q.enqueue(shell())

@@ -67,9 +67,9 @@ import Testing
         #expect(abs((job.agent?.dollars ?? 0) - 0.0048) < 1e-9)
         // The transcript: every message as the model saw it, each call with its tokens.
         let transcript = try await queue.transcript(id: id)
-        #expect(transcript.map(\.kind.rawValue) == ["system", "user", "model_call", "assistant", "tool_call", "tool_result",
-                                                    "model_call", "tool_call", "tool_result", "model_call", "tool_call", "tool_result",
-                                                    "model_call", "tool_call"])
+        #expect(transcript.map(\.kind.rawValue) == ["system", "user", "model_call", "assistant", "tool_call", "call_started", "tool_result",
+                                                    "model_call", "tool_call", "call_started", "tool_result",
+                                                    "model_call", "tool_call", "call_started", "tool_result", "model_call", "tool_call"])
         #expect(transcript[1].text == "Sum the numbers 3, 4 and 5 with a program.")
         #expect(transcript.filter { $0.kind == .toolResult }.map(\.text) == ["", "12\n", "3\n4\n5\n"])
         #expect(transcript.allSatisfy { $0.at != nil } && transcript[2].inputTokens == 1000 && transcript[2].seconds != nil)

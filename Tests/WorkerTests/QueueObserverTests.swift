@@ -46,4 +46,6 @@ final class SlowOutput: JobReporting, Sendable {
     func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend {
         try await base.appendTranscript(token, model: model, entries: entries)
     }
+
+    func transcript(id: String) async throws -> [TranscriptEntry] { try await base.transcript(id: id) }
 }

@@ -91,20 +91,96 @@ public struct AgentLoop: Sendable {
         self.price = price
     }
 
-    /// Runs the task. `step` runs one tool call in the job's sandbox session; `record` is told every
-    /// transcript entry as it happens; `text` gets the model's words as they stream (each reply's
-    /// words end with a newline, so what follows starts a line of its own).
-    public func run(task: String, step: @Sendable (StepSpec) async throws -> AgentObservation,
-                    record: @Sendable (TranscriptEntry) async -> Void,
+    /// Runs the task. `step` runs one tool call in the job's sandbox session, calling its second
+    /// argument right before the tool runs (after any approval); `record` is told every
+    /// transcript entry as it happens; `checkpoint` returns once every entry told so far is stored
+    /// (the journal's write-ahead points: a reply before its calls run, a call's start before it
+    /// runs, its result before the next model request); `text` gets the model's words as they
+    /// stream (each reply's words end with a newline, so what follows starts a line of its own).
+    /// With a `journal` of an earlier attempt, the run goes on from there: no turn it holds is asked
+    /// of the model again, and no call that had started runs again unless its tool only reads.
+    public func run(task: String, journal: AgentJournal? = nil,
+                    step: @Sendable (StepSpec, _ willRun: @Sendable () async throws -> Void) async throws -> AgentObservation,
+                    record: @escaping @Sendable (TranscriptEntry) async -> Void, checkpoint: @escaping @Sendable () async throws -> Void = {},
                     text: @escaping @Sendable (String) -> Void = { _ in }) async throws -> AgentOutcome {
         var messages = [ChatMessage(role: .system, content: instructions), ChatMessage(role: .user, content: task)]
-        await record(TranscriptEntry(.system, instructions))
-        await record(TranscriptEntry(.user, task))
         let tools = ToolCalls.definitions(router)
         var turns = 0, usage = TokenUsage(input: 0, output: 0), dollars = 0.0, badTurns = 0
         func outcome(_ answer: String) -> AgentOutcome { AgentOutcome(answer: answer, turns: turns, usage: usage, dollars: dollars) }
+
+        /// Answers a reply's calls in order; returns the answer when one of them is `finish`.
+        /// `started`: calls an earlier attempt began (not run again, unless their tool only reads).
+        func answer(_ calls: [ToolCall], started: Set<String> = []) async throws -> String? {
+            var mistakes: [String] = []
+            for call in calls {
+                let result: String
+                var malformed: Bool?
+                switch ToolCalls.read(call, router: router) {
+                case .finish(let answer):
+                    return answer
+                case .mistake(let why):
+                    mistakes.append(why)
+                    malformed = true
+                    result = "error: \(why)"
+                case .step(let spec) where started.contains(call.id) && !router.onlyReads(spec.tool):
+                    result = AgentJournal.interrupted(call)
+                case .step(let spec):
+                    // The reply is stored before any of its calls runs (or waits for a person).
+                    try await checkpoint()
+                    let seen = try await step(spec) {
+                        // Its start is stored before it runs: a later attempt knows it may have had effects.
+                        await record(TranscriptEntry(.callStarted, "", tool: call.name, callID: call.id))
+                        try await checkpoint()
+                    }
+                    var said = seen.output
+                    if let error = seen.error { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "error: \(error)" }
+                    if seen.exitCode != 0 { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "exit status \(seen.exitCode)" }
+                    result = ToolCalls.cut(said, limit: outputLimit)
+                }
+                messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
+                await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id, malformed: malformed))
+            }
+            badTurns = !calls.isEmpty && mistakes.count == calls.count ? badTurns + 1 : 0
+            if badTurns > maxRepairs {
+                throw JobFailure("the model's tool calls were malformed \(badTurns) turns in a row; the last: \(mistakes.last ?? "")",
+                                 kind: .permanent)
+            }
+            return nil
+        }
+
+        if let journal, !journal.isEmpty {
+            messages += journal.messages
+            turns = journal.turns
+            usage = journal.usage
+            dollars = journal.dollars
+            let interrupted = journal.unanswered.filter { $0.started && !router.onlyReads($0.call.name) }.map(\.call)
+            var note = "\(AgentJournal.resumedPrefix)\(journal.attempts + 1) resumed at turn \(turns + 1) from the journal"
+            if !interrupted.isEmpty {
+                note += "; " + interrupted.map { "the \($0.name) call" }.joined(separator: ", ") + " had started and was interrupted"
+            }
+            await record(TranscriptEntry(.note, note))
+            if journal.unanswered.isEmpty, let answer = journal.answer { return outcome(answer) }
+            if let done = try await answer(journal.unanswered.map(\.call), started: Set(journal.unanswered.filter(\.started).map(\.call.id))) {
+                return outcome(done)
+            }
+            // This attempt has a sandbox of its own: what earlier calls wrote there is gone. Said plainly
+            // (after the last reply's results: a tool's result follows the call it answers).
+            if journal.startedTools.contains(where: { !router.onlyReads($0) }) {
+                let said = "Note from the worker: this run was interrupted and goes on in a new sandbox. Files your earlier calls "
+                    + "wrote, and programs they started, are not there any more; do again what you still need."
+                messages.append(ChatMessage(role: .user, content: said))
+                await record(TranscriptEntry(.user, said))
+            }
+        } else {
+            await record(TranscriptEntry(.system, instructions))
+            await record(TranscriptEntry(.user, task))
+        }
         while true {
             if turns >= budget.turns { throw JobFailure(budget.exhausted(.turns), kind: .permanent) }
+            if usage.input + usage.output > budget.tokens { throw JobFailure(budget.exhausted(.tokens), kind: .permanent) }
+            if dollars > budget.dollars { throw JobFailure(budget.exhausted(.dollars), kind: .permanent) }
+            // Every result is stored before the model hears of it.
+            try await checkpoint()
             turns += 1
             let started = ContinuousClock.now
             let reply: ChatReply
@@ -135,38 +211,13 @@ public struct AgentLoop: Sendable {
                 throw JobFailure(budget.exhausted(.dollars), kind: .permanent)
             }
             if reply.toolCalls.isEmpty { return outcome(reply.text) }
-            var mistakes: [String] = []
-            for call in reply.toolCalls {
-                let result: String
-                var malformed: Bool?
-                switch ToolCalls.read(call, router: router) {
-                case .finish(let answer):
-                    return outcome(answer)
-                case .mistake(let why):
-                    mistakes.append(why)
-                    malformed = true
-                    result = "error: \(why)"
-                case .step(let spec):
-                    let seen = try await step(spec)
-                    var said = seen.output
-                    if let error = seen.error { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "error: \(error)" }
-                    if seen.exitCode != 0 { said += (said.isEmpty || said.hasSuffix("\n") ? "" : "\n") + "exit status \(seen.exitCode)" }
-                    result = ToolCalls.cut(said, limit: outputLimit)
-                }
-                messages.append(ChatMessage(role: .tool, content: result, toolCallID: call.id))
-                await record(TranscriptEntry(.toolResult, result, tool: call.name, callID: call.id, malformed: malformed))
-            }
+            if let done = try await answer(reply.toolCalls) { return outcome(done) }
             if reply.droppedCalls > 0 {
                 // Calls past the endpoint's cap never ran: the model hears so, rather than waiting on results.
                 let note = "\(reply.droppedCalls) more tool call\(reply.droppedCalls == 1 ? "" : "s") in your last reply "
                     + "\(reply.droppedCalls == 1 ? "was" : "were") not run: a reply may make at most \(reply.toolCalls.count). Make fewer calls per reply."
                 messages.append(ChatMessage(role: .user, content: note))
                 await record(TranscriptEntry(.user, note))
-            }
-            badTurns = mistakes.count == reply.toolCalls.count ? badTurns + 1 : 0
-            if badTurns > maxRepairs {
-                throw JobFailure("the model's tool calls were malformed \(badTurns) turns in a row; the last: \(mistakes.last ?? "")",
-                                 kind: .permanent)
             }
         }
     }

@@ -6,8 +6,10 @@ import Foundation
 public struct TranscriptEntry: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case system, user, assistant, toolCall = "tool_call", toolResult = "tool_result", modelCall = "model_call"
-        /// The worker's own note (the transcript's byte cap was reached).
+        /// The worker's own note (the transcript's byte cap was reached, an attempt resumed).
         case note
+        /// A call about to run, stored before it runs: a later attempt knows it may have had effects.
+        case callStarted = "call_started"
     }
 
     public var kind: Kind
@@ -60,7 +62,7 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
     /// The model's words are not repeated here: they stream as `model` output while it writes them.
     public var line: String {
         switch kind {
-        case .system, .assistant: return ""
+        case .system, .assistant, .callStarted: return ""
         case .toolResult:
             // What the call printed is already in the output; what went wrong is not.
             let problems = text.split(separator: "\n").filter { $0.hasPrefix("error: ") || $0.hasPrefix("exit status ") }

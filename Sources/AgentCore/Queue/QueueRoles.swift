@@ -14,6 +14,8 @@ public protocol JobReporting: Sendable {
     /// each model call's turn, tokens and dollars to the job's usage and, with its latency, to the
     /// queue's metrics for `model`, while the claim is current.
     func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend
+    /// The job's stored transcript, oldest first: the journal a later attempt resumes from.
+    func transcript(id: String) async throws -> [TranscriptEntry]
 }
 
 /// What a worker does: take jobs, keep their leases, acknowledge them, and keep the queue healthy.
@@ -35,6 +37,15 @@ public protocol WorkerQueue: JobReporting {
     /// Stores a tool call that waits for a person with its job, while the claim is current (false
     /// when it is not). The job stays active; it counts as awaiting approval until decided.
     func askApproval(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool
+    /// Stores the call that waits for a person with its job and gives the job up, while the claim is
+    /// current (false when it is not): the job is parked (`awaiting`), no worker holds it and its
+    /// lease ends. A decision puts it back at the front of pending, and so does the request's timeout
+    /// (denied by the clock, through `promoteDue`); the next attempt takes the decision with
+    /// `takeDecision` and goes on from its journal. Parking does not use up an attempt.
+    func park(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool
+    /// The decision a parked call got and the request it answers, taken off the job (once), while
+    /// the claim is current; nil when there is none.
+    func takeDecision(_ token: ClaimToken) async throws -> (request: ApprovalRequest, decision: ApprovalDecision)?
     /// The decision on the waiting call once someone made it, taking the call off the job. With
     /// `timedOut`, no decision yet means that one: the call stops waiting, denied by the clock.
     func settleApproval(_ token: ClaimToken, requestID: String, timedOut: ApprovalDecision?) async throws -> ApprovalSettlement

@@ -13,8 +13,11 @@ public struct QueueStats: Sendable, Equatable {
     public var cancelled: Int
     /// Active jobs whose lease ran out and that the reaper has not yet returned.
     public var orphaned: Int
-    /// Active jobs whose tool call waits for a person.
+    /// Jobs whose tool call waits for a person: active ones (a step plan's call waits in its worker)
+    /// and parked ones (an agent's: no worker holds them).
     public var awaiting = 0
+    /// Parked jobs: waiting for a person with no worker holding them (state `awaiting`).
+    public var parked = 0
     public var oldestPendingAge: Double?
     /// Last 60 minutes, oldest first; the last element is the current minute.
     public var processedPerMinute: [Int]
@@ -47,6 +50,7 @@ public struct QueueStats: Sendable, Equatable {
         case .failed: failed
         case .succeeded: succeeded
         case .cancelled: cancelled
+        case .awaiting: parked
         }
     }
 }

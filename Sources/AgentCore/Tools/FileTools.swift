@@ -34,6 +34,7 @@ public enum WorkspaceFiles {
 /// `read_file`: prints the file at `input.path` inside the workspace to the step's output.
 public struct ReadFileTool: Tool {
     public let name = "read_file"
+    public var onlyReads: Bool { true }
     public let summary = "Read a text file of the job's workspace (a path relative to it)."
     public var parameters: JSONValue { Self.strings([("path", "The file's path, relative to the workspace.")]) }
     public init() {}

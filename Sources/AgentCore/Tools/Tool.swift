@@ -47,10 +47,15 @@ public protocol Tool: Sendable {
     var summary: String { get }
     /// The JSON Schema of the tool's input: what a step's `input` and a model's call must give.
     var parameters: JSONValue { get }
+    /// The tool changes nothing (in the workspace or outside): a call of it that was interrupted may
+    /// simply run again on a later attempt.
+    var onlyReads: Bool { get }
     func run(_ context: ToolContext) async throws -> ExecResult
 }
 
 extension Tool {
+    public var onlyReads: Bool { false }
+
     /// A schema of string fields, all required and nothing else allowed: every built-in tool's shape.
     static func strings(_ fields: [(String, String)]) -> JSONValue {
         ["type": "object", "additionalProperties": false, "required": .array(fields.map { .string($0.0) }),

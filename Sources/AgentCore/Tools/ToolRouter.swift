@@ -21,6 +21,9 @@ public struct ToolRouter: Sendable {
         order.compactMap { tools[$0] }.map { ToolDefinition(name: $0.name, description: $0.summary, parameters: $0.parameters) }
     }
 
+    /// Whether calls of the tool change nothing, so one that was interrupted may run again.
+    public func onlyReads(_ name: String) -> Bool { tools[name]?.onlyReads ?? false }
+
     /// The input schema of a tool, when there is one by that name.
     public func parameters(of name: String) -> JSONValue? { tools[name]?.parameters }
 

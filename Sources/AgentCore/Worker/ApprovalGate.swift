@@ -31,21 +31,37 @@ public struct ApprovalGate: Sendable {
     }
 }
 
+/// The attempt gave its job up while a call waits for a person (`WorkerQueue.park`): not a failure,
+/// and nothing to acknowledge. The next attempt goes on from the journal once the call is decided.
+public struct JobParked: Error, Sendable {}
+
 /// Asks through the job's queue: the request is stored with the job (so the console, the CLI and the
-/// API see it), then polled until someone decides or the timeout denies it. The job stays active
-/// meanwhile and its worker keeps renewing the lease; if the worker dies, the reaper takes the
-/// request away with the job, and the next attempt asks again.
+/// API see it). With `parks` (a run that resumes from its journal: an agent's), the job is parked
+/// and the worker's slot is free at once; the attempt that resumes it takes the decision. Otherwise
+/// the request is polled until someone decides or the timeout denies it, the job active and its
+/// lease renewed meanwhile; if the worker dies, the reaper takes the request away with the job, and
+/// the next attempt asks again.
 public struct QueueApprovals: ApprovalAsking {
     let queue: any WorkerQueue
     let token: ClaimToken
+    let parks: Bool
     var poll: Duration = .milliseconds(200)
 
-    public init(queue: any WorkerQueue, token: ClaimToken) {
+    public init(queue: any WorkerQueue, token: ClaimToken, parks: Bool = false) {
         self.queue = queue
         self.token = token
+        self.parks = parks
     }
 
     public func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+        // Resumed after parking: the same call's decision is waiting.
+        if let taken = try await queue.takeDecision(token), taken.request.tool == request.tool, taken.request.input == request.input {
+            return taken.decision
+        }
+        if parks {
+            guard try await queue.park(token, request: request) else { throw Self.notOurs }
+            throw JobParked()
+        }
         guard try await queue.askApproval(token, request: request) else { throw Self.notOurs }
         let deadline = ContinuousClock.now + .milliseconds(Int(request.timeoutSeconds * 1000))
         while true {

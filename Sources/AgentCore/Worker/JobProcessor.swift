@@ -54,11 +54,15 @@ public struct JobProcessor: Sendable {
         let seconds = (ContinuousClock.now - start).seconds
         do {
             switch result {
-            case .success(let summary):
+            case .parked:
+                // Nothing to acknowledge: the queue holds the job until its call is decided.
+                log.info("job parked: a call waits for a person", metadata: ["seconds": "\(String(format: "%.3f", seconds))"])
+                return JobOutcome(ack: nil, error: "parked", seconds: seconds)
+            case .succeeded(let summary):
                 let (ack, claimed) = try await queue.complete(job.token, result: summary, next: next)
                 log.info("job succeeded", metadata: ["seconds": "\(String(format: "%.3f", seconds))", "ack": "\(ack.rawValue)"])
                 return JobOutcome(ack: ack, seconds: seconds, next: claimed)
-            case .failure(let failure):
+            case .failed(let failure):
                 if let reason = control.stopReason {
                     switch reason {
                     case .leaseLost:
@@ -86,14 +90,14 @@ public struct JobProcessor: Sendable {
     }
 
     private func run(_ job: ClaimedJob, queue: any WorkerQueue, control: JobControl,
-                     watch: (any JobObserver)?) async -> Result<String, JobFailure> {
+                     watch: (any JobObserver)?) async -> AttemptEnd {
         let spec: JobSpec
         do {
             spec = try JobSpecParser(knownTools: Set(supervisor.router.names), storedRecord: true).parse(Data(job.specJSON.utf8), defaultQueue: job.queue)
         } catch {
-            return .failure(JobFailure("invalid job payload: \(error)", kind: .permanent))
+            return .failed(JobFailure("invalid job payload: \(error)", kind: .permanent))
         }
-        let work = Task { () -> Result<String, JobFailure> in
+        let work = Task { () -> AttemptEnd in
             var session: (any SandboxSession)?
             var observer: QueueObserver?
             do {
@@ -111,27 +115,35 @@ public struct JobProcessor: Sendable {
                 let observer: any JobObserver = watch.map { TeeObserver(observers: [obs, $0]) } ?? obs
                 var summary = "\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
                 let gate = ApprovalGate.forJob(spec, worker: supervisor.approvals, timeout: supervisor.approvalTimeout,
-                                               asker: QueueApprovals(queue: queue, token: job.token))
+                                               asker: QueueApprovals(queue: queue, token: job.token, parks: agent != nil))
                 if let agent, let task {
+                    // An attempt goes on from the journal earlier ones stored (one read; empty for a first
+                    // attempt). Not only a retry: a job given back at shutdown runs again as the same attempt.
+                    var journal: AgentJournal? = AgentJournal(try await queue.transcript(id: job.id))
+                    if let unusable = journal?.unusable {
+                        logger.warning("cannot resume the agent run: \(unusable)", metadata: ["job": "\(job.id)"])
+                        journal = nil
+                    }
                     summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer,
-                                                            approvals: gate).answer
+                                                            approvals: gate, journal: journal).answer
                 } else {
                     try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate)
                 }
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }
-                return .success(summary)
+                return .succeeded(summary)
             } catch {
                 await observer?.finish()
                 await session?.close()
                 if let usage = session?.usage() { await observer?.usage(usage) }
-                if let failure = error as? JobFailure { return .failure(failure) }
+                if error is JobParked { return .parked }
+                if let failure = error as? JobFailure { return .failed(failure) }
                 if let sandbox = error as? SandboxError {
-                    return .failure(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))
+                    return .failed(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))
                 }
-                if error is CancellationError { return .failure(JobFailure("cancelled", kind: .cancelled)) }
-                return .failure(JobFailure("\(error)", kind: .retryable))
+                if error is CancellationError { return .failed(JobFailure("cancelled", kind: .cancelled)) }
+                return .failed(JobFailure("\(error)", kind: .retryable))
             }
         }
         control.attach { work.cancel() }
@@ -141,4 +153,12 @@ public struct JobProcessor: Sendable {
             work.cancel()
         }
     }
+}
+
+/// How an attempt ended, before it is acknowledged.
+enum AttemptEnd: Sendable {
+    case succeeded(String)
+    case failed(JobFailure)
+    /// A call waits for a person and the job was parked: the queue holds it, not this worker.
+    case parked
 }

@@ -107,6 +107,20 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         }
     }
 
+    /// Returns once everything told so far is stored (output, step records, transcript): the
+    /// journal's write-ahead points. While the queue is away it keeps trying, for about 20 s; a
+    /// claim that is gone, or a queue away past that, ends the attempt (what was stored is kept).
+    public func checkpoint() async throws {
+        for attempt in 1...30 {
+            await flush()
+            let (left, stale) = lock.withLock { (transcriptPending.count, transcriptStale) }
+            if stale { throw JobFailure("the job's claim was lost: another worker has it now", kind: .retryable) }
+            if left == 0 { return }
+            try await Task.sleep(for: .milliseconds(min(50 * attempt, 1000)))
+        }
+        throw JobFailure("cannot store the agent's journal: the queue is unavailable", kind: .retryable)
+    }
+
     /// Records what the sandbox cost, with the final step records.
     public func usage(_ usage: (seconds: Double, dollars: Double)) async {
         await flush()

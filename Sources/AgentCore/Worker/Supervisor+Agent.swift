@@ -11,17 +11,19 @@ extension Supervisor {
     /// the same limits, records and sandbox session as an explicit step. A step that fails (an exit
     /// status, a limit) is an observation for the model, not the job's end; the job's own time
     /// limit and cancellation still end it.
+    /// With a `journal` of an earlier attempt, the run goes on from it (`AgentLoop.run`).
     public func runAgent(_ job: JobSpec, task: String, loop: AgentLoop, in session: any SandboxSession,
-                         observer: any JobObserver, approvals gate: ApprovalGate? = nil) async throws -> AgentOutcome {
+                         observer: any JobObserver, approvals gate: ApprovalGate? = nil, journal: AgentJournal? = nil) async throws -> AgentOutcome {
         let records = StepRecords()
         let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
-        return try await loop.run(task: task, step: { spec in
+        return try await loop.run(task: task, journal: journal, step: { spec, willRun in
             let i = records.start(StepRecord(tool: spec.tool, status: .running, startedAt: Date().timeIntervalSince1970))
             await observer.steps(records.all)
             let captured = OutputCapture(observer: observer, limit: max(loop.outputLimit * 4, 64 << 10))
             do {
                 let result = try await runStep(spec, index: i, job: job, deadline: deadline, session: session, observer: captured,
-                                               gate: gate, applied: { limits in records.update(i) { $0.limits = StepRecord.Limits(limits) } })
+                                               gate: gate, applied: { limits in records.update(i) { $0.limits = StepRecord.Limits(limits) } },
+                                               willRun: willRun)
                 records.update(i) { r in
                     r.seconds = result.seconds
                     r.exitCode = result.exitCode
@@ -41,6 +43,11 @@ extension Supervisor {
                 await observer.steps(records.all)
                 if failure.endsJob { throw failure.failure }
                 return AgentObservation(exitCode: failure.result?.exitCode ?? 1, output: captured.text, error: failure.failure.description)
+            } catch is JobParked {
+                // Not run: it waits for a person, and the job with it, parked.
+                records.update(i) { $0.status = .pending }
+                await observer.steps(records.all)
+                throw JobParked()
             } catch {
                 records.update(i) { r in
                     r.status = error is CancellationError ? .cancelled : .failed
@@ -56,6 +63,8 @@ extension Supervisor {
             e.at = Date().timeIntervalSince1970
             observer.output(step: max(0, records.count - 1), stream: .agent, text: e.json(limit: Self.agentEventTextLimit))
             await observer.transcript(e, model: loop.modelName)
+        }, checkpoint: {
+            try await observer.checkpoint()
         }, text: { words in
             observer.output(step: max(0, records.count - 1), stream: .model, text: words)
         })

@@ -8,11 +8,14 @@ public protocol JobObserver: Sendable {
     func opened(sandbox label: String) async
     /// An agent's transcript entry, as it happens (`model`: the endpoint's name).
     func transcript(_ entry: TranscriptEntry, model: String) async
+    /// Returns once everything told so far is stored: the journal's write-ahead points.
+    func checkpoint() async throws
 }
 
 extension JobObserver {
     public func opened(sandbox label: String) async {}
     public func transcript(_ entry: TranscriptEntry, model: String) async {}
+    public func checkpoint() async throws {}
 }
 
 /// Tells every observer, in order.
@@ -33,6 +36,10 @@ struct TeeObserver: JobObserver {
 
     func transcript(_ entry: TranscriptEntry, model: String) async {
         for o in observers { await o.transcript(entry, model: model) }
+    }
+
+    func checkpoint() async throws {
+        for o in observers { try await o.checkpoint() }
     }
 }
 
@@ -107,7 +114,7 @@ public struct Supervisor: Sendable {
 
     func runStep(_ step: StepSpec, index i: Int, job: JobSpec, deadline: ContinuousClock.Instant?,
                  session: any SandboxSession, observer: any JobObserver, gate: ApprovalGate?,
-                 applied: (ResourceLimits) -> Void) async throws -> ExecResult {
+                 applied: (ResourceLimits) -> Void, willRun: () async throws -> Void = {}) async throws -> ExecResult {
         let n = i + 1
         do {
             let tool = try router.tool(step.tool, step: i)
@@ -125,6 +132,8 @@ public struct Supervisor: Sendable {
             applied(stepLimits)
             let context = ToolContext(session: session, step: step, index: i, limits: stepLimits, network: step.network == true,
                                       output: { stream, text in observer.output(step: i, stream: stream, text: text) })
+            // What must be stored before the tool runs (an agent's journal): if it cannot be, the attempt ends.
+            do { try await willRun() } catch let failure as JobFailure { throw StepFailure(failure: failure, result: nil, endsJob: true) }
             let result = try await tool.run(context)
             if Task.isCancelled { throw CancellationError() }
             if let limit = result.limit {

@@ -36,7 +36,7 @@ enum JobsView {
                          rest: "TOOLS")
         case .scheduled:
             return Table(columns: [id, queue, .init(title: "RUNS IN", width: 8, right: true)], rest: "TOOLS")
-        case .pending:
+        case .pending, .awaiting:
             return Table(columns: [id, queue, .init(title: "WAITING", width: 8, right: true), .init(title: "TENANT", width: 10)],
                          rest: "TOOLS")
         }
@@ -103,7 +103,7 @@ enum JobsView {
             return [id, queue, (HumanText.duration(took), .text), (HumanText.age(j.finishedAt ?? j.updatedAt, now: now), .text)]
         case .scheduled:
             return [id, queue, (HumanText.duration(j.runAt.map { $0.timeIntervalSince(now) }), .text)]
-        case .pending:
+        case .pending, .awaiting:
             return [id, queue, (HumanText.age(j.updatedAt ?? j.createdAt, now: now), .text), (j.tenant ?? "-", .dim)]
         }
     }

@@ -18,7 +18,7 @@ enum TranscriptView {
         case .system: 1
         case .user: 4
         case .toolCall, .toolResult: 3
-        case .assistant, .modelCall, .note: nil
+        case .assistant, .modelCall, .note, .callStarted: nil
         }
     }
 
@@ -69,6 +69,7 @@ enum TranscriptView {
             case .system: add("⚙ ", .dim, "system: " + e.text, .dim)
             case .user: add("▸ ", .mark, "task: " + e.text, .text)
             case .note: add("! ", .warn, e.text, .warn)
+            case .callStarted: break  // not kept by the feed
             case .toolCall:
                 let said = BrowserEntries.isBrowser(e.tool) ? BrowserEntries.call(e.tool ?? "", e.text) : (e.tool ?? "?") + " " + e.text
                 add("→ ", .stateActive, said, .stdout)

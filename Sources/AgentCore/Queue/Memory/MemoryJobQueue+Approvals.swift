@@ -14,6 +14,37 @@ extension MemoryJobQueue {
         }
     }
 
+    public func park(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim else { return false }
+            let now = nowMs
+            let wakeAt = now + (request.timeoutSeconds * 1000).rounded(.down)
+            s[queue: token.queue].active.removeAll { $0 == token.id }
+            job.state = .awaiting
+            job.approval = request
+            job.approvalDecision = nil
+            job.approvalTimeout = ApprovalDecision.timedOut(after: request.timeoutSeconds, at: wakeAt / 1000)
+            job.leaseUntil = nil
+            job.worker = nil
+            job.attempts = max(0, job.attempts - 1)
+            job.updatedAt = now
+            job.log(JobEvent(at: now, event: "parked", note: "step \(request.step + 1) \(request.summary.prefix(300)) waits: \(request.reason)"))
+            s[queue: token.queue].jobs[token.id] = job
+            s[queue: token.queue].sets[.awaiting, default: [:]][token.id] = wakeAt
+            return true
+        }
+    }
+
+    public func takeDecision(_ token: ClaimToken) async throws -> (request: ApprovalRequest, decision: ApprovalDecision)? {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim,
+                  let request = job.approval, let decision = job.approvalDecision else { return nil }
+            job.clearApproval()
+            s[queue: token.queue].jobs[token.id] = job
+            return (request, decision)
+        }
+    }
+
     public func settleApproval(_ token: ClaimToken, requestID: String, timedOut: ApprovalDecision?) async throws -> ApprovalSettlement {
         withState { s in
             guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim,
@@ -34,11 +65,13 @@ extension MemoryJobQueue {
     public func decideApproval(id: String, call: String?, decision: ApprovalDecision) async throws -> ApprovalOutcome {
         withState { s in
             guard let q = s.locate(id), var job = s[queue: q].jobs[id] else { return .missing }
-            guard job.state == .active, let request = job.approval else { return .nothingWaiting }
+            guard job.state == .active || job.state == .awaiting, let request = job.approval else { return .nothingWaiting }
             if job.approvalDecision != nil { return .alreadyDecided }
             if let call, call != request.id { return .changed }
+            let now = nowMs
             job.approvalDecision = decision
-            job.log(JobEvent(at: nowMs, event: decision.approved ? "approved" : "denied", note: decision.reason, by: decision.by))
+            job.log(JobEvent(at: now, event: decision.approved ? "approved" : "denied", note: decision.reason, by: decision.by))
+            if job.state == .awaiting { s.wake(&job, id: id, queue: q, now: now) }
             s[queue: q].jobs[id] = job
             return decision.approved ? .approved : .denied
         }
@@ -50,7 +83,7 @@ extension MemoryJobQueue {
             let data = s[queue: q]
             // Longest waiting first, ties by id: the order the awaiting set gives Redis.
             var waiting: [AwaitingApproval] = []
-            for id in data.active {
+            for id in data.active + data.descending(.awaiting) {
                 guard let job = data.jobs[id], let request = job.waitingApproval else { continue }
                 waiting.append(AwaitingApproval(jobID: id, queue: q, tenant: SpecDigest(json: job.spec).tenant, request: request))
             }
@@ -66,5 +99,17 @@ extension MemoryJob {
     mutating func clearApproval() {
         approval = nil
         approvalDecision = nil
+        approvalTimeout = nil
+    }
+}
+
+extension MemoryQueueState {
+    /// A parked job's call was decided (by a person or the clock): back to the front of pending.
+    mutating func wake(_ job: inout MemoryJob, id: String, queue q: String, now: Double) {
+        self[queue: q].sets[.awaiting]?[id] = nil
+        job.state = .pending
+        job.enqueuedAt = now
+        job.updatedAt = now
+        self[queue: q].pending.append(id)
     }
 }

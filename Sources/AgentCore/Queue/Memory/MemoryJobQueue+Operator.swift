@@ -33,7 +33,7 @@ extension MemoryJobQueue: QueueOperator {
 
     private func requeue(_ s: inout MemoryQueueState, queue q: String, id: String, note: String) -> RequeueOutcome {
         guard var job = s[queue: q].jobs[id] else { return .notFound }
-        if job.state == .pending || job.state == .active { return .notRequeueable(job.state) }
+        if job.state == .pending || job.state == .active || job.state == .awaiting { return .notRequeueable(job.state) }
         let now = nowMs
         let was = job.state
         s[queue: q].removeEverywhere(id)
@@ -71,9 +71,10 @@ extension MemoryJobQueue: QueueOperator {
                 job.log(JobEvent(at: now, event: "cancel_requested"))
                 s[queue: q].jobs[id] = job
                 return .requested
-            case .pending, .retrying, .scheduled:
+            case .pending, .retrying, .scheduled, .awaiting:
                 let was = job.state
                 s[queue: q].removeEverywhere(id)
+                job.clearApproval()
                 job.state = .cancelled
                 job.finishedAt = now
                 job.updatedAt = now

@@ -15,7 +15,8 @@ extension MemoryJobQueue: QueueReader {
                 orphaned: data.active.filter { (data.jobs[$0]?.leaseUntil ?? .infinity) <= now }.count,
                 processedPerMinute: (0..<60).map { data.processed[minute - 59 + $0] ?? 0 },
                 failedPerMinute: (0..<60).map { data.failedCount[minute - 59 + $0] ?? 0 })
-            stats.awaiting = data.active.filter { data.jobs[$0]?.waitingApproval != nil }.count
+            stats.parked = count(.awaiting)
+            stats.awaiting = data.active.filter { data.jobs[$0]?.waitingApproval != nil }.count + stats.parked
             if let oldest = data.pending.last.flatMap({ data.jobs[$0] }) {
                 stats.oldestPendingAge = max(0, (now - (oldest.enqueuedAt ?? oldest.createdAt)) / 1000)
             }

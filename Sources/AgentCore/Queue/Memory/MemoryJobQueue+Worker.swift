@@ -327,6 +327,17 @@ extension MemoryJobQueue: WorkerQueue {
                     n += 1
                 }
             }
+            // Parked calls no one decided in time: denied by the clock, and the job goes on.
+            let late = (s[queue: q].sets[.awaiting] ?? [:]).filter { $0.value <= now }
+                .sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map(\.key)
+            for id in late {
+                guard var job = s[queue: q].jobs[id], job.state == .awaiting else { s[queue: q].sets[.awaiting]?[id] = nil; continue }
+                job.approvalDecision = job.approvalTimeout
+                job.log(JobEvent(at: now, event: "denied", note: "no decision in time", by: "timeout"))
+                s.wake(&job, id: id, queue: q, now: now)
+                s[queue: q].jobs[id] = job
+                n += 1
+            }
             return n
         }
     }

@@ -146,9 +146,11 @@ struct MemoryJob {
     var agent: AgentUsage?
     var approval: ApprovalRequest?
     var approvalDecision: ApprovalDecision?
+    /// A parked call's decision when no one decides in time.
+    var approvalTimeout: ApprovalDecision?
 
-    /// The call that waits for a person: asked, not yet decided.
-    var waitingApproval: ApprovalRequest? { state == .active && approvalDecision == nil ? approval : nil }
+    /// The call that waits for a person: asked, not yet decided (in its worker, or parked).
+    var waitingApproval: ApprovalRequest? { (state == .active || state == .awaiting) && approvalDecision == nil ? approval : nil }
 
     init(spec: String, state: JobState, createdAt: Double) {
         self.spec = spec

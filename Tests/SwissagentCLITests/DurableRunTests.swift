@@ -1,0 +1,193 @@
+import AgentCore
+import Foundation
+import Redis
+import RedisQueue
+import RedisTestSupport
+import TestServers
+import Testing
+
+/// An agent run whose worker is SIGKILLed goes on where it stopped on the next worker: real worker
+/// processes, Redis, the scripted chat server counting requests, and the E2B test server running the
+/// calls on this host, so each call can count its runs in a file outside any sandbox.
+@Suite(.serialized) struct DurableRunTests {
+    static let e2bKey = "e2b_durable_0123456789"
+
+    /// One test's parts: its queue, model session, E2B server, and the files its calls touch.
+    struct Rig {
+        let cli: CLI
+        let session: ChatSession
+        let e2b: E2BTestServer
+        let queue: RedisJobQueue
+        /// Each run of a counted call adds a line here.
+        let counter: String
+        /// A held call goes on once this exists.
+        let release: String
+
+        init() throws {
+            cli = try CLI()
+            session = try ChatSession()
+            e2b = try E2BTestServer(key: DurableRunTests.e2bKey)
+            queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+            let base = NSTemporaryDirectory() + "swissagent-durable-" + session.name
+            counter = base + ".count"
+            release = base + ".release"
+        }
+
+        /// A worker with a short lease, so a killed one's job comes back soon.
+        func worker() throws -> WorkerProcess {
+            try WorkerProcess(cli, ["--concurrency", "1", "--lease", "2"],
+                              env: ["SWISSAGENT_LLM_URL": session.baseURL, "SWISSAGENT_LLM_MODEL": "test-model",
+                                    "E2B_API_KEY": DurableRunTests.e2bKey, "E2B_API_URL": e2b.base, "E2B_SANDBOX_URL": e2b.base])
+        }
+
+        func submit(_ extra: String = "") async throws -> String {
+            try await queue.enqueue(try JobSpecParser().parse(Data(#"{"task":"Count.","sandbox":"e2b","max_attempts":3\#(extra)}"#.utf8)))
+        }
+
+        /// A shell call that counts its run; with `held`, it then waits for `release`.
+        func countedCall(_ id: String, held: Bool = false) -> [String: Any] {
+            let wait = held ? "; while [ ! -e \(release) ]; do sleep 0.05; done" : ""
+            let command = "echo ran >> \(counter)\(wait); echo counted"
+            let arguments = String(decoding: try! JSONSerialization.data(withJSONObject: ["command": command]), as: UTF8.self)
+            return ["tool_calls": [["id": id, "name": "shell", "arguments": arguments]], "input_tokens": 100, "output_tokens": 10]
+        }
+
+        var runs: Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+
+        func finished(_ id: String) async throws -> JobRecord {
+            #expect(try await waitUntil(seconds: 90) { try await queue.job(id: id)?.state.isTerminal ?? false })
+            return try #require(try await queue.job(id: id))
+        }
+
+        func cleanup() async throws {
+            FileManager.default.createFile(atPath: release, contents: nil)  // a call left running by a killed worker ends
+            try? FileManager.default.removeItem(atPath: counter)
+            try await cli.cleanup()
+        }
+    }
+
+    /// The messages of the model request `i`.
+    func messages(_ requests: [[String: Any]], _ i: Int) -> [[String: Any]] {
+        ((requests[safe: i]?["body"] as? [String: Any])?["messages"] as? [[String: Any]]) ?? []
+    }
+
+    @Test func killedDuringACallItIsNotRunAgainAndTheModelIsToldSo() async throws {
+        let rig = try Rig()
+        try await rig.session.script([rig.countedCall("c1", held: true), ["text": "final", "input_tokens": 100, "output_tokens": 10]])
+        let first = try rig.worker()
+        let id = try await rig.submit()
+        #expect(try await waitUntil { rig.runs == 1 })
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        let second = try rig.worker()
+        defer { second.signal(SIGTERM) }
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
+        let requests = try await rig.session.requests()
+        #expect(requests.count == 2, "the stored turn is not asked again")
+        #expect(rig.runs == 1, "the interrupted call does not run twice")
+        let told = try #require(messages(requests, 1).last { $0["role"] as? String == "tool" })
+        #expect((told["content"] as? String)?.contains("was not run again") == true)
+        #expect((messages(requests, 1).last?["content"] as? String)?.contains("new sandbox") == true)
+        let transcript = try await rig.queue.transcript(id: id)
+        #expect(transcript.contains { $0.kind == .note && $0.text.hasPrefix("attempt 2 resumed at turn 2") && $0.text.contains("interrupted") })
+        #expect(job.agent?.turns == 2)
+        try await rig.cleanup()
+    }
+
+    @Test func killedWhileTheModelStreamsOnlyThatTurnIsAskedAgain() async throws {
+        let rig = try Rig()
+        var held = rig.countedCall("c1")
+        held["hold_after"] = 1
+        try await rig.session.script([held, rig.countedCall("c1"), ["text": "final"]])
+        let first = try rig.worker()
+        let id = try await rig.submit()
+        #expect(try await waitUntil { try await rig.session.requests().count == 1 })
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        try await rig.session.release()
+        let second = try rig.worker()
+        defer { second.signal(SIGTERM) }
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
+        #expect(try await rig.session.requests().count == 3, "one request more than a run that was not interrupted")
+        #expect(rig.runs == 1)
+        try await rig.cleanup()
+    }
+
+    @Test func killedAfterAResultWasStoredTheCallIsNotRunAgain() async throws {
+        let rig = try Rig()
+        try await rig.session.script([rig.countedCall("c1"), ["text": "final", "hold_after": 1], ["text": "final"]])
+        let first = try rig.worker()
+        let id = try await rig.submit()
+        #expect(try await waitUntil { try await rig.session.requests().count == 2 })
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        try await rig.session.release()
+        let second = try rig.worker()
+        defer { second.signal(SIGTERM) }
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
+        let requests = try await rig.session.requests()
+        #expect(requests.count == 3)
+        #expect(rig.runs == 1, "the call's result was stored: it is not run again")
+        // The resumed request carries the stored result, not a second run's.
+        #expect(messages(requests, 2).last { $0["role"] as? String == "tool" }?["content"] as? String == "counted\n")
+        try await rig.cleanup()
+    }
+
+    /// A call that waits for a person parks the job: the worker's one slot runs another job to its
+    /// end meanwhile, a worker killed while the job is parked loses nothing, and the decision wakes
+    /// it on whichever worker is there: the call runs once, and the model is not asked again.
+    @Test func aParkedJobHoldsNoSlotAndWakesOnTheDecision() async throws {
+        let rig = try Rig()
+        try await rig.session.script([rig.countedCall("c1"), ["text": "final"]])
+        let first = try rig.worker()
+        let id = try await rig.submit(#","approve":["shell"]"#)
+        #expect(try await waitUntil { try await rig.queue.job(id: id)?.state == .awaiting })
+        let parked = try #require(try await rig.queue.job(id: id))
+        #expect(parked.approval?.tool == "shell" && parked.worker == nil && parked.leaseUntil == nil)
+        #expect(try await rig.queue.stats(queue: "default").awaiting == 1)
+        #expect(try await rig.queue.awaiting(queue: "default", offset: 0, limit: 10).map(\.jobID) == [id])
+        // The one slot is free: a plain job runs to its end while the call waits.
+        let other = try await rig.queue.enqueue(shellJob("echo meanwhile"))
+        #expect(try await waitUntil { try await rig.queue.job(id: other)?.state == .succeeded })
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        let second = try rig.worker()
+        defer { second.signal(SIGTERM) }
+        #expect(try await rig.queue.job(id: id)?.state == .awaiting)
+        #expect(try await rig.queue.decideApproval(id: id, call: nil, decision: ApprovalDecision(approved: true, by: "test", at: 0)) == .approved)
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
+        #expect(try await rig.session.requests().count == 2, "the stored turn is not asked again")
+        #expect(rig.runs == 1)
+        #expect(job.attempts == 1, "parking uses up no attempt")
+        #expect(job.history.contains { $0.event == "parked" } && job.history.contains { $0.event == "approved" })
+        try await rig.cleanup()
+    }
+
+    /// A denial, and the approval's timeout (with no worker watching the clock), each wake the job:
+    /// the model gets the reason as the call's result, and the call never runs.
+    @Test func aDenialOrTheTimeoutWakesAParkedJob() async throws {
+        let rig = try Rig()
+        try await rig.session.script([rig.countedCall("c1"), ["text": "understood"], rig.countedCall("c2"), ["text": "gave up"]])
+        let worker = try rig.worker()
+        defer { worker.signal(SIGTERM) }
+        let denied = try await rig.submit(#","approve":["shell"]"#)
+        #expect(try await waitUntil { try await rig.queue.job(id: denied)?.state == .awaiting })
+        let reason = ApprovalDecision(approved: false, by: "test", reason: "not on a Friday", at: 0)
+        #expect(try await rig.queue.decideApproval(id: denied, call: nil, decision: reason) == .denied)
+        let first = try await rig.finished(denied)
+        #expect(first.state == .succeeded && first.result == "understood", "\(first.lastError ?? "") \(worker.output)")
+        let requests = try await rig.session.requests()
+        #expect((messages(requests, 1).last { $0["role"] as? String == "tool" }?["content"] as? String)?.contains("not on a Friday") == true)
+
+        let timedOut = try await rig.submit(#","approve":{"tools":["shell"],"timeout_s":1}"#)
+        let job = try await rig.finished(timedOut)
+        #expect(job.state == .succeeded && job.result == "gave up", "\(job.lastError ?? "") \(worker.output)")
+        #expect(job.history.contains { $0.event == "denied" && $0.by == "timeout" })
+        #expect(rig.runs == 0, "a denied call never runs")
+        try await rig.cleanup()
+    }
+}
