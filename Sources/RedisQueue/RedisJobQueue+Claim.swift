@@ -124,12 +124,17 @@ extension RedisJobQueue {
     }
 
     public func record(_ token: ClaimToken, steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) async throws {
+        _ = try await client.eval(Scripts.record, keys: [keys.queue(token.queue).job(token.id)],
+                                  args: try recordArgs(token, steps, sandbox: sandbox, usage: usage))
+    }
+
+    func recordArgs(_ token: ClaimToken, _ steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) throws -> [any RedisArgument] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var args: [any RedisArgument] = [token.claim, "steps", Array(try encoder.encode(steps))]
         if let sandbox { args += ["sandbox", sandbox] }
         if let usage { args += ["sandbox_seconds", String(format: "%.3f", usage.seconds), "cost_usd", String(format: "%.6f", usage.dollars)] }
-        _ = try await client.eval(Scripts.record, keys: [keys.queue(token.queue).job(token.id)], args: args)
+        return args
     }
 
     public func reapExpiredLeases(queue: String) async throws -> Int {

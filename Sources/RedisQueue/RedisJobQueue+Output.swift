@@ -7,12 +7,33 @@ extension RedisJobQueue {
     /// hash, so the cap holds across attempts and workers) and at about `outputMaxEntries` entries.
     @discardableResult
     public func appendOutput(_ token: ClaimToken, events: [OutputEvent]) async throws -> OutputAppend {
-        if events.isEmpty { return OutputAppend(.stored) }
+        try await report(token, ReportBatch(output: events)).output
+    }
+
+    /// The batch's parts sent at once, in order, on this connection (one round trip), then their answers.
+    public func report(_ token: ClaimToken, _ batch: ReportBatch) async throws -> ReportOutcome {
         let q = keys.queue(token.queue)
-        var args: [any RedisArgument] = [token.claim, outputMaxEntries, outputMaxBytes]
-        for e in events { args += [e.step, e.stream.rawValue, e.text] }
-        let reply = try await client.eval(Scripts.appendOutput, keys: [q.job(token.id), q.output(token.id)], args: args).orThrow()
-        return try Self.decodeAppend(reply, script: "append_output")
+        func command(_ keys: [String], _ args: [any RedisArgument]) -> [[UInt8]] {
+            [Array("EVALSHA".utf8), [], Array(String(keys.count).utf8)] + keys.map(\.redisBytes) + args.map(\.redisBytes)
+        }
+        var output: RedisClient.ScriptReplies?, transcript: RedisClient.ScriptReplies?, steps: RedisClient.ScriptReplies?
+        if !batch.output.isEmpty {
+            var args: [any RedisArgument] = [token.claim, outputMaxEntries, outputMaxBytes]
+            for e in batch.output { args += [e.step, e.stream.rawValue, e.text] }
+            output = try await client.submitScript(Scripts.appendOutput, [command([q.job(token.id), q.output(token.id)], args)])
+        }
+        if let records = batch.steps {
+            steps = try await client.submitScript(Scripts.record, [command([q.job(token.id)], try recordArgs(token, records, sandbox: batch.sandbox, usage: nil))])
+        }
+        if !batch.transcript.isEmpty {
+            transcript = try await client.submitScript(
+                Scripts.appendTranscript, [command([q.job(token.id), q.transcript(token.id), q.metrics], transcriptArgs(token, batch.model, batch.transcript))])
+        }
+        var answer = ReportOutcome(output: OutputAppend(.stored), transcript: OutputAppend(.stored))
+        if let output { answer.output = try Self.decodeAppend(try await output.replies()[0].orThrow(), script: "append_output") }
+        if let steps { try await steps.replies()[0].orThrow() }
+        if let transcript { answer.transcript = try Self.decodeAppend(try await transcript.replies()[0].orThrow(), script: "append_transcript") }
+        return answer
     }
 
     /// The {outcome, dropped bytes} answer of append_output and append_transcript.
@@ -60,16 +81,17 @@ extension RedisJobQueue {
     /// job's hash), and counts each model call on the job and in the queue's metrics, in one script.
     @discardableResult
     public func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend {
-        if entries.isEmpty { return OutputAppend(.stored) }
-        let q = keys.queue(token.queue)
+        try await report(token, ReportBatch(transcript: entries, model: model)).transcript
+    }
+
+    func transcriptArgs(_ token: ClaimToken, _ model: String, _ entries: [TranscriptEntry]) -> [any RedisArgument] {
         var args: [any RedisArgument] = [token.claim, transcriptMaxBytes, model]
         for e in entries {
             func whole(_ v: Double?, _ scale: Double) -> Int { Int(min(max(0, ((v ?? 0) * scale).rounded()), 1e12)) }
             args += [e.json(), e.kind.rawValue, max(0, e.inputTokens ?? 0), max(0, e.outputTokens ?? 0), whole(e.dollars, 1e6),
                      whole(e.seconds, 1000)]
         }
-        let reply = try await client.eval(Scripts.appendTranscript, keys: [q.job(token.id), q.transcript(token.id), q.metrics], args: args).orThrow()
-        return try Self.decodeAppend(reply, script: "append_transcript")
+        return args
     }
 
     /// The stored transcript, oldest first; entries that do not read as one are skipped.

@@ -125,10 +125,10 @@ public struct AgentLoop: Sendable {
                 case .step(let spec) where started.contains(call.id) && !router.onlyReads(spec.tool):
                     result = AgentJournal.interrupted(call)
                 case .step(let spec):
-                    // The reply is stored before any of its calls runs (or waits for a person).
-                    try await checkpoint()
                     let seen = try await step(spec) {
-                        // Its start is stored before it runs: a later attempt knows it may have had effects.
+                        // Its start is stored before it runs, with the reply before it (one round trip): a
+                        // later attempt knows it may have had effects. (A call that waits for a person
+                        // has everything before it stored first: see `Supervisor.approve`.)
                         await record(TranscriptEntry(.callStarted, "", tool: call.name, callID: call.id))
                         try await checkpoint()
                     }

@@ -16,6 +16,51 @@ public protocol JobReporting: Sendable {
     func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend
     /// The job's stored transcript, oldest first: the journal a later attempt resumes from.
     func transcript(id: String) async throws -> [TranscriptEntry]
+    /// Output, then step records, then transcript entries, each as its own call stores it: what a
+    /// running job's observer sends at each flush. A store that can pipeline them sends all three in
+    /// one round trip (an agent's journal is flushed several times a turn).
+    func report(_ token: ClaimToken, _ batch: ReportBatch) async throws -> ReportOutcome
+}
+
+/// What one flush of a running job sends; an empty part is not sent.
+public struct ReportBatch: Sendable {
+    public var output: [OutputEvent] = []
+    public var steps: [StepRecord]?
+    public var sandbox: String?
+    public var transcript: [TranscriptEntry] = []
+    /// The model endpoint the transcript's calls are counted under.
+    public var model = ""
+
+    public init(output: [OutputEvent] = [], steps: [StepRecord]? = nil, sandbox: String? = nil, transcript: [TranscriptEntry] = [],
+                model: String = "") {
+        self.output = output
+        self.steps = steps
+        self.sandbox = sandbox
+        self.transcript = transcript
+        self.model = model
+    }
+}
+
+/// How the store took a `ReportBatch`: the output's and the transcript's answers.
+public struct ReportOutcome: Sendable, Equatable {
+    public var output: OutputAppend
+    public var transcript: OutputAppend
+
+    public init(output: OutputAppend, transcript: OutputAppend) {
+        self.output = output
+        self.transcript = transcript
+    }
+}
+
+extension JobReporting {
+    /// One call after another: for a store with nothing to gain from pipelining.
+    public func report(_ token: ClaimToken, _ batch: ReportBatch) async throws -> ReportOutcome {
+        let output = try await appendOutput(token, events: batch.output)
+        if let steps = batch.steps { try await record(token, steps: steps, sandbox: batch.sandbox, usage: nil) }
+        let transcript = batch.transcript.isEmpty ? OutputAppend(.stored)
+            : try await appendTranscript(token, model: batch.model, entries: batch.transcript)
+        return ReportOutcome(output: output, transcript: transcript)
+    }
 }
 
 /// What a worker does: take jobs, keep their leases, acknowledge them, and keep the queue healthy.

@@ -92,21 +92,6 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
         }
     }
 
-    /// Sends the transcript entries waiting (only from within a flush: one sender keeps them in order).
-    private func sendTranscript() async {
-        let (batch, model) = lock.withLock { () -> ([TranscriptEntry], String) in
-            defer { transcriptPending = [] }
-            return (transcriptPending, transcriptModel)
-        }
-        if batch.isEmpty { return }
-        do {
-            let answer = try await queue.appendTranscript(token, model: model, entries: batch)
-            if answer.outcome == .stale { lock.withLock { transcriptStale = true } }
-        } catch {
-            lock.withLock { transcriptPending = batch + transcriptPending }
-        }
-    }
-
     /// Returns once everything told so far is stored (output, step records, transcript): the
     /// journal's write-ahead points. While the queue is away it keeps trying, for about 20 s; a
     /// claim that is gone, or a queue away past that, ends the attempt (what was stored is kept).
@@ -138,40 +123,42 @@ public final class QueueObserver: JobObserver, @unchecked Sendable {
             }
             if now { turn.resume() }
         }
-        let batch: [OutputEvent] = lock.withLock {
-            defer { pending = []; pendingBytes = 0 }
-            return pending
+        // Output, then step records, then transcript, in one report: a step shown finished has its
+        // output, and the journal's entries follow what they speak of.
+        let (batch, model) = lock.withLock { () -> (ReportBatch, String) in
+            defer {
+                pending = []
+                pendingBytes = 0
+                stepsChanged = false
+                transcriptPending = []
+            }
+            return (ReportBatch(output: pending, steps: stepsChanged ? last : nil, sandbox: sandbox, transcript: transcriptPending,
+                                model: transcriptModel), transcriptModel)
         }
-        var stored = true
-        if !batch.isEmpty {
+        if !batch.output.isEmpty || batch.steps != nil || !batch.transcript.isEmpty {
             do {
-                let answer = try await queue.appendOutput(token, events: batch)
+                let answer = try await queue.report(token, batch)
                 lock.withLock {
-                    droppedBytes += answer.droppedBytes
-                    if answer.outcome != .stored {
-                        refused = answer.outcome
+                    droppedBytes += answer.output.droppedBytes
+                    if answer.output.outcome != .stored {
+                        refused = answer.output.outcome
                         droppedBytes += pendingBytes
                         pending = []
                         pendingBytes = 0
                     }
+                    if answer.transcript.outcome == .stale { transcriptStale = true }
                 }
             } catch {
-                stored = false
+                // Nothing is known to be stored: all of it waits for the next flush, in order.
                 lock.withLock {
-                    pending = batch + pending
+                    pending = batch.output + pending
                     pendingBytes = pending.reduce(0) { $0 + $1.text.utf8.count }
+                    if batch.steps != nil { stepsChanged = true }
+                    transcriptPending = batch.transcript + transcriptPending
+                    transcriptModel = model
                 }
             }
         }
-        // Records and transcript only after the output before them is stored: a step shown finished has its output.
-        let records = !stored ? nil : lock.withLock { () -> [StepRecord]? in
-            defer { stepsChanged = false }
-            return stepsChanged ? last : nil
-        }
-        if let records {
-            do { try await queue.record(token, steps: records, sandbox: sandbox, usage: nil) } catch { lock.withLock { stepsChanged = true } }
-        }
-        if stored { await sendTranscript() }
         let next = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             if waiting.isEmpty { sending = false; return nil }
             return waiting.removeFirst()

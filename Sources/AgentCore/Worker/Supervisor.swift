@@ -159,6 +159,9 @@ public struct Supervisor: Sendable {
     private func approve(_ step: StepSpec, index i: Int, gate: ApprovalGate?, observer: any JobObserver) async throws {
         guard let gate, let why = gate.rules.reason(for: step) else { return }
         observer.output(step: i, stream: .system, text: "step \(i + 1) (\(step.tool)) waits for approval: \(why)\n")
+        // Everything before the wait is stored first (an agent's reply, in its journal): the job may
+        // be parked, and resumed by another worker.
+        do { try await observer.checkpoint() } catch let failure as JobFailure { throw StepFailure(failure: failure, result: nil, endsJob: true) }
         let decision = try await gate.ask(step, index: i, why: why)
         observer.output(step: i, stream: .system, text: "step \(i + 1) (\(step.tool)) \(decision.describe)\n")
         if !decision.approved {
