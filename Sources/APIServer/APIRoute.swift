@@ -71,6 +71,9 @@ struct APIRoute: Sendable {
         APIRoute(method: .post, path: "/v1/jobs/{id}/deny") { call in
             try await call.authorized { try await call.server.decide(call.id, call.request, $0, approve: false) }
         },
+        APIRoute(method: .post, path: "/v1/jobs/{id}/fork") { call in
+            try await call.authorized { try await call.server.fork(call.id, call.request, $0) }
+        },
         APIRoute(method: .get, path: "/v1/jobs/{id}/output") { call in
             try await call.authorized { scope in
                 guard let job = try await scope.visibleJob(call.id, on: call.server.queue) else { return APIResponse.notFound() }

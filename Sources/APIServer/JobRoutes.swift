@@ -111,3 +111,42 @@ extension APIServer {
         return APIResponse.json(.ok, .object(["queues": .array(out)]))
     }
 }
+
+/// POST /v1/jobs/{id}/fork: a new agent job from the first turns of this one.
+extension APIServer {
+    /// The body: `{"turn": N, "model": "…", "instructions": "…", "message": "…"}`; only `turn` is required.
+    func fork(_ id: String?, _ request: Request, _ scope: TenantScope) async throws -> Response {
+        let fields: [String: JSONValue]
+        do {
+            let buffer = try await request.body.collect(upTo: 2 * JobFork.maxTextBytes + 4096)
+            guard let object = try JSONValue.parse(Data(buffer.readableBytesView)).objectValue else { throw APIBodyError() }
+            fields = object
+        } catch {
+            return APIResponse.error(.badRequest, "invalid_body", "expected a JSON object like {\"turn\": 3} of at most \(2 * JobFork.maxTextBytes + 4096) bytes")
+        }
+        let known = ["turn", "model", "instructions", "message"]
+        if let bad = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            return APIResponse.error(.badRequest, "invalid_body", "unknown field \(bad) (known: \(known.joined(separator: ", ")))")
+        }
+        guard let number = fields["turn"]?.numberValue, number.isFinite, number >= 0, number <= 1_000_000, number == number.rounded() else {
+            return APIResponse.error(.badRequest, "invalid_body", "turn: a whole number of turns, from 0")
+        }
+        for key in ["model", "instructions", "message"] where fields[key] != nil && fields[key]?.stringValue == nil {
+            return APIResponse.error(.badRequest, "invalid_body", "\(key): expected a string")
+        }
+        let options = JobFork.Options(turn: Int(number), model: fields["model"]?.stringValue, instructions: fields["instructions"]?.stringValue,
+                                      message: fields["message"]?.stringValue)
+        let entry: Enqueued
+        do {
+            entry = try await JobFork.fork(id ?? "", options, as: scope, on: queue)
+        } catch let refused as JobSubmission.Refused {
+            return APIResponse.refusal(refused.outcome)
+        }
+        var response = APIResponse.json(.created, ["id": .string(entry.id), "state": "pending",
+                                                   "forked_from": ["job": .string(id ?? ""), "turn": .number(Double(options.turn))]])
+        response.headers[.location] = "/v1/jobs/\(entry.id)"
+        return response
+    }
+}
+
+private struct APIBodyError: Error {}

@@ -13,20 +13,7 @@ public enum JobSubmission {
     /// Stores `specs` (already parsed) as `scope` may submit them; refused whole if one breaks a rule.
     /// The ids come back as the caller knows them.
     public static func submit(_ specs: [JobSpec], as scope: TenantScope, to queue: any QueueReader & QueueOperator) async throws -> [Enqueued] {
-        var ready: [JobSpec] = []
-        for var spec in specs {
-            // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
-            if !scope.admin || spec.tenant == nil { spec.tenant = scope.tenant ?? spec.tenant }
-            guard scope.mayUse(queue: spec.queue) else { throw refused("queue_not_allowed", scope.refusal(queue: spec.queue)) }
-            if let chosen = spec.id {
-                let stored = scope.stored(chosen)
-                guard JobSpecParser.isValidName(stored) else {
-                    throw refused("invalid_job", "id: \(JobSpecParser.nameRule)" + (scope.admin ? "" : " (with the tenant's prefix)"))
-                }
-                spec.id = stored
-            }
-            ready.append(spec)
-        }
+        let ready = try prepare(specs, as: scope)
         // A chosen id names one job in every queue: one stored in another queue is taken too. (In the
         // job's own queue the store checks atomically; this look covers the others.)
         var taken: Set<Int> = []
@@ -41,7 +28,27 @@ public enum JobSubmission {
         }
     }
 
-    private static func refused(_ code: String, _ message: String) -> Refused {
+    /// The specs as `scope` may submit them (its tenant, its queues, ids in its namespace); refused
+    /// whole if one breaks a rule.
+    static func prepare(_ specs: [JobSpec], as scope: TenantScope) throws(Refused) -> [JobSpec] {
+        var ready: [JobSpec] = []
+        for var spec in specs {
+            // A tenant's jobs are its own whatever the body says; an admin may submit for any tenant.
+            if !scope.admin || spec.tenant == nil { spec.tenant = scope.tenant ?? spec.tenant }
+            guard scope.mayUse(queue: spec.queue) else { throw refused("queue_not_allowed", scope.refusal(queue: spec.queue)) }
+            if let chosen = spec.id {
+                let stored = scope.stored(chosen)
+                guard JobSpecParser.isValidName(stored) else {
+                    throw refused("invalid_job", "id: \(JobSpecParser.nameRule)" + (scope.admin ? "" : " (with the tenant's prefix)"))
+                }
+                spec.id = stored
+            }
+            ready.append(spec)
+        }
+        return ready
+    }
+
+    static func refused(_ code: String, _ message: String) -> Refused {
         Refused(outcome: ActionOutcome(kind: .invalid, message: message, code: code))
     }
 }

@@ -54,6 +54,18 @@ extension RedisJobQueue {
         return zip(ids, created).map { Enqueued(id: $0, created: $1) }
     }
 
+    public func enqueue(_ spec: JobSpec, journal: [TranscriptEntry]) async throws -> Enqueued {
+        let id = spec.id ?? JobID.make(now: clock())
+        try await registerQueues([spec.queue])
+        let q = keys.queue(spec.queue)
+        var stored = spec
+        stored.runAt = nil
+        let entries = journal.map { $0.json() }
+        let args: [any RedisArgument] = [id, stored.storedJSONBytes(), nowMs, entries.reduce(0) { $0 + $1.utf8.count }] + entries
+        let reply = try await client.eval(Scripts.enqueueWithJournal, keys: [q.job(id), q.transcript(id), q.pending, q.marker], args: args)
+        return Enqueued(id: id, created: try reply.orThrow().int == 1)
+    }
+
     private struct ChunkKey: Hashable {
         var queue: String
         var check: Bool

@@ -190,6 +190,20 @@ enum Scripts {
         return activate(KEYS[1], ARGV[1], {ARGV[2], 'pending', nil, ARGV[3], '0'}, KEYS[3], tonumber(ARGV[3]), ARGV[4], ARGV[5])
         """)
 
+    /// KEYS: job, transcript, pending, marker
+    /// ARGV: id, spec, now, journal bytes, then the journal's entries (JSON)
+    /// Returns 1 when stored, 0 when the id is taken: a new pending job with a journal to start
+    /// from (a fork's copied turns), in one step.
+    static let enqueueWithJournal = script("enqueue_with_journal", """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        probe(KEYS[1] .. ':history', KEYS[2])
+        redis.call('HSET', KEYS[1], 'spec', ARGV[2], 'state', 'pending', 'created_at', ARGV[3], 'transcript_stored', ARGV[4])
+        for i = 5, #ARGV, 1000 do redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+        redis.call('LPUSH', KEYS[3], ARGV[1])
+        redis.call('ZADD', KEYS[4], 0, '1')
+        return 1
+        """)
+
     /// KEYS: job, history, active, lease, succeeded, processed counter, pending, paused, marker, failed, metrics, awaiting
     /// ARGV: id, claim, now, result, counter ttl ms, worker, then to claim the next job in the
     ///       same call: lease_until (0 = don't), jobPrefix, garbage_id

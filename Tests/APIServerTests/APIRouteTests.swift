@@ -22,7 +22,7 @@ import Testing
     @Test func everyJobRouteWantsABearerToken() async throws {
         let api = try await InProcessAPI()
         let routes = APIServer.routes.filter { $0.path.hasPrefix("/v1/") }
-        #expect(routes.count == 10)
+        #expect(routes.count == 11)
         for route in routes {
             let path = route.path.replacingOccurrences(of: "{id}", with: "some-job")
             for token in [nil, "tok-nobody"] {
@@ -182,5 +182,56 @@ import Testing
         let r = try await api.call("PUT", "/v1/jobs")
         #expect(r.status == 405 && r.headers["allow"]?.contains("POST") == true)
         #expect(try await api.call("GET", "/v1/nothing").status == 404)
+    }
+}
+
+/// POST /v1/jobs/{id}/fork, in process: who may fork what, and what the fork starts from.
+@Suite struct APIForkRouteTests {
+    /// An agent job that took two turns, as a worker leaves it.
+    func ranTwoTurns(_ api: InProcessAPI, token: String = "tok-acme") async throws -> String {
+        let id = try await api.submit(#"{"task":"Count the files.","max_attempts":1}"#, token: token)
+        let claimed = try #require(try await api.queue.claim(id: id, worker: "w", lease: 30))
+        let turn = { (n: Int) in TranscriptEntry(.modelCall, "turn \(n)", inputTokens: 100, outputTokens: 10) }
+        _ = try await api.queue.appendTranscript(claimed.token, model: "m", entries: [
+            TranscriptEntry(.system, "Be brief."), TranscriptEntry(.user, "Count the files."),
+            turn(1), TranscriptEntry(.toolCall, #"{"command":"ls | wc -l"}"#, tool: "shell", callID: "c1"),
+            TranscriptEntry(.callStarted, "", tool: "shell", callID: "c1"), TranscriptEntry(.toolResult, "3\n", tool: "shell", callID: "c1"),
+            turn(2), TranscriptEntry(.assistant, "There are 3 files."),
+        ])
+        _ = try await api.queue.complete(claimed.token, result: "There are 3 files.")
+        return id
+    }
+
+    @Test func aForkStartsFromTheTurnsItCopiesAndTheOriginalStays() async throws {
+        let api = try await InProcessAPI()
+        let id = try await ranTwoTurns(api)
+        let r = try await api.call("POST", "/v1/jobs/\(id)/fork", body: #"{"turn":1,"message":"Count hidden files too.","model":"big"}"#)
+        #expect(r.status == 201 && r.json["forked_from"]?["job"] == .string(id) && r.json["forked_from"]?["turn"] == 1, "\(r.text)")
+        let fork = try #require(r.json["id"]?.stringValue)
+        #expect(r.headers["location"] == "/v1/jobs/\(fork)")
+        let journal = try await api.queue.transcript(id: fork)
+        #expect(journal.map(\.kind) == [.system, .user, .modelCall, .toolCall, .callStarted, .toolResult, .note, .user])
+        #expect(journal.prefix(6).allSatisfy { $0.replayed == true } && journal.last?.text == "Count hidden files too.")
+        let shown = try await api.call("GET", "/v1/jobs/\(fork)")
+        #expect(shown.json["forked_from"]?["turn"] == 1 && shown.json["spec"]?["model"] == "big" && shown.json["state"] == "pending")
+        // The original is as it was.
+        let originalState = try await api.queue.job(id: id)?.state
+        #expect(try await api.queue.transcript(id: id).count == 8 && originalState == .succeeded)
+        // A fork of a fork.
+        #expect(try await api.call("POST", "/v1/jobs/\(fork)/fork", body: #"{"turn":1}"#).status == 201)
+    }
+
+    @Test func aForkIsRefusedWithItsReason() async throws {
+        let api = try await InProcessAPI()
+        let id = try await ranTwoTurns(api)
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/fork", token: "tok-globex", body: #"{"turn":1}"#).status == 404,
+                "another tenant cannot tell the job exists, let alone fork it")
+        #expect(try await api.call("POST", "/v1/jobs/\(id)/fork", body: #"{"turn":3}"#).code == "invalid_fork")
+        for body in ["", "[1]", #"{"turn":-1}"#, #"{"turn":1.5}"#, #"{"turn":1,"why":2}"#, #"{"turn":1,"message":7}"#] {
+            #expect(try await api.call("POST", "/v1/jobs/\(id)/fork", body: body).code == "invalid_body", "\(body)")
+        }
+        let steps = try await api.submit(#"{"steps":[{"tool":"shell","input":{"command":"true"}}]}"#)
+        #expect(try await api.call("POST", "/v1/jobs/\(steps)/fork", body: #"{"turn":0}"#).code == "not_forkable")
+        #expect(try await api.queue.stats(queue: "default").pending == 1, "nothing was queued by a refused fork")
     }
 }

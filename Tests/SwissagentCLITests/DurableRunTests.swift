@@ -190,4 +190,39 @@ import Testing
         #expect(rig.runs == 0, "a denied call never runs")
         try await rig.cleanup()
     }
+
+    /// A fork starts from the first N turns of a finished run: its first model request carries them,
+    /// none of them is asked or run again, the original is unchanged, and a fork of a fork works.
+    @Test func aForkGoesOnFromItsTurnWithoutAskingThemAgain() async throws {
+        let rig = try Rig()
+        try await rig.session.script([rig.countedCall("c1"), rig.countedCall("c2"), ["text": "parent done"],
+                                      ["text": "fork done"], ["text": "second fork done"]])
+        let worker = try rig.worker()
+        defer { worker.signal(SIGTERM) }
+        let id = try await rig.submit()
+        #expect(try await rig.finished(id).result == "parent done")
+        let parentJournal = try await rig.queue.transcript(id: id)
+        let forked = try await rig.cli.run("jobs", "fork", id, "--turn", "2", "--message", "Once more, differently.")
+        #expect(forked.status == 0, "\(forked.stderr)")
+        let fork = forked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let job = try await rig.finished(fork)
+        #expect(job.state == .succeeded && job.result == "fork done", "\(job.lastError ?? "") \(worker.output)")
+        let requests = try await rig.session.requests()
+        #expect(requests.count == 4, "the fork asked once: its two copied turns were not asked again")
+        #expect(rig.runs == 2, "no copied call ran again")
+        let sent = messages(requests, 3)
+        #expect(sent.map { $0["role"] as? String ?? "" } == ["system", "user", "assistant", "tool", "assistant", "tool", "user", "user"])
+        #expect(sent.contains { $0["content"] as? String == "Once more, differently." })
+        #expect(try await rig.queue.transcript(id: id) == parentJournal, "the original is unchanged")
+        let shown = try #require(try await rig.cli.json("jobs", "show", fork, "--json") as? [String: Any])
+        #expect((shown["forked_from"] as? [String: Any])?["job"] as? String == id)
+        #expect((shown["usage"] as? [String: Any])?["turns"] as? Int == 1 && (shown["usage"] as? [String: Any])?["turns_replayed"] as? Int == 2)
+
+        let again = try await rig.cli.run("jobs", "fork", fork, "--turn", "1")
+        #expect(again.status == 0, "\(again.stderr)")
+        let second = try await rig.finished(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(second.result == "second fork done" && rig.runs == 2)
+        #expect(try await rig.session.requests().count == 5)
+        try await rig.cleanup()
+    }
 }

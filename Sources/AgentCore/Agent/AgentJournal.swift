@@ -46,8 +46,8 @@ public struct AgentJournal: Sendable, Equatable {
             switch e.kind {
             case .system:
                 // A run that began (again) from the start: its conversation begins here; what was
-                // spent before still counts.
-                attempts += 1
+                // spent before still counts. (A fork's copy of its original's start is no attempt of its own.)
+                if e.replayed != true { attempts += 1 }
                 messages = []
                 lastCalls = []
                 sawTask = false
@@ -57,8 +57,11 @@ public struct AgentJournal: Sendable, Equatable {
                 if sawTask { messages.append(ChatMessage(role: .user, content: e.text)) } else { sawTask = true }
             case .modelCall:
                 turns += 1
-                usage = TokenUsage(input: usage.input + max(0, e.inputTokens ?? 0), output: usage.output + max(0, e.outputTokens ?? 0))
-                dollars += max(0, e.dollars ?? 0)
+                // A fork's copied turns make its conversation longer, but it paid for none of them.
+                if e.replayed != true {
+                    usage = TokenUsage(input: usage.input + max(0, e.inputTokens ?? 0), output: usage.output + max(0, e.outputTokens ?? 0))
+                    dollars += max(0, e.dollars ?? 0)
+                }
                 // A new reply: its text and calls follow.
                 messages.append(ChatMessage(role: .assistant, content: ""))
                 lastCalls = []

@@ -24,6 +24,8 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
     public var at: Double?
     /// A tool result that answers a malformed call (no step ran): the model is asked to repair it.
     public var malformed: Bool?
+    /// Copied from the job a fork was made from: not asked of the model, nor paid for, by this job.
+    public var replayed: Bool?
 
     public init(_ kind: Kind, _ text: String, tool: String? = nil, callID: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
                 dollars: Double? = nil, seconds: Double? = nil, at: Double? = nil, malformed: Bool? = nil) {
@@ -40,7 +42,7 @@ public struct TranscriptEntry: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, text, tool, seconds, dollars, at, malformed
+        case kind, text, tool, seconds, dollars, at, malformed, replayed
         case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
     }
 

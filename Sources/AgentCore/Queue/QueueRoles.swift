@@ -169,6 +169,9 @@ public protocol QueueOperator: Sendable {
     /// Stores the jobs, each atomically: a spec carrying an id that already exists in its queue is
     /// not enqueued twice, and its entry says so.
     func enqueue(each specs: [JobSpec]) async throws -> [Enqueued]
+    /// Stores a new job with a journal to start from (a fork's copied turns), in one atomic step:
+    /// its first attempt goes on from there. Not enqueued when its id is taken.
+    func enqueue(_ spec: JobSpec, journal: [TranscriptEntry]) async throws -> Enqueued
     func requeue(id: String) async throws -> RequeueOutcome
     /// Requeues failed jobs of the queue (or of every queue) that match the filter; returns how many.
     func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int

@@ -43,9 +43,12 @@ public struct JobView: Encodable, Sendable, Equatable {
     public var transcript: [TranscriptEntryView]
     /// The tool call waiting for a person, while one waits.
     @Null public var approval: ApprovalRequest?
+    /// The job a fork was made from, and at which turn.
+    @Null public var forkedFrom: ForkOrigin?
 
     enum CodingKeys: String, CodingKey {
         case id, queue, state, attempts, orphaned, worker, error, result, sandbox, spec, steps, history, usage, transcript, approval
+        case forkedFrom = "forked_from"
         case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
         case runAt = "run_at", leaseUntil = "lease_until", cancelRequested = "cancel_requested"
         case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd"
@@ -80,9 +83,23 @@ public struct JobView: Encodable, Sendable, Equatable {
         self.spec = spec
         steps = job.steps
         history = job.history.map(JobEventView.init)
-        usage = UsageView(job)
+        usage = UsageView(job, transcript: transcript)
         self.transcript = transcript.map(TranscriptEntryView.init)
         approval = job.approval
+        forkedFrom = ForkOrigin(job.digest.metadata["forked_from"])
+    }
+}
+
+/// Where a fork came from: `{"job": id, "turn": N}`.
+public struct ForkOrigin: Encodable, Sendable, Equatable {
+    public var job: String
+    public var turn: Int
+
+    /// From the fork's `forked_from` metadata; nil when absent or not that shape.
+    public init?(_ value: JSONValue?) {
+        guard let job = value?["job"]?.stringValue, let n = value?["turn"]?.numberValue, n.isFinite, n >= 0, n <= 1e6 else { return nil }
+        self.job = job
+        turn = Int(n)
     }
 }
 
@@ -95,14 +112,18 @@ public struct UsageView: Encodable, Sendable, Equatable {
     @Null public var modelUSD: Double?
     @Null public var sandboxSeconds: Double?
     @Null public var sandboxUSD: Double?
+    /// Turns rebuilt from the journal instead of asked of the model (a fork's copied turns, and
+    /// those each resumed attempt went on from): not paid for again. Null for a job that ran no agent.
+    @Null public var turnsReplayed: Int?
 
     enum CodingKeys: String, CodingKey {
-        case model, turns
+        case model, turns, turnsReplayed = "turns_replayed"
         case inputTokens = "input_tokens", outputTokens = "output_tokens", modelUSD = "model_usd", sandboxSeconds = "sandbox_seconds"
         case sandboxUSD = "sandbox_usd"
     }
 
-    public init(_ job: JobRecord) {
+    public init(_ job: JobRecord, transcript: [TranscriptEntry] = []) {
+        if job.agent != nil || !transcript.isEmpty { turnsReplayed = Self.replayed(transcript) }
         model = job.agent?.model
         turns = job.agent?.turns
         inputTokens = job.agent?.inputTokens
@@ -110,6 +131,18 @@ public struct UsageView: Encodable, Sendable, Equatable {
         modelUSD = job.agent?.dollars
         sandboxSeconds = job.sandboxSeconds
         sandboxUSD = job.costUSD
+    }
+
+    /// The turns before each point an attempt resumed at (a fork's first attempt resumes after the
+    /// turns it copied), as the resumed-attempt notes say.
+    static func replayed(_ transcript: [TranscriptEntry]) -> Int {
+        var n = 0
+        for e in transcript where e.kind == .note {
+            let words = e.text.split(separator: " ")
+            if words.count > 4, words[0] == "attempt", words[2] == "resumed", words[3] == "at", words[4] == "turn",
+               words.count > 5, let turn = Int(words[5]) { n += max(0, turn - 1) }
+        }
+        return n
     }
 
     /// "3 turns · 1,234 tokens in, 56 out · $0.0012" for an agent job; nil for another.
@@ -133,9 +166,11 @@ public struct TranscriptEntryView: Encodable, Sendable, Equatable {
     @Null public var dollars: Double?
     @Null public var seconds: Double?
     @Null public var at: Date?
+    /// Copied from the job a fork was made from.
+    public var replayed: Bool
 
     enum CodingKeys: String, CodingKey {
-        case kind, text, tool, dollars, seconds, at
+        case kind, text, tool, dollars, seconds, at, replayed
         case callID = "call_id", inputTokens = "input_tokens", outputTokens = "output_tokens"
     }
 
@@ -149,6 +184,7 @@ public struct TranscriptEntryView: Encodable, Sendable, Equatable {
         dollars = e.dollars
         seconds = e.seconds
         at = e.at.map { Date(timeIntervalSince1970: $0) }
+        replayed = e.replayed == true
     }
 }
 

@@ -24,6 +24,21 @@ extension MemoryJobQueue: QueueOperator {
         }
     }
 
+    public func enqueue(_ spec: JobSpec, journal: [TranscriptEntry]) async throws -> Enqueued {
+        let nowDate = clock()
+        return withState { s in
+            let id = spec.id ?? JobID.make(now: nowDate)
+            s.names.insert(spec.queue)
+            if s[queue: spec.queue].jobs[id] != nil { return Enqueued(id: id, created: false) }
+            var job = MemoryJob(spec: MemoryJob.storedSpec(spec), state: .pending, createdAt: nowMs)
+            job.transcript = journal
+            job.transcriptStored = journal.reduce(0) { $0 + $1.json().utf8.count }
+            s[queue: spec.queue].jobs[id] = job
+            s[queue: spec.queue].pending.insert(id, at: 0)
+            return Enqueued(id: id, created: true)
+        }
+    }
+
     public func requeue(id: String) async throws -> RequeueOutcome {
         withState { s in
             guard let q = s.locate(id) else { return .notFound }
