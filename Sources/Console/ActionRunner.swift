@@ -20,12 +20,16 @@ public struct ActionRunner: Sendable {
         public var goTo: Screen?
         /// The job and its spec, pretty-printed, for the editor (which needs the terminal, so the UI runs it).
         public var edit: (id: String, spec: String)?
+        /// A fork to ask the message of, in the editor, before it is made.
+        public var composeFork: (id: String, turn: Int)?
 
-        public init(message: String, error: Bool, goTo: Screen? = nil, edit: (id: String, spec: String)? = nil) {
+        public init(message: String, error: Bool, goTo: Screen? = nil, edit: (id: String, spec: String)? = nil,
+                    composeFork: (id: String, turn: Int)? = nil) {
             self.message = message
             self.error = error
             self.goTo = goTo
             self.edit = edit
+            self.composeFork = composeFork
         }
     }
 
@@ -42,9 +46,18 @@ public struct ActionRunner: Sendable {
                 let pretty = (try? JSONValue.parse(Data(job.specJSON.utf8))).map { $0.prettyJSON() } ?? job.specJSON
                 return Outcome(message: "editing \(id)", error: false, edit: (id, pretty))
             }
+            if case .composeFork(let id, let turn) = action {
+                return Outcome(message: "the message for the fork of \(id) at turn \(turn)", error: false, composeFork: (id, turn))
+            }
+            if case .fork(let id, let turn, let message) = action {
+                let fork = try await JobFork.fork(id, JobFork.Options(turn: turn, message: message), as: .operator, on: queue)
+                return Outcome(message: "forked \(id) at turn \(turn) as \(fork.id)", error: false, goTo: .transcript(id: fork.id))
+            }
             return Outcome(message: try await perform(action), error: false)
         } catch let e as ActionError {
             return Outcome(message: e.message, error: true)
+        } catch let refused as JobSubmission.Refused {
+            return Outcome(message: refused.description, error: true)
         } catch {
             return Outcome(message: "failed: \(error)", error: true)
         }
@@ -88,8 +101,8 @@ public struct ActionRunner: Sendable {
             return "submitted \(ids.count) job\(ids.count == 1 ? "" : "s"): \(ids.prefix(3).joined(separator: ", "))"
         case .runLocally:
             return "runs through run(_:)"
-        case .editAndRequeue:
-            return "edit runs in the terminal"  // the app suspends the screen for the editor
+        case .editAndRequeue, .composeFork, .fork:
+            return "runs through run(_:)"  // an editor needs the terminal: the app suspends the screen for it
         case .queueEdited(let id, let text):
             return try await queueEdited(original: id, specText: text)
         case .save(let path, let text, let what):

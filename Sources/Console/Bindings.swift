@@ -154,6 +154,16 @@ public enum Bindings {
     ]
 
     static let transcript: [Binding] = [
+        Binding([.char("F")], on: [.transcript], hint: "fork",
+                help: "fork the run at the selected entry's turn: a new job starts from the turns so far, with a message you write", writes: true) { s, c in
+            guard case .transcript(let id) = s.screen else { return ([], nil) }
+            let shown = TranscriptView.visible(s, c.data.transcript)
+            let at = s.follow ? shown.last : shown[safe: s.selection]
+            guard let at else { return ([], nil) }
+            // The turn the selected entry belongs to: model calls up to it.
+            let turn = c.data.transcript.entries.prefix(at + 1).filter { $0.kind == .modelCall }.count
+            return (.redraw, .composeFork(id: id, turn: turn))
+        },
         Binding([.enter], on: [.transcript], hint: "fold", help: "unfold the entry (a tool's result, a call's arguments), or fold it again") { s, c in
             Keymap.toggleFold(&s, c.data)
         },

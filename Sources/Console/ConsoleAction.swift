@@ -20,6 +20,10 @@ public enum ConsoleAction: Sendable, Equatable {
     case approve(id: String, call: String)
     /// Deny it, with the reason the job gets back.
     case deny(id: String, call: String, reason: String)
+    /// Ask for the message a fork of the job at `turn` says to the model ($EDITOR), then fork.
+    case composeFork(id: String, turn: Int)
+    /// A new job from the first `turn` turns of the job's journal, going on live.
+    case fork(id: String, turn: Int, message: String?)
     /// Write what the screen shows (output lines, a transcript) to a file; `what` says how much, for the message.
     case save(path: String, text: String, what: String)
 

@@ -1,6 +1,7 @@
 import AgentCore
 import ChildProcess
 import Foundation
+import Operations
 
 /// The console's loop: keys -> state -> request what the screen needs -> draw the newest data.
 /// It runs on a thread of its own (curses calls all happen there); Redis is read by `DataSource` on
@@ -67,6 +68,7 @@ public final class ConsoleApp: @unchecked Sendable {
             for outcome in lock.withLock({ () -> [ActionRunner.Outcome] in defer { outcomes = [] }; return outcomes }) {
                 state.message = (outcome.message, outcome.error)
                 if let request = outcome.edit { edit(request.id, spec: request.spec, terminal: terminal) }
+                if let fork = outcome.composeFork { composeFork(fork.id, turn: fork.turn, terminal: terminal) }
                 if let screen = outcome.goTo { state.go(screen) }
                 state.marks = []
                 source.poke()
@@ -98,13 +100,25 @@ public final class ConsoleApp: @unchecked Sendable {
         }
     }
 
-    /// Opens the spec in $EDITOR (the screen is handed over meanwhile) and, when what comes back
-    /// validates and differs, asks the runner to queue it as a new job.
-    private func edit(_ id: String, spec pretty: String, terminal: any Terminal) {
-        let path = NSTemporaryDirectory() + "swissagent-\(id.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(80)).json"
-        guard (try? (pretty + "\n").write(toFile: path, atomically: true, encoding: .utf8)) != nil else {
+    /// Opens $EDITOR on the message a fork says to the model after its copied turns, then asks
+    /// before forking (an empty message forks without one).
+    private func composeFork(_ id: String, turn: Int, terminal: any Terminal) {
+        let template = "\n# The message to say to the model after turn \(turn) of \(id), as the person's.\n"
+            + "# Lines starting with # are left out; leave it empty to fork without a message.\n"
+        guard let text = editText(template, name: "fork-\(id)", terminal: terminal) else { return }
+        let message = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
+            .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = Keymap.ask(&state, "Fork job \(id) at turn \(turn)" + (message.isEmpty ? "" : " with your message") + "?",
+                       .fork(id: id, turn: turn, message: message.isEmpty ? nil : String(message.prefix(JobFork.maxTextBytes))))
+    }
+
+    /// `text` in $EDITOR (the screen is handed over meanwhile); what comes back, or nil when the
+    /// editor failed (said on the message line).
+    private func editText(_ text: String, name: String, terminal: any Terminal) -> String? {
+        let path = NSTemporaryDirectory() + "swissagent-\(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(80)).txt"
+        guard (try? text.write(toFile: path, atomically: true, encoding: .utf8)) != nil else {
             state.message = ("cannot write \(path)", true)
-            return
+            return nil
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         let editor = ProcessInfo.processInfo.environment["VISUAL"] ?? ProcessInfo.processInfo.environment["EDITOR"] ?? "vi"
@@ -117,10 +131,17 @@ public final class ConsoleApp: @unchecked Sendable {
             status = code
         }
         terminal.resume()
-        guard status == 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            state.message = ("editor exited with status \(status): nothing queued", true)
-            return
+        guard status == 0, let back = try? String(contentsOfFile: path, encoding: .utf8) else {
+            state.message = ("editor exited with status \(status): nothing done", true)
+            return nil
         }
+        return back
+    }
+
+    /// Opens the spec in $EDITOR (the screen is handed over meanwhile) and, when what comes back
+    /// validates and differs, asks the runner to queue it as a new job.
+    private func edit(_ id: String, spec pretty: String, terminal: any Terminal) {
+        guard let text = editText(pretty + "\n", name: id, terminal: terminal) else { return }
         if text.trimmingCharacters(in: .whitespacesAndNewlines) == pretty.trimmingCharacters(in: .whitespacesAndNewlines) {
             state.message = ("no changes: nothing queued", false)
             return

@@ -38,7 +38,8 @@ struct JobsShow: AsyncParsableCommand {
         if let s = job.sandboxSeconds {
             lines.append(("cost", String(format: "%.1f sandbox-seconds, about $%.5f", s, job.costUSD ?? 0)))
         }
-        if let agent = UsageView(job).agentSummary { lines.append(("agent", agent)) }
+        if let agent = UsageView(job, transcript: transcript).agentSummary { lines.append(("agent", agent)) }
+        if let origin = ForkOrigin(job.digest.metadata["forked_from"]) { lines.append(("forked from", "\(origin.job) at turn \(origin.turn)")) }
         if let a = job.approval {
             lines.append(("waits for", "approval of step \(a.step + 1), \(a.summary) (\(a.reason)); call \(a.id); times out "
                           + Format.timestamp(a.deadline)))

@@ -78,4 +78,44 @@ import Testing
         #expect(try await remote.requests().count == 2)
         try await cli.cleanup()
     }
+
+    /// F on a transcript's turn: the message in $EDITOR, a confirmation, and the fork's transcript
+    /// starts from that turn with the message after it.
+    @Test func forkFromATurnWithAMessage() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        var spec = JobSpec(task: "Build it.", maxAttempts: 1)
+        spec.id = "to-fork"
+        guard let claimed = try await queue.enqueueClaimed(spec, worker: "w", lease: 60) else { Issue.record("not stored"); return }
+        try await queue.appendTranscript(claimed.token, model: "m", entries: [
+            TranscriptEntry(.system, "Be brief."), TranscriptEntry(.user, "Build it."),
+            TranscriptEntry(.modelCall, "turn 1", inputTokens: 10, outputTokens: 2),
+            TranscriptEntry(.toolCall, #"{"command":"make"}"#, tool: "shell", callID: "c1"),
+            TranscriptEntry(.toolResult, "make: error", tool: "shell", callID: "c1"),
+            TranscriptEntry(.modelCall, "turn 2", inputTokens: 10, outputTokens: 2), TranscriptEntry(.assistant, "It does not build."),
+        ])
+        _ = try await queue.complete(claimed.token, result: "It does not build.")
+        let editor = NSTemporaryDirectory() + "swissagent-fork-editor-\(JobID.make()).sh"
+        try "#!/bin/sh\nprintf 'Try it with cmake.\\n# a comment\\n' > \"$1\"\n".write(toFile: editor, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor)
+        let tmux = try Tmux([try CLI.binary.path, "console", "--refresh", "0.2"],
+                            env: ["REDIS_URL": cli.redisURL, "SWISSAGENT_PREFIX": cli.prefix, "EDITOR": editor])
+        defer { tmux.kill() }
+        try tmux.send(":")
+        try tmux.send("transcript to-fork", "Enter")
+        #expect(try await tmux.waitFor("make: error"))
+        // Select the first turn's result (Enter stops following there), then fork at it.
+        try tmux.send("g")
+        for _ in 0..<4 { try tmux.send("j") }
+        try tmux.send("F")
+        #expect(try await tmux.waitFor("Fork job to-fork at turn 1 with your message?"))
+        try tmux.send("y")
+        #expect(try await tmux.waitFor("forked to-fork at turn 1 as"))
+        let forks = try await queue.list(queue: "default", state: .pending, offset: 0, limit: 10)
+        let fork = try #require(forks.first).id
+        let journal = try await queue.transcript(id: fork)
+        #expect(journal.filter { $0.kind == .modelCall }.count == 1 && journal.last?.text == "Try it with cmake.")
+        #expect(try await tmux.waitFor("Transcript of \(fork)"))
+        try await cli.cleanup()
+    }
 }

@@ -151,6 +151,7 @@ public struct UsageView: Encodable, Sendable, Equatable {
         var s = "\(turns) turn\(turns == 1 ? "" : "s") · \(inputTokens ?? 0) tokens in, \(outputTokens ?? 0) out"
         s += String(format: " · $%.4f", modelUSD ?? 0)
         if let model { s += " · " + model }
+        if let replayed = turnsReplayed, replayed > 0 { s += " · \(replayed) more from the journal, not asked again" }
         return s
     }
 }

@@ -19,6 +19,7 @@ enum DetailView {
         if let run = job.runAt, job.state == .retrying || job.state == .scheduled { field("runs in", HumanText.duration(run.timeIntervalSince(now))) }
         field("sandbox", (job.sandbox ?? "-") + (job.sandboxSeconds.map { String(format: " · %.1f s, about $%.5f", $0, job.costUSD ?? 0) } ?? ""))
         if let agent = job.usage.agentSummary { field("agent", agent + " · T: its transcript") }
+        if let origin = job.forkedFrom { field("forked from", "\(origin.job) at turn \(origin.turn)") }
         if let e = job.error { field("error", Fmt.oneLine(e), .stateFailed) }
         out.append(("", .text))
         out.append(("PLAN", .header))
