@@ -20,12 +20,22 @@ extension RedisJobQueue {
         return reply[0]
     }
 
-    func requeue(ids: [String], queue: String, note: String) async throws -> [RequeueOutcome] {
+    public func requeue(id: String, keeping steps: [StepRecord]) async throws -> RequeueOutcome {
+        guard let queue = try await locate(id) else { return .notFound }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let kept = steps.filter { $0.keptFrom != nil }.count
+        return try await requeue(ids: [id], queue: queue, note: " from step \(kept + 1), keeping \(kept)",
+                                 steps: String(decoding: try encoder.encode(steps), as: UTF8.self))[0]
+    }
+
+    /// `steps`: step records (JSON) stored with the job in the same step ("" leaves them).
+    func requeue(ids: [String], queue: String, note: String, steps: String = "") async throws -> [RequeueOutcome] {
         let q = keys.queue(queue)
         let now = nowMs
         let calls: [(keys: [String], args: [any RedisArgument])] = ids.map { id in
             (keys: [q.job(id), q.history(id), q.pending, q.marker, q.failed, q.cancelled, q.succeeded, q.retry, q.scheduled],
-             args: [id, now, note])
+             args: [id, now, note, steps])
         }
         return try await client.evalBatch(Scripts.requeue, calls).map { reply in
             switch try reply.orThrow().text {

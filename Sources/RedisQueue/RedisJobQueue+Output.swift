@@ -95,6 +95,12 @@ extension RedisJobQueue {
     }
 
     /// The stored transcript, oldest first; entries that do not read as one are skipped.
+    public func stepRecords(id: String) async throws -> [StepRecord] {
+        guard let queue = try await locate(id), let text = try await client.call("HGET", keys.queue(queue).job(id), "steps").text else { return [] }
+        // Stored by a worker, but read back as untrusted: garbage is no records.
+        return (try? JSONDecoder().decode([StepRecord].self, from: Data(text.utf8))) ?? []
+    }
+
     public func transcript(id: String) async throws -> [TranscriptEntry] {
         guard let queue = try await locate(id) else { return [] }
         let reply = try await client.send(["LRANGE", keys.queue(queue).transcript(id), 0, Self.transcriptReadLimit - 1])

@@ -601,7 +601,7 @@ enum Scripts {
         """)
 
     /// KEYS: job, history, pending, marker, failed, cancelled, succeeded, retry, scheduled
-    /// ARGV: id, now, note
+    /// ARGV: id, now, note, step records JSON ('' = keep them)
     /// Returns requeued | missing | the state that cannot be requeued (pending, active).
     /// A requeued job gets a fresh set of attempts; its history keeps the old ones.
     static let requeue = script("requeue", """
@@ -612,6 +612,7 @@ enum Scripts {
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
         redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'enqueued_at', now, 'updated_at', now)
         redis.call('HDEL', KEYS[1], 'finished_at', 'run_at', 'cancel_requested')
+        if ARGV[4] and ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[4]) end
         redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('ZADD', KEYS[4], 0, '1')
         hist(KEYS[2], {at = now, event = 'requeued', note = 'from ' .. state .. ARGV[3]})

@@ -28,6 +28,9 @@ struct JobsRequeue: AsyncParsableCommand {
     @Option(help: "With --all-failed: only this tenant's jobs.")
     var tenant: String?
 
+    @Option(help: "With one job id: run its plan again from this step (1-based); the steps before it keep their records and do not run.")
+    var fromStep: Int?
+
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
@@ -39,6 +42,7 @@ struct JobsRequeue: AsyncParsableCommand {
         if !allFailed && (queue != nil || match != nil || tenant != nil) {
             throw ValidationError("--queue, --match and --tenant go with --all-failed")
         }
+        if fromStep != nil && ids.count != 1 { throw ValidationError("--from-step goes with one job id") }
     }
 
     func run() async throws {
@@ -55,6 +59,12 @@ struct JobsRequeue: AsyncParsableCommand {
             }
             let n = try await jobQueue.requeueFailed(queue: queue, filter: filter)
             print("requeued \(n) job\(n == 1 ? "" : "s")")
+            return
+        }
+        if let fromStep, let id = ids.first {
+            let outcome = try await RequeueFromStep.requeue(id, fromStep: fromStep, on: jobQueue)
+            guard outcome.done else { throw CLIError(outcome.message) }
+            print(outcome.message)
             return
         }
         var failures = 0

@@ -225,4 +225,24 @@ import Testing
         #expect(try await rig.session.requests().count == 5)
         try await rig.cleanup()
     }
+
+    /// A plan requeued --from-step 3 runs steps 3 and 4 only; steps 1 and 2 keep their records.
+    @Test func aPlanRequeuedFromAStepRunsOnlyFromThere() async throws {
+        let rig = try Rig()
+        let worker = try rig.worker()
+        defer { worker.signal(SIGTERM) }
+        let steps = (1...4).map { StepSpec(tool: "shell", input: ["command": .string("echo ran-step-\($0)")]) }
+        let id = try await rig.queue.enqueue(JobSpec(steps: steps, maxAttempts: 1))
+        #expect(try await rig.finished(id).state == .succeeded)
+        let requeued = try await rig.cli.run("jobs", "requeue", id, "--from-step", "3")
+        #expect(requeued.status == 0 && requeued.stdout.contains("from step 3"), "\(requeued.stderr)")
+        #expect(try await waitUntil { try await rig.queue.job(id: id)?.history.filter { $0.event == "succeeded" }.count == 2 })
+        let output = try await rig.queue.readOutput(id: id, after: "", limit: 1000, wait: 0).map(\.text).joined()
+        #expect((1...4).map { n in output.components(separatedBy: "ran-step-\(n)\n").count - 1 } == [1, 1, 2, 2], "\(output)")
+        let job = try #require(try await rig.queue.job(id: id))
+        #expect(job.steps.map(\.keptFrom) == [1, 1, nil, nil] && job.steps.allSatisfy { $0.status == .succeeded })
+        // Refused with the reason: a step out of range, or a job that is not a plan.
+        #expect(try await rig.cli.run("jobs", "requeue", id, "--from-step", "9").stderr.contains("from 1 to 4"))
+        try await rig.cleanup()
+    }
 }

@@ -48,4 +48,6 @@ final class SlowOutput: JobReporting, Sendable {
     }
 
     func transcript(id: String) async throws -> [TranscriptEntry] { try await base.transcript(id: id) }
+
+    func stepRecords(id: String) async throws -> [StepRecord] { try await base.stepRecords(id: id) }
 }

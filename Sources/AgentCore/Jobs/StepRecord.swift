@@ -13,6 +13,8 @@ public struct StepRecord: Sendable, Equatable, Codable {
     public var error: String?
     /// The limits the step actually ran under (what it asked for, within the worker's caps).
     public var limits: Limits?
+    /// Kept from this earlier attempt and not run again (the job was requeued from a later step).
+    public var keptFrom: Int?
 
     /// `ResourceLimits` as recorded on the job, in the job's own field names.
     public struct Limits: Sendable, Equatable, Codable {
@@ -51,7 +53,7 @@ public struct StepRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case tool, status, seconds, error, limits
-        case startedAt = "started_at", exitCode = "exit_code", outputBytes = "output_bytes"
+        case startedAt = "started_at", exitCode = "exit_code", outputBytes = "output_bytes", keptFrom = "kept_from"
     }
 }
 

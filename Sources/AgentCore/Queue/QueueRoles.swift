@@ -16,6 +16,8 @@ public protocol JobReporting: Sendable {
     func appendTranscript(_ token: ClaimToken, model: String, entries: [TranscriptEntry]) async throws -> OutputAppend
     /// The job's stored transcript, oldest first: the journal a later attempt resumes from.
     func transcript(id: String) async throws -> [TranscriptEntry]
+    /// The job's stored step records: a plan requeued from a later step finds the ones it keeps.
+    func stepRecords(id: String) async throws -> [StepRecord]
     /// Output, then step records, then transcript entries, each as its own call stores it: what a
     /// running job's observer sends at each flush. A store that can pipeline them sends all three in
     /// one round trip (an agent's journal is flushed several times a turn).
@@ -173,6 +175,9 @@ public protocol QueueOperator: Sendable {
     /// its first attempt goes on from there. Not enqueued when its id is taken.
     func enqueue(_ spec: JobSpec, journal: [TranscriptEntry]) async throws -> Enqueued
     func requeue(id: String) async throws -> RequeueOutcome
+    /// Requeues a finished job with `steps` as its step records, in one step: a plan's steps whose
+    /// record is kept (`keptFrom`) are not run again (`jobs requeue --from-step`).
+    func requeue(id: String, keeping steps: [StepRecord]) async throws -> RequeueOutcome
     /// Requeues failed jobs of the queue (or of every queue) that match the filter; returns how many.
     func requeueFailed(queue: String?, filter: JobFilter) async throws -> Int
     func cancel(id: String) async throws -> CancelOutcome

@@ -127,7 +127,10 @@ public struct JobProcessor: Sendable {
                     summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer,
                                                             approvals: gate, journal: journal).answer
                 } else {
-                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate)
+                    // A plan requeued from a later step keeps the records of the steps before it (one read,
+                    // for plans of more than one step: a single step has nothing to keep).
+                    let stored = steps.count > 1 ? try await queue.stepRecords(id: job.id) : []
+                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate, stored: stored)
                 }
                 await obs.finish()
                 await opened.close()

@@ -67,12 +67,15 @@ public struct Supervisor: Sendable {
     }
 
     /// Runs every step; throws `JobFailure` when a step fails (later steps are skipped), and
-    /// `CancellationError` when the task is cancelled (the running command is killed).
+    /// `CancellationError` when the task is cancelled (the running command is killed). Steps whose
+    /// record in `stored` is kept (`keptFrom`: the job was requeued from a later step) do not run.
     public func run(_ job: JobSpec, steps: [StepSpec], in session: any SandboxSession, observer: any JobObserver,
-                    approvals gate: ApprovalGate? = nil) async throws {
-        var records = steps.map { StepRecord(tool: $0.tool) }
+                    approvals gate: ApprovalGate? = nil, stored: [StepRecord] = []) async throws {
+        var records = steps.enumerated().map { i, step in
+            stored.indices.contains(i) && stored[i].keptFrom != nil && stored[i].tool == step.tool ? stored[i] : StepRecord(tool: step.tool)
+        }
         let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
-        for (i, step) in steps.enumerated() {
+        for (i, step) in steps.enumerated() where records[i].keptFrom == nil {
             records[i].status = .running
             records[i].startedAt = Date().timeIntervalSince1970
             await observer.steps(records)

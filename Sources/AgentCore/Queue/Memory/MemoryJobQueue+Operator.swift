@@ -46,6 +46,16 @@ extension MemoryJobQueue: QueueOperator {
         }
     }
 
+    public func requeue(id: String, keeping steps: [StepRecord]) async throws -> RequeueOutcome {
+        withState { s in
+            guard let q = s.locate(id) else { return .notFound }
+            let kept = steps.filter { $0.keptFrom != nil }.count
+            let outcome = requeue(&s, queue: q, id: id, note: " from step \(kept + 1), keeping \(kept)")
+            if outcome == .requeued { s[queue: q].jobs[id]?.steps = steps }
+            return outcome
+        }
+    }
+
     private func requeue(_ s: inout MemoryQueueState, queue q: String, id: String, note: String) -> RequeueOutcome {
         guard var job = s[queue: q].jobs[id] else { return .notFound }
         if job.state == .pending || job.state == .active || job.state == .awaiting { return .notRequeueable(job.state) }

@@ -115,6 +115,10 @@ extension MemoryJobQueue: QueueReader {
         }
     }
 
+    public func stepRecords(id: String) async throws -> [StepRecord] {
+        withState { s in s.locate(id).flatMap { s[queue: $0].jobs[id]?.steps } ?? [] }
+    }
+
     public func lastOutput(id: String, count: Int) async throws -> [OutputEvent] {
         withState { s in Array((s.locate(id).flatMap { s[queue: $0].jobs[id]?.output } ?? []).suffix(max(0, count))) }
     }
