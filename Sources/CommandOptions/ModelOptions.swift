@@ -28,11 +28,16 @@ public struct ModelOptions: ParsableArguments, Sendable {
                                valueName: "seconds"))
     public var modelTimeout = ModelLimits.defaultTimeout
 
+    @Option(help: ArgumentHelp("Seconds a model server's 429 (Retry-After) is waited out in the job's slot; a longer wait gives the job back, scheduled for then.",
+                               valueName: "seconds"))
+    public var rateLimitWait = 30.0
+
     public func validate() throws {
         guard maxTurns > 0, maxTurns <= 10_000 else { throw ValidationError("--max-turns: from 1 to 10000") }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard maxDollars >= 0, maxDollars.isFinite else { throw ValidationError("--max-dollars cannot be negative") }
         guard modelTimeout >= 1, modelTimeout <= 86_400 else { throw ValidationError("--model-timeout: from 1 to 86400 seconds") }
+        guard rateLimitWait >= 0, rateLimitWait <= 3600 else { throw ValidationError("--rate-limit-wait: from 0 to 3600 seconds") }
     }
 
     /// The agents, when any endpoint is configured; nil otherwise (a task job then says what is missing).
@@ -52,7 +57,9 @@ public struct ModelOptions: ParsableArguments, Sendable {
             }
             instructions = text
         }
-        return EndpointAgents(endpoints: endpoints, budget: AgentBudget(turns: maxTurns, tokens: maxTokens, dollars: maxDollars),
-                              instructions: instructions, router: router)
+        var agents = EndpointAgents(endpoints: endpoints, budget: AgentBudget(turns: maxTurns, tokens: maxTokens, dollars: maxDollars),
+                                    instructions: instructions, router: router)
+        agents.maxRateLimitWait = rateLimitWait
+        return agents
     }
 }

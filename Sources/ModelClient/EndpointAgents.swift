@@ -11,6 +11,9 @@ public struct EndpointAgents: AgentSource {
     public var outputLimit: Int
     /// The tools offered to the model: the worker's own.
     public var router: ToolRouter
+    /// The longest Retry-After a 429 is waited out in the worker's slot; a longer one gives the job
+    /// back, scheduled for then (it resumes from its journal).
+    public var maxRateLimitWait = 30.0
 
     public static let defaultInstructions = """
         You carry out a task in a sandboxed Linux workspace by calling tools: shell, code, write_file and read_file. \
@@ -28,7 +31,9 @@ public struct EndpointAgents: AgentSource {
 
     public func loop(for job: JobSpec) throws -> AgentLoop {
         let endpoint = try endpoints.endpoint(for: job)
-        return AgentLoop(model: OpenAIChatClient(endpoint), modelName: endpoint.name, router: router, budget: budget(for: job),
+        var client = OpenAIChatClient(endpoint)
+        client.maxRetryAfter = maxRateLimitWait
+        return AgentLoop(model: client, modelName: endpoint.name, router: router, budget: budget(for: job),
                          instructions: instructions(for: job),
                          outputLimit: outputLimit, price: { endpoint.dollars($0) })
     }

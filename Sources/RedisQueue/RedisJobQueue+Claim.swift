@@ -115,11 +115,11 @@ extension RedisJobQueue {
         return AckOutcome(rawValue: reply.text ?? "") ?? .missing
     }
 
-    public func release(_ token: ClaimToken, reason: String) async throws -> Bool {
+    public func release(_ token: ClaimToken, reason: String, until: Double?) async throws -> Bool {
         let q = keys.queue(token.queue)
         let reply = try await client.eval(
-            Scripts.release, keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.pending, q.marker, q.awaiting],
-            args: [token.id, token.claim, nowMs, reason])
+            Scripts.release, keys: [q.job(token.id), q.history(token.id), q.active, q.lease, q.pending, q.marker, q.awaiting, q.scheduled],
+            args: [token.id, token.claim, nowMs, reason, until.map { Int(($0 * 1000).rounded(.down)) } ?? 0])
         return reply.text == "released"
     }
 

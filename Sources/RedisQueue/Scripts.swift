@@ -288,10 +288,11 @@ enum Scripts {
         return 'failed'
         """)
 
-    /// KEYS: job, history, active, lease, pending, marker, awaiting
-    /// ARGV: id, claim, now, note
+    /// KEYS: job, history, active, lease, pending, marker, awaiting, scheduled
+    /// ARGV: id, claim, now, note, run at (ms; 0 = now)
     /// Returns released | stale. Gives a job back unfinished (its worker is shutting down): it goes to
-    /// the front of pending and the attempt does not count.
+    /// the front of pending and the attempt does not count. With a run-at time it is scheduled then
+    /// instead (snoozed: a model server asked for a long wait).
     static let release = script("release", """
         local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'attempts')
         if f[1] ~= 'active' or f[2] ~= ARGV[2] then return 'stale' end
@@ -299,9 +300,16 @@ enum Scripts {
         redis.call('LREM', KEYS[3], 1, ARGV[1])
         redis.call('ZREM', KEYS[4], ARGV[1])
         unawait(KEYS[1], KEYS[7], ARGV[1])
-        redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', math.max(0, (tonumber(f[3]) or 1) - 1),
-          'enqueued_at', now, 'updated_at', now)
         redis.call('HDEL', KEYS[1], 'lease_until')
+        local attempts = math.max(0, (tonumber(f[3]) or 1) - 1)
+        local runAt = tonumber(ARGV[5]) or 0
+        if runAt > 0 then
+          redis.call('HSET', KEYS[1], 'state', 'scheduled', 'attempts', attempts, 'run_at', runAt, 'updated_at', now)
+          redis.call('ZADD', KEYS[8], runAt, ARGV[1])
+          hist(KEYS[2], {at = now, event = 'snoozed', note = ARGV[4]})
+          return 'released'
+        end
+        redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', attempts, 'enqueued_at', now, 'updated_at', now)
         redis.call('RPUSH', KEYS[5], ARGV[1])
         redis.call('ZADD', KEYS[6], 0, '1')
         hist(KEYS[2], {at = now, event = 'released', note = ARGV[4]})

@@ -200,6 +200,25 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
         }
     }
 
+    /// Snoozed (a model server asked for a long wait): scheduled for then, no attempt used, no worker held.
+    @Test(arguments: QueueKind.allCases) func aSnoozedJobWaitsAsScheduledWithoutUsingAnAttempt(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, clock in
+            let clock = try #require(clock)
+            let id = try await q.enqueue(job())
+            let claimed = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            let until = clock.now.timeIntervalSince1970 + 40
+            #expect(try await q.release(claimed.token, reason: "rate limited", until: until))
+            let snoozed = try #require(try await q.job(id: id))
+            #expect(snoozed.state == .scheduled && snoozed.attempts == 0 && snoozed.history.last?.event == "snoozed")
+            #expect(try await q.stats(queue: "default").active == 0)
+            clock.advance(39)
+            #expect(try await q.promoteDue(queue: "default") == 0)
+            clock.advance(2)
+            #expect(try await q.promoteDue(queue: "default") == 1)
+            #expect(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0)?.attempt == 1)
+        }
+    }
+
     @Test(arguments: QueueKind.allCases) func cancelStopsWaitingJobsAndAsksRunningOnes(kind: QueueKind) async throws {
         try await withQueue(kind) { q, _ in
             let waiting = try await q.enqueue(job())

@@ -245,4 +245,24 @@ import Testing
         #expect(try await rig.cli.run("jobs", "requeue", id, "--from-step", "9").stderr.contains("from 1 to 4"))
         try await rig.cleanup()
     }
+
+    /// A 429 asking for a longer wait than the worker's --rate-limit-wait gives the job back,
+    /// scheduled for then: the slot runs another job meanwhile, and the job resumes after the wait.
+    @Test func aLongRateLimitWaitSnoozesTheJobInsteadOfHoldingItsSlot() async throws {
+        let rig = try Rig()
+        try await rig.session.script([["status": 429, "retry_after": 3, "error": "slow down"], ["text": "after the wait"]])
+        let worker = try WorkerProcess(rig.cli, ["--concurrency", "1", "--lease", "2", "--rate-limit-wait", "1"],
+                                       env: ["SWISSAGENT_LLM_URL": rig.session.baseURL, "SWISSAGENT_LLM_MODEL": "test-model"])
+        defer { worker.signal(SIGTERM) }
+        let id = try await rig.queue.enqueue(JobSpec(task: "Wait your turn.", maxAttempts: 1))
+        #expect(try await waitUntil { try await rig.queue.job(id: id)?.state == .scheduled }, "\(worker.output)")
+        let snoozed = try #require(try await rig.queue.job(id: id))
+        #expect(snoozed.history.contains { $0.event == "snoozed" && ($0.note ?? "").contains("waits until then") })
+        let other = try await rig.queue.enqueue(shellJob("echo meanwhile"))
+        #expect(try await waitUntil { try await rig.queue.job(id: other)?.state == .succeeded }, "the slot is free during the wait")
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "after the wait", "\(job.lastError ?? "") \(worker.output)")
+        #expect(job.attempts == 1, "the wait used up no attempt")
+        try await rig.cleanup()
+    }
 }

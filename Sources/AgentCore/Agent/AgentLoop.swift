@@ -190,6 +190,10 @@ public struct AgentLoop: Sendable {
                 let left = max(1, budget.tokens - usage.input - usage.output)
                 reply = try await model.complete(messages, tools: tools, maxTokens: min(left, replyTokens), onText: text)
             } catch let e as ChatModelError {
+                // Asked to wait longer than a slot is held: the job waits as scheduled, holding none.
+                if case .rateLimited(_, let after?) = e, after > 0 {
+                    throw JobSnoozed(until: Date().timeIntervalSince1970 + after, reason: e.description)
+                }
                 throw JobFailure(e.description, kind: e.retryable ? .retryable : .permanent)
             }
             let seconds = (ContinuousClock.now - started).seconds

@@ -80,7 +80,9 @@ public protocol WorkerQueue: JobReporting {
     func complete(_ token: ClaimToken, result: String?, next: ClaimRequest?) async throws -> (AckOutcome, ClaimedJob?)
     func fail(_ token: ClaimToken, error: String, kind: FailureKind) async throws -> AckOutcome
     /// Gives an unfinished job back to the front of pending without using up an attempt (shutdown).
-    func release(_ token: ClaimToken, reason: String) async throws -> Bool
+    /// With `until` (unix seconds), the job waits as scheduled until then instead (a model server
+    /// asked for a long wait): it holds no worker meanwhile.
+    func release(_ token: ClaimToken, reason: String, until: Double?) async throws -> Bool
     /// Stores a tool call that waits for a person with its job, while the claim is current (false
     /// when it is not). The job stays active; it counts as awaiting approval until decided.
     func askApproval(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool
@@ -192,6 +194,11 @@ public protocol QueueOperator: Sendable {
 public typealias JobQueue = WorkerQueue & QueueReader & QueueOperator
 
 extension WorkerQueue {
+    /// Gives an unfinished job back to the front of pending without using up an attempt (shutdown).
+    public func release(_ token: ClaimToken, reason: String) async throws -> Bool {
+        try await release(token, reason: reason, until: nil)
+    }
+
     public func complete(_ token: ClaimToken, result: String?) async throws -> AckOutcome {
         try await complete(token, result: result, next: nil).0
     }

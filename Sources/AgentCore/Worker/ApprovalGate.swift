@@ -31,6 +31,14 @@ public struct ApprovalGate: Sendable {
     }
 }
 
+/// A model server asked for a longer wait than the worker holds a slot for (429 with Retry-After):
+/// the attempt gives its job back, scheduled for `until` (unix seconds), and the next one resumes
+/// from the journal.
+public struct JobSnoozed: Error, Sendable {
+    public var until: Double
+    public var reason: String
+}
+
 /// The attempt gave its job up while a call waits for a person (`WorkerQueue.park`): not a failure,
 /// and nothing to acknowledge. The next attempt goes on from the journal once the call is decided.
 public struct JobParked: Error, Sendable {}

@@ -54,6 +54,10 @@ public struct JobProcessor: Sendable {
         let seconds = (ContinuousClock.now - start).seconds
         do {
             switch result {
+            case .snoozed(let snooze):
+                _ = try await queue.release(job.token, reason: "\(snooze.reason); waits until then", until: snooze.until)
+                log.warning("job snoozed: the model server asked for a wait", metadata: ["until": "\(snooze.until)"])
+                return JobOutcome(ack: nil, error: "snoozed", seconds: seconds)
             case .parked:
                 // Nothing to acknowledge: the queue holds the job until its call is decided.
                 log.info("job parked: a call waits for a person", metadata: ["seconds": "\(String(format: "%.3f", seconds))"])
@@ -141,6 +145,7 @@ public struct JobProcessor: Sendable {
                 await session?.close()
                 if let usage = session?.usage() { await observer?.usage(usage) }
                 if error is JobParked { return .parked }
+                if let snooze = error as? JobSnoozed { return .snoozed(snooze) }
                 if let failure = error as? JobFailure { return .failed(failure) }
                 if let sandbox = error as? SandboxError {
                     return .failed(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))
@@ -164,4 +169,6 @@ enum AttemptEnd: Sendable {
     case failed(JobFailure)
     /// A call waits for a person and the job was parked: the queue holds it, not this worker.
     case parked
+    /// The model server asked for a long wait: the job is given back, scheduled for then.
+    case snoozed(JobSnoozed)
 }

@@ -160,7 +160,7 @@ extension MemoryJobQueue: WorkerQueue {
         }
     }
 
-    public func release(_ token: ClaimToken, reason: String) async throws -> Bool {
+    public func release(_ token: ClaimToken, reason: String, until: Double?) async throws -> Bool {
         withState { s in
             guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim else { return false }
             let now = nowMs
@@ -171,6 +171,15 @@ extension MemoryJobQueue: WorkerQueue {
             job.enqueuedAt = now
             job.updatedAt = now
             job.leaseUntil = nil
+            if let until {
+                let runAt = (until * 1000).rounded(.down)
+                job.state = .scheduled
+                job.runAt = runAt
+                job.log(JobEvent(at: now, event: "snoozed", note: reason))
+                s[queue: token.queue].jobs[token.id] = job
+                s[queue: token.queue].sets[.scheduled, default: [:]][token.id] = runAt
+                return true
+            }
             job.log(JobEvent(at: now, event: "released", note: reason))
             s[queue: token.queue].jobs[token.id] = job
             s[queue: token.queue].pending.append(token.id)
