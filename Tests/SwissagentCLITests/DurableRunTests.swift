@@ -52,6 +52,19 @@ import Testing
             return ["tool_calls": [["id": id, "name": "shell", "arguments": arguments]], "input_tokens": 100, "output_tokens": 10]
         }
 
+        /// SIGKILLs `worker` once the model server has had `requests` requests (its stream held), lets
+        /// the held stream go, and starts the next worker; returns the job as that one finishes it.
+        func killAfter(requests: Int, _ worker: WorkerProcess, job id: String) async throws -> (JobRecord, WorkerProcess) {
+            #expect(try await waitUntil { try await session.requests().count == requests })
+            worker.signal(SIGKILL)
+            _ = await worker.exitStatus(within: 30)
+            try await session.release()
+            let next = try self.worker()
+            let job = try await finished(id)
+            #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(next.output)")
+            return (job, next)
+        }
+
         var runs: Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
 
         func finished(_ id: String) async throws -> JobRecord {
@@ -100,16 +113,9 @@ import Testing
         var held = rig.countedCall("c1")
         held["hold_after"] = 1
         try await rig.session.script([held, rig.countedCall("c1"), ["text": "final"]])
-        let first = try rig.worker()
         let id = try await rig.submit()
-        #expect(try await waitUntil { try await rig.session.requests().count == 1 })
-        first.signal(SIGKILL)
-        _ = await first.exitStatus(within: 30)
-        try await rig.session.release()
-        let second = try rig.worker()
+        let (_, second) = try await rig.killAfter(requests: 1, try rig.worker(), job: id)
         defer { second.signal(SIGTERM) }
-        let job = try await rig.finished(id)
-        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
         #expect(try await rig.session.requests().count == 3, "one request more than a run that was not interrupted")
         #expect(rig.runs == 1)
         try await rig.cleanup()
@@ -118,16 +124,9 @@ import Testing
     @Test func killedAfterAResultWasStoredTheCallIsNotRunAgain() async throws {
         let rig = try Rig()
         try await rig.session.script([rig.countedCall("c1"), ["text": "final", "hold_after": 1], ["text": "final"]])
-        let first = try rig.worker()
         let id = try await rig.submit()
-        #expect(try await waitUntil { try await rig.session.requests().count == 2 })
-        first.signal(SIGKILL)
-        _ = await first.exitStatus(within: 30)
-        try await rig.session.release()
-        let second = try rig.worker()
+        let (_, second) = try await rig.killAfter(requests: 2, try rig.worker(), job: id)
         defer { second.signal(SIGTERM) }
-        let job = try await rig.finished(id)
-        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
         let requests = try await rig.session.requests()
         #expect(requests.count == 3)
         #expect(rig.runs == 1, "the call's result was stored: it is not run again")
