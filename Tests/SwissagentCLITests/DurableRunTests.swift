@@ -108,6 +108,30 @@ import Testing
         try await rig.cleanup()
     }
 
+    /// The run that used to start over (5 requests for 3, 67% more tokens, both calls twice): a
+    /// file write, then a shell command during which the worker is SIGKILLed.
+    @Test func killedDuringItsSecondCallNothingIsAskedPaidOrRunTwice() async throws {
+        let rig = try Rig()
+        let write = ["tool_calls": [["id": "c1", "name": "write_file", "arguments": #"{"path":"notes.txt","content":"draft\n"}"#]],
+                     "input_tokens": 100, "output_tokens": 10] as [String: Any]
+        try await rig.session.script([write, rig.countedCall("c2", held: true), ["text": "final", "input_tokens": 100, "output_tokens": 10]])
+        let first = try rig.worker()
+        let id = try await rig.submit()
+        #expect(try await waitUntil { rig.runs == 1 })
+        let writesBefore = try await rig.e2b.calls("envd POST /files")
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        let second = try rig.worker()
+        defer { second.signal(SIGTERM) }
+        let job = try await rig.finished(id)
+        #expect(job.state == .succeeded && job.result == "final", "\(job.lastError ?? "") \(second.output)")
+        #expect(try await rig.session.requests().count == 3, "as many requests as a run that was not interrupted")
+        #expect(job.agent?.turns == 3 && job.agent?.inputTokens == 300 && job.agent?.outputTokens == 30, "no token paid twice")
+        #expect(try await rig.e2b.calls("envd POST /files") == writesBefore, "the file was not written again")
+        #expect(rig.runs == 1, "the shell command ran once")
+        try await rig.cleanup()
+    }
+
     @Test func killedWhileTheModelStreamsOnlyThatTurnIsAskedAgain() async throws {
         let rig = try Rig()
         var held = rig.countedCall("c1")
