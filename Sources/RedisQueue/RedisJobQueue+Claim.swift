@@ -60,10 +60,12 @@ extension RedisJobQueue {
     }
 
     static func decodeClaim(_ reply: RedisReply, queue: String, now: Int) -> ClaimedJob? {
-        guard let f = reply.array, f.count == 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
+        guard let f = reply.array, f.count >= 5, let id = f[0].text, let spec = f[1].text, let claim = f[2].int,
               let attempt = Stored.count(f[3].int) else { return nil }
+        // The history entry before the claim, read back as untrusted: garbage is none.
+        let previous = f.count > 5 ? f[5].text.flatMap { try? JSONDecoder().decode(JobEvent.self, from: Data($0.utf8)) } : nil
         return ClaimedJob(id: id, queue: queue, specJSON: spec, claim: claim, attempt: attempt,
-                          enqueuedAt: Stored.date(ms: f[4].text) ?? Date(ms: Double(now)))
+                          enqueuedAt: Stored.date(ms: f[4].text) ?? Date(ms: Double(now)), previous: previous)
     }
 
     public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {

@@ -103,8 +103,9 @@ enum Scripts {
           redis.call('HSET', jk, 'state', 'active', 'attempts', attempt, 'worker', worker, 'claimed_at', now,
             'updated_at', now, 'lease_until', leaseUntil)
           redis.call('ZADD', lease, leaseUntil, id)
+          local previous = redis.call('LINDEX', jk .. ':history', -1) or ''
           hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
-          return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now)}
+          return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now), previous}
         end
         local states = {scheduled = true, pending = true, active = true, retrying = true, succeeded = true, failed = true,
           cancelled = true, awaiting = true}

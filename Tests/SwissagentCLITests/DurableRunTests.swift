@@ -103,7 +103,9 @@ import Testing
         #expect((told["content"] as? String)?.contains("was not run again") == true)
         #expect((messages(requests, 1).last?["content"] as? String)?.contains("new sandbox") == true)
         let transcript = try await rig.queue.transcript(id: id)
-        #expect(transcript.contains { $0.kind == .note && $0.text.hasPrefix("attempt 2 resumed at turn 2") && $0.text.contains("interrupted") })
+        #expect(transcript.contains { $0.kind == .note && $0.text.hasPrefix("attempt 2 resumed at turn 2 from the journal after worker ")
+                && $0.text.contains("stopped (its lease ran out") && $0.text.hasSuffix("the shell call had started and was interrupted") },
+                "\(transcript.filter { $0.kind == .note }.map(\.text))")
         #expect(job.agent?.turns == 2)
         try await rig.cleanup()
     }

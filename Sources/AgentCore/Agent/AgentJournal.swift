@@ -114,6 +114,23 @@ public struct AgentJournal: Sendable, Equatable {
         return out
     }
 
+    /// Why the attempt before this one ended, from the job's last history event: for the note
+    /// that opens a resumed attempt ("after worker w1 stopped: its lease ran out").
+    public static func why(_ previous: JobEvent?) -> String? {
+        guard let e = previous else { return nil }
+        let worker = e.worker.flatMap { $0.isEmpty ? nil : $0 }
+        switch e.event {
+        case "orphaned": return "worker \(worker ?? "?") stopped (its lease ran out: killed, or stuck)"
+        case "released": return "its worker gave it back" + (e.note.map { " (\($0))" } ?? "")
+        case "retry_scheduled": return "an error: \(HumanText.oneLine(e.error, max: 200))"
+        case "approved", "denied": return "a person \(e.event) the call it waited on" + (e.by.map { " (\($0))" } ?? "")
+        case "snoozed": return "the model server asked for a wait"
+        case "requeued": return "it was requeued"
+        case "promoted": return "its wait ended"
+        default: return e.event
+        }
+    }
+
     /// What the model is told of a call that started on an earlier attempt and left no result.
     public static func interrupted(_ call: ToolCall) -> String {
         "error: this \(call.name) call started on an earlier attempt, which ended before its result was stored "

@@ -99,7 +99,8 @@ public struct AgentLoop: Sendable {
     /// stream (each reply's words end with a newline, so what follows starts a line of its own).
     /// With a `journal` of an earlier attempt, the run goes on from there: no turn it holds is asked
     /// of the model again, and no call that had started runs again unless its tool only reads.
-    public func run(task: String, journal: AgentJournal? = nil,
+    /// `previous`: the job's last history event before this attempt, said in the resumed-attempt note.
+    public func run(task: String, journal: AgentJournal? = nil, previous: JobEvent? = nil,
                     step: @Sendable (StepSpec, _ willRun: @Sendable () async throws -> Void) async throws -> AgentObservation,
                     record: @escaping @Sendable (TranscriptEntry) async -> Void, checkpoint: @escaping @Sendable () async throws -> Void = {},
                     text: @escaping @Sendable (String) -> Void = { _ in }) async throws -> AgentOutcome {
@@ -155,6 +156,7 @@ public struct AgentLoop: Sendable {
             dollars = journal.dollars
             let interrupted = journal.unanswered.filter { $0.started && !router.onlyReads($0.call.name) }.map(\.call)
             var note = "\(AgentJournal.resumedPrefix)\(journal.attempts + 1) resumed at turn \(turns + 1) from the journal"
+            if let why = AgentJournal.why(previous) { note += " after " + why }
             if !interrupted.isEmpty {
                 note += "; " + interrupted.map { "the \($0.name) call" }.joined(separator: ", ") + " had started and was interrupted"
             }

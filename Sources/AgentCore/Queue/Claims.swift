@@ -9,8 +9,12 @@ public struct ClaimedJob: Sendable, Equatable {
     public var claim: Int
     public var attempt: Int
     public var enqueuedAt: Date
+    /// The job's last history event before this claim: why an earlier attempt ended (its worker
+    /// died, it was given back, it failed and is retried), for a resumed run to say.
+    public var previous: JobEvent?
 
-    public init(id: String, queue: String, specJSON: String, claim: Int, attempt: Int, enqueuedAt: Date) {
+    public init(id: String, queue: String, specJSON: String, claim: Int, attempt: Int, enqueuedAt: Date, previous: JobEvent? = nil) {
+        self.previous = previous
         self.id = id
         self.queue = queue
         self.specJSON = specJSON

@@ -129,7 +129,7 @@ public struct JobProcessor: Sendable {
                         journal = nil
                     }
                     summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer,
-                                                            approvals: gate, journal: journal).answer
+                                                            approvals: gate, journal: journal, previous: job.previous).answer
                 } else {
                     // A plan requeued from a later step keeps the records of the steps before it (one read,
                     // for plans of more than one step: a single step has nothing to keep).

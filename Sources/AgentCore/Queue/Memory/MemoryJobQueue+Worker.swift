@@ -40,6 +40,7 @@ extension MemoryJobQueue: WorkerQueue {
     private func activate(_ s: inout MemoryQueueState, queue q: String, id: String, worker: String, lease: Double) -> ClaimedJob? {
         guard var job = s[queue: q].jobs[id] else { return nil }
         let now = nowMs
+        let previous = job.history.last
         job.claims += 1
         job.attempts += 1
         job.state = .active
@@ -51,7 +52,7 @@ extension MemoryJobQueue: WorkerQueue {
         s[queue: q].jobs[id] = job
         s[queue: q].active.insert(id, at: 0)
         return ClaimedJob(id: id, queue: q, specJSON: job.spec, claim: job.claims, attempt: job.attempts,
-                          enqueuedAt: Date(timeIntervalSince1970: (job.enqueuedAt ?? job.createdAt) / 1000))
+                          enqueuedAt: Date(timeIntervalSince1970: (job.enqueuedAt ?? job.createdAt) / 1000), previous: previous)
     }
 
     public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {
