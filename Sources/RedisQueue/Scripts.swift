@@ -29,9 +29,12 @@ enum Scripts {
           if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ttl) end
         end
         -- A job that leaves active (done, failed, released, reaped) has no call waiting any more.
+        -- A decided call's decision stays (a parked call's, not yet taken by the attempt that resumes it).
         local function unawait(jk, awaiting, id)
           redis.call('ZREM', awaiting, id)
-          redis.call('HDEL', jk, 'approval', 'approval_id', 'approval_decision', 'approval_timeout')
+          if redis.call('HEXISTS', jk, 'approval_decision') == 0 then
+            redis.call('HDEL', jk, 'approval', 'approval_id', 'approval_timeout')
+          end
         end
         -- A parked job whose call was decided goes back to the front of pending (claims take from the right).
         local function wake(jk, id, parked, pending, marker, now)
@@ -449,8 +452,8 @@ enum Scripts {
     /// Returns parked | stale. Stores the waiting call with its job and gives the job up: no worker,
     /// no lease, not an attempt used; it wakes on a decision or at `wake at`.
     static let park = script("park", """
-        local f = redis.call('HMGET', KEYS[1], 'state', 'claims')
-        if f[1] ~= 'active' or f[2] ~= ARGV[2] then return 'stale' end
+        local f = redis.call('HMGET', KEYS[1], 'state', 'claims', 'cancel_requested')
+        if f[1] ~= 'active' or f[2] ~= ARGV[2] or f[3] then return 'stale' end
         probe(KEYS[2])
         local now = tonumber(ARGV[3])
         redis.call('LREM', KEYS[3], 1, ARGV[1])
@@ -621,7 +624,8 @@ enum Scripts {
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
         redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'enqueued_at', now, 'updated_at', now)
         redis.call('HDEL', KEYS[1], 'finished_at', 'run_at', 'cancel_requested')
-        if ARGV[4] and ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[4]) end
+        -- Step records kept for --from-step, or none: a plain requeue runs every step again.
+        if ARGV[4] and ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'steps', ARGV[4]) else redis.call('HDEL', KEYS[1], 'steps') end
         redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('ZADD', KEYS[4], 0, '1')
         hist(KEYS[2], {at = now, event = 'requeued', note = 'from ' .. state .. ARGV[3]})

@@ -95,4 +95,24 @@ import Testing
         let entries = [TranscriptEntry(.system, "x"), TranscriptEntry(.user, "y"), TranscriptEntry(.note, "transcript past 4194304 bytes is not kept")]
         #expect(AgentJournal(entries).unusable != nil)
     }
+
+    /// A server that sends no call ids gets call_0 each turn: ids count within one reply.
+    @Test func callIDsRepeatedAcrossTurnsDoNotHideTheLastTurnsCall() {
+        let entries = [TranscriptEntry(.system, "x"), TranscriptEntry(.user, "y"),
+                       TranscriptEntry(.modelCall, "turn 1"), TranscriptEntry(.toolCall, "{}", tool: "shell", callID: "call_0"),
+                       TranscriptEntry(.callStarted, "", tool: "shell", callID: "call_0"), TranscriptEntry(.toolResult, "ok", tool: "shell", callID: "call_0"),
+                       TranscriptEntry(.modelCall, "turn 2"), TranscriptEntry(.toolCall, "{}", tool: "shell", callID: "call_0")]
+        let journal = AgentJournal(entries)
+        #expect(journal.unanswered.map(\.call.id) == ["call_0"] && journal.unanswered.map(\.started) == [false])
+    }
+
+    /// A fork after an answer, with a message: the message asks for more, so the answer is not the end;
+    /// an empty final reply is an answer too (not asked again).
+    @Test func aMessageAfterAnAnswerGoesOnAndAnEmptyReplyIsAnAnswer() {
+        let answered = [TranscriptEntry(.system, "x"), TranscriptEntry(.user, "y"), TranscriptEntry(.modelCall, "turn 1"),
+                        TranscriptEntry(.assistant, "Done.")]
+        #expect(AgentJournal(answered).answer == "Done.")
+        #expect(AgentJournal(answered + [TranscriptEntry(.user, "Now in French.")]).answer == nil)
+        #expect(AgentJournal(Array(answered.dropLast())).answer == "")
+    }
 }

@@ -221,7 +221,7 @@ import Testing
     @Test func aForkGoesOnFromItsTurnWithoutAskingThemAgain() async throws {
         let rig = try Rig()
         try await rig.session.script([rig.countedCall("c1"), rig.countedCall("c2"), ["text": "parent done"],
-                                      ["text": "fork done"], ["text": "second fork done"]])
+                                      ["text": "fork done"], ["text": "second fork done"], ["text": "parent again"]])
         let worker = try rig.worker()
         defer { worker.signal(SIGTERM) }
         let id = try await rig.submit()
@@ -243,11 +243,16 @@ import Testing
         #expect((shown["forked_from"] as? [String: Any])?["job"] as? String == id)
         #expect((shown["usage"] as? [String: Any])?["turns"] as? Int == 1 && (shown["usage"] as? [String: Any])?["turns_replayed"] as? Int == 2)
 
-        let again = try await rig.cli.run("jobs", "fork", fork, "--turn", "1")
-        #expect(again.status == 0, "\(again.stderr)")
-        let second = try await rig.finished(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let forkAgain = try await rig.cli.run("jobs", "fork", fork, "--turn", "1")
+        #expect(forkAgain.status == 0, "\(forkAgain.stderr)")
+        let second = try await rig.finished(forkAgain.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(second.result == "second fork done" && rig.runs == 2)
         #expect(try await rig.session.requests().count == 5)
+        // A requeued run starts afresh, as requeue promises: the model is asked from the task again.
+        #expect(try await rig.cli.run("jobs", "requeue", id).status == 0)
+        #expect(try await waitUntil { try await rig.queue.job(id: id)?.result == "parent again" })
+        let asked = try await rig.session.requests()
+        #expect(asked.count == 6 && messages(asked, 5).count == 2, "system and task only")
         try await rig.cleanup()
     }
 
@@ -268,6 +273,11 @@ import Testing
         #expect(job.steps.map(\.keptFrom) == [1, 1, nil, nil] && job.steps.allSatisfy { $0.status == .succeeded })
         // Refused with the reason: a step out of range, or a job that is not a plan.
         #expect(try await rig.cli.run("jobs", "requeue", id, "--from-step", "9").stderr.contains("from 1 to 4"))
+        // A plain requeue afterwards runs every step again: the kept records went with that run.
+        #expect(try await rig.cli.run("jobs", "requeue", id).status == 0)
+        #expect(try await waitUntil { try await rig.queue.job(id: id)?.history.filter { $0.event == "succeeded" }.count == 3 })
+        let again = try await rig.queue.readOutput(id: id, after: "", limit: 1000, wait: 0).map(\.text).joined()
+        #expect((1...4).map { n in again.components(separatedBy: "ran-step-\(n)\n").count - 1 } == [2, 2, 3, 3], "\(again)")
         try await rig.cleanup()
     }
 

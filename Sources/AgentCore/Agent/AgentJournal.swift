@@ -50,11 +50,15 @@ public struct AgentJournal: Sendable, Equatable {
                 if e.replayed != true { attempts += 1 }
                 messages = []
                 lastCalls = []
+                results = []
+                started = []
                 sawTask = false
                 answer = nil
             case .user:
-                // The first is the task (the caller has it); later ones were said to the model.
+                // The first is the task (the caller has it); later ones were said to the model, and
+                // one after an answer (a fork's message) asks for more: that answer is not the end.
                 if sawTask { messages.append(ChatMessage(role: .user, content: e.text)) } else { sawTask = true }
+                answer = nil
             case .modelCall:
                 turns += 1
                 // A fork's copied turns make its conversation longer, but it paid for none of them.
@@ -62,10 +66,14 @@ public struct AgentJournal: Sendable, Equatable {
                     usage = TokenUsage(input: usage.input + max(0, e.inputTokens ?? 0), output: usage.output + max(0, e.outputTokens ?? 0))
                     dollars += max(0, e.dollars ?? 0)
                 }
-                // A new reply: its text and calls follow.
+                // A new reply: its text and calls follow. Call ids count within one reply only (a server
+                // that sends none gets call_0, call_1… each turn). A reply with no text and no calls is
+                // an (empty) answer.
                 messages.append(ChatMessage(role: .assistant, content: ""))
                 lastCalls = []
-                answer = nil
+                results = []
+                started = []
+                answer = ""
             case .assistant:
                 guard let i = messages.indices.last, messages[i].role == .assistant else { continue }
                 messages[i].content = e.text

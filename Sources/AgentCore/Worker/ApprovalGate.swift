@@ -66,10 +66,9 @@ public struct QueueApprovals: ApprovalAsking {
         if let taken = try await queue.takeDecision(token), taken.request.tool == request.tool, taken.request.input == request.input {
             return taken.decision
         }
-        if parks {
-            guard try await queue.park(token, request: request) else { throw Self.notOurs }
-            throw JobParked()
-        }
+        // Parked when the queue takes it; refused (a cancel is pending, or the claim is gone), the
+        // call waits here and the worker's renewal stops it.
+        if parks, try await queue.park(token, request: request) { throw JobParked() }
         guard try await queue.askApproval(token, request: request) else { throw Self.notOurs }
         let deadline = ContinuousClock.now + .milliseconds(Int(request.timeoutSeconds * 1000))
         while true {

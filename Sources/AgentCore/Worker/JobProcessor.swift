@@ -123,7 +123,8 @@ public struct JobProcessor: Sendable {
                 if let agent, let task {
                     // An attempt goes on from the journal earlier ones stored (one read; empty for a first
                     // attempt). Not only a retry: a job given back at shutdown runs again as the same attempt.
-                    var journal: AgentJournal? = AgentJournal(try await queue.transcript(id: job.id))
+                    // A requeued job is run afresh, as requeue promises: its old journal is not gone on from.
+                    var journal: AgentJournal? = job.previous?.event == "requeued" ? nil : AgentJournal(try await queue.transcript(id: job.id))
                     if let unusable = journal?.unusable {
                         logger.warning("cannot resume the agent run: \(unusable)", metadata: ["job": "\(job.id)"])
                         journal = nil

@@ -16,9 +16,11 @@ extension MemoryJobQueue {
 
     public func park(_ token: ClaimToken, request: ApprovalRequest) async throws -> Bool {
         withState { s in
-            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim else { return false }
+            // A cancel asked for meanwhile is not parked away: the attempt waits in its worker, which stops it.
+            guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim,
+                  !job.cancelRequested else { return false }
             let now = nowMs
-            let wakeAt = now + (request.timeoutSeconds * 1000).rounded(.down)
+            let wakeAt = now + (min(request.timeoutSeconds, 86_400) * 1000).rounded(.down)
             s[queue: token.queue].active.removeAll { $0 == token.id }
             job.state = .awaiting
             job.approval = request
@@ -100,6 +102,12 @@ extension MemoryJob {
         approval = nil
         approvalDecision = nil
         approvalTimeout = nil
+    }
+
+    /// The job leaves active: a call still waiting goes with the attempt; a decided one (a parked
+    /// call's, not yet taken) stays for the attempt that resumes it.
+    mutating func leaveActive() {
+        if approvalDecision == nil { clearApproval() }
     }
 }
 

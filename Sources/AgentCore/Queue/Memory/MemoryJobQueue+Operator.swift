@@ -69,6 +69,7 @@ extension MemoryJobQueue: QueueOperator {
         job.finishedAt = nil
         job.runAt = nil
         job.cancelRequested = false
+        job.steps = []
         job.log(JobEvent(at: now, event: "requeued", note: "from \(was.rawValue)\(note)"))
         s[queue: q].jobs[id] = job
         s[queue: q].pending.insert(id, at: 0)

@@ -96,7 +96,7 @@ extension MemoryJobQueue: WorkerQueue {
             case .failure(let why): outcome = why
             case .success(var job):
                 s[queue: token.queue].active.removeAll { $0 == token.id }
-                job.clearApproval()
+                job.leaveActive()
                 job.state = .succeeded
                 job.result = result ?? ""
                 job.finishedAt = now
@@ -123,7 +123,7 @@ extension MemoryJobQueue: WorkerQueue {
             case .success(let found): job = found
             }
             s[queue: token.queue].active.removeAll { $0 == token.id }
-            job.clearApproval()
+            job.leaveActive()
             job.leaseUntil = nil
             job.error = error
             job.updatedAt = now
@@ -166,7 +166,7 @@ extension MemoryJobQueue: WorkerQueue {
             guard var job = s[queue: token.queue].jobs[token.id], job.state == .active, job.claims == token.claim else { return false }
             let now = nowMs
             s[queue: token.queue].active.removeAll { $0 == token.id }
-            job.clearApproval()
+            job.leaveActive()
             job.state = .pending
             job.attempts = max(0, job.attempts - 1)
             job.enqueuedAt = now
@@ -291,7 +291,7 @@ extension MemoryJobQueue: WorkerQueue {
                 guard var job = s[queue: q].jobs[id] else { continue }
                 n += 1
                 s[queue: q].active.removeAll { $0 == id }
-                job.clearApproval()
+                job.leaveActive()
                 job.orphaned += 1
                 job.leaseUntil = nil
                 if job.orphaned >= maxOrphans {
