@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(name: "CRedisSocket", path: "Sources/CRedisSocket", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "ChildProcess", dependencies: ["CSpawn"]),
+        // SHA-256 by OpenSSL, for content-addressed checkpoints.
+        .target(name: "CDigest", path: "Sources/CDigest", linkerSettings: [.linkedLibrary("crypto")]),
 
         .target(name: "AgentCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // A Redis client: connections (TLS), Sentinel, Cluster, scripts, replica waits. Knows nothing of jobs.
@@ -41,6 +43,8 @@ let package = Package(
         .target(name: "RedisQueue", dependencies: ["AgentCore", "Redis"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Sandboxes", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"]),
+        // Workspaces and files that outlive a worker: S3-compatible (SigV4 by libcurl) or a directory.
+        .target(name: "Artifacts", dependencies: ["AgentCore", "HTTPClient", "CDigest"]),
         // What every surface does the same way: the CLI, the API and the console are thin adapters over it.
         .target(name: "Operations", dependencies: ["AgentCore"]),
         .target(name: "Console", dependencies: ["AgentCore", "Operations", "CNcurses", "ChildProcess",
@@ -56,13 +60,13 @@ let package = Package(
                 resources: [.embedInCode("openapi.json")]),
         // The command-line options both executables read, and the wiring they make: which Redis, which
         // sandboxes, which models. The one place outside the executables that names the Redis modules.
-        .target(name: "CommandOptions", dependencies: ["AgentCore", "Redis", "RedisQueue", "Sandboxes", "ModelClient",
+        .target(name: "CommandOptions", dependencies: ["AgentCore", "Redis", "RedisQueue", "Sandboxes", "ModelClient", "Artifacts",
                                                        .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                                        .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "swissagent",
             dependencies: [
-                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient",
+                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "APIServer", "ModelClient", "Artifacts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,7 +87,7 @@ let package = Package(
         // Test helpers. TestServers: processes and servers that speak a remote service's protocol (a Chat
         // Completions server, E2B's API and envd, an HTTP server), their Python, and waiting on events.
         .target(name: "TestServers", dependencies: ["AgentCore", "HTTPClient", "ChildProcess"], path: "Tests/TestServers",
-                exclude: ["chat_test_server.py", "test_server.py", "llama_server.py"]),
+                exclude: ["chat_test_server.py", "test_server.py", "llama_server.py", "moto_server.py"]),
         // RedisTestSupport: a real redis-server per test run (plain, TLS, Sentinel, Cluster), queues under their own key prefix.
         .target(name: "RedisTestSupport", dependencies: ["TestServers", "Redis", "RedisQueue", "AgentCore", "ChildProcess"],
                 path: "Tests/RedisTestSupport"),
@@ -98,8 +102,9 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestServers", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "swissagent-bench", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport", "TestServers"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", "Artifacts", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "AgentCore", "Sandboxes", "HTTPClient", "TestServers", "ChildProcess"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "TestServers"]),
     ]
 )

@@ -28,9 +28,10 @@ struct APIRoute: Sendable {
     let handle: @Sendable (RouteCall) async throws -> Response
 
     /// The path as the router matches it: `/v1/jobs/:id`.
+    /// `{path}` (a file's path in a job's files, slashes and all) takes the rest of the URL.
     var routerPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : $0 }.joined(separator: "/")
+            .map { $0 == "{path}" ? "**" : $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : $0 }.joined(separator: "/")
     }
 
     static let table: [APIRoute] = [
@@ -73,6 +74,12 @@ struct APIRoute: Sendable {
         },
         APIRoute(method: .post, path: "/v1/jobs/{id}/fork") { call in
             try await call.authorized { try await call.server.fork(call.id, call.request, $0) }
+        },
+        APIRoute(method: .get, path: "/v1/jobs/{id}/files") { call in
+            try await call.authorized { try await call.server.files(call.id, $0) }
+        },
+        APIRoute(method: .get, path: "/v1/jobs/{id}/files/{path}") { call in
+            try await call.authorized { try await call.server.file(call.id, path: call.context.parameters.getCatchAll().joined(separator: "/"), $0) }
         },
         APIRoute(method: .get, path: "/v1/jobs/{id}/output") { call in
             try await call.authorized { scope in

@@ -28,6 +28,8 @@ public struct APIServer: Sendable {
     /// Queues a token may use when its grant names none.
     public var defaultQueues = [JobSpec.defaultQueue]
     let requestMetrics = RequestMetrics()
+    /// Jobs' files (the artifact store); without it the files routes answer that none are kept.
+    public var files: JobFiles?
 
     public init(queue: any JobQueue, tokens: APITokens) {
         self.queue = queue

@@ -95,7 +95,7 @@ extension APIServer {
 
     func delete(_ id: String?, _ scope: TenantScope) async throws -> Response {
         guard let job = try await scope.visibleJob(id, on: queue) else { return APIResponse.notFound() }
-        let outcome = try await queue.delete(id: job.id).outcome(scope.external(job.id))
+        let outcome = try await JobFileAccess.delete(job, shown: scope.external(job.id), queue: queue, files: files)
         return outcome.done ? Response(status: .noContent) : APIResponse.refusal(outcome)
     }
 

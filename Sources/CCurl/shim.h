@@ -37,6 +37,9 @@ static const CURLoption ccurl_opt_ssl_verifypeer = CURLOPT_SSL_VERIFYPEER;
 static const CURLoption ccurl_opt_ssl_verifyhost = CURLOPT_SSL_VERIFYHOST;
 static const CURLoption ccurl_opt_errorbuffer = CURLOPT_ERRORBUFFER;
 static const CURLoption ccurl_opt_nobody = CURLOPT_NOBODY;
+static const CURLoption ccurl_opt_aws_sigv4 = CURLOPT_AWS_SIGV4;
+static const CURLoption ccurl_opt_username = CURLOPT_USERNAME;
+static const CURLoption ccurl_opt_password = CURLOPT_PASSWORD;
 static const CURLINFO ccurl_info_response_code = CURLINFO_RESPONSE_CODE;
 
 #endif

@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import Artifacts
 import Foundation
 import Redis
 import RedisQueue
@@ -26,6 +27,12 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Key prefix that namespaces everything in Redis (default $SWISSAGENT_PREFIX or swissagent:).")
     public var prefix: String = ProcessInfo.processInfo.environment["SWISSAGENT_PREFIX"] ?? "swissagent:"
 
+    @Option(name: .long, help: ArgumentHelp("Where jobs' workspaces and files are kept: s3://bucket/prefix or file:///path.",
+                                            discussion: "Defaults to $SWISSAGENT_ARTIFACTS, then the directory .swissagent/artifacts. s3:// reads "
+                                                + "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY_FILE), AWS_SESSION_TOKEN, AWS_REGION, "
+                                                + "AWS_ENDPOINT_URL_S3 (MinIO, Ceph, R2) and SWISSAGENT_S3_PATH_STYLE (default: on with an endpoint URL)."))
+    public var artifacts: String?
+
     public func validate() throws {
         let config: RedisConfig
         do { config = try redisConfig() } catch { throw ValidationError("\(error)") }
@@ -48,6 +55,11 @@ public struct GlobalOptions: ParsableArguments, Sendable {
             config.password = try SecretFile.read(path, what: "REDIS_PASSWORD_FILE")
         }
         return config
+    }
+
+    /// The artifact store `--artifacts` (or the environment) names.
+    public func makeArtifacts() throws -> any ArtifactStore {
+        do { return try ArtifactStoreConfig.make(artifacts) } catch { throw CLIError("artifacts: \(error)") }
     }
 
     /// The queue every command talks to: the one place the CLI names its store.

@@ -1,5 +1,6 @@
 import AgentCore
 import ArgumentParser
+import Artifacts
 import Logging
 import Sandboxes
 
@@ -8,6 +9,12 @@ extension SandboxChoice: ExpressibleByArgument {}
 /// Sandbox settings shared by `worker`, `run` and the console (which runs jobs here the way a worker does).
 public struct SandboxOptions: ParsableArguments, Sendable {
     public init() {}
+
+    @Option(help: "The most a job's workspace checkpoint (and its kept files) may hold, in MB; files past it are left out and listed.")
+    public var checkpointMaxMb: Int = CheckpointLimits.defaultMaxBytes >> 20
+
+    @Option(help: "The most files a job's workspace checkpoint may hold.")
+    public var checkpointMaxFiles: Int = CheckpointLimits.defaultMaxFiles
 
     @Option(help: "Wall-clock limit of a step that sets no timeout_s, in seconds.")
     public var stepTimeout: Double = 300
@@ -60,6 +67,8 @@ public struct SandboxOptions: ParsableArguments, Sendable {
                                           ("--cpu-seconds", Double(cpuSeconds)), ("--processes", Double(processes)),
                                           ("--output-bytes", Double(outputBytes)), ("--disk-mb", Double(diskMb))]
         for (flag, value) in limits where !(value > 0) { throw ValidationError("\(flag) must be positive") }
+        guard (1...65_536).contains(checkpointMaxMb) else { throw ValidationError("--checkpoint-max-mb must be 1...65536") }
+        guard (1...1_000_000).contains(checkpointMaxFiles) else { throw ValidationError("--checkpoint-max-files must be 1...1000000") }
         let caps: [(String, String, Double?, Double)] = [
             ("--max-step-timeout", "--step-timeout", maxStepTimeout, stepTimeout),
             ("--max-memory-mb", "--memory-mb", maxMemoryMb.map(Double.init), Double(memoryMb)),
@@ -107,9 +116,13 @@ public struct SandboxOptions: ParsableArguments, Sendable {
 
     /// What runs jobs: the worker's, and the same for the console's run-here and `run`, so a job run
     /// anywhere runs under one limit policy, one set of approval rules and one set of models.
-    public func makeProcessor(router: SandboxRouter, models: ModelOptions, approvals: ApprovalOptions?, logger: Logger) throws -> JobProcessor {
+    /// `artifacts`: where workspaces are checkpointed and files kept (none for `run`, which keeps nothing).
+    public func makeProcessor(router: SandboxRouter, models: ModelOptions, approvals: ApprovalOptions?, logger: Logger,
+                              artifacts: (any ArtifactStore)? = nil) throws -> JobProcessor {
         let supervisor = approvals.map { $0.apply(to: self.supervisor) } ?? self.supervisor
-        return JobProcessor(supervisor: supervisor, sandboxes: router, logger: logger, agents: try models.makeAgents(router: toolRouter))
+        let limits = CheckpointLimits(maxBytes: checkpointMaxMb << 20, maxFiles: checkpointMaxFiles)
+        return JobProcessor(supervisor: supervisor, sandboxes: router, logger: logger, agents: try models.makeAgents(router: toolRouter),
+                            keepers: artifacts.map { ArtifactKeepers(store: $0, limits: limits) })
     }
 
     /// Local sandbox (always, it is the default), plus E2B when E2B_API_KEY is set.

@@ -99,8 +99,9 @@ final class Transfer: @unchecked Sendable {
         defer { if reusable { HandlePool.shared.give(h) } else { curl_easy_cleanup(h) } }
         var list: UnsafeMutablePointer<curl_slist>?
         for (k, v) in r.headers { list = curl_slist_append(list, "\(k): \(v)") }
-        // curl sends "Expect: 100-continue" for big bodies; servers here answer at once.
-        list = curl_slist_append(list, "Expect:")
+        // curl sends "Expect: 100-continue" for big bodies; servers here answer at once. Not on a signed
+        // request: curl's SigV4 would sign the removed header, and the store would refuse the signature.
+        if r.awsSigning == nil { list = curl_slist_append(list, "Expect:") }
         defer { curl_slist_free_all(list) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -111,6 +112,11 @@ final class Transfer: @unchecked Sendable {
             _ = ccurl_setopt_ptr(h, ccurl_opt_url, r.url)
             _ = ccurl_setopt_ptr(h, ccurl_opt_customrequest, r.method)
             if r.method == "HEAD" { _ = ccurl_setopt_long(h, ccurl_opt_nobody, 1) }
+            if let aws = r.awsSigning {
+                _ = ccurl_setopt_ptr(h, ccurl_opt_aws_sigv4, "aws:amz:\(aws.region):\(aws.service)")
+                _ = ccurl_setopt_ptr(h, ccurl_opt_username, aws.accessKey)
+                _ = ccurl_setopt_ptr(h, ccurl_opt_password, aws.secretKey)
+            }
             _ = ccurl_setopt_ptr(h, ccurl_opt_httpheader, list)
             if let body = r.body {
                 _ = ccurl_setopt_off(h, ccurl_opt_postfieldsize_large, curl_off_t(body.count))

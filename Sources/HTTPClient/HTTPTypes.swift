@@ -10,6 +10,8 @@ public struct HTTPRequest: Sendable {
     public var totalTimeout: Double?
     /// Seconds without a byte of the response (headers or body) before the request is given up.
     public var idleTimeout: Double?
+    /// Signs the request with AWS Signature Version 4 (S3 and stores that speak its API).
+    public var awsSigning: AWSSigning?
 
     public init(_ method: String, _ url: String, headers: [(String, String)] = [], body: Data? = nil, connectTimeout: Double = 10,
                 totalTimeout: Double? = 60, idleTimeout: Double? = nil) {
@@ -20,6 +22,21 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
+    }
+}
+
+/// What AWS SigV4 needs: libcurl signs with it, so the secret never leaves this process in a header.
+public struct AWSSigning: Sendable {
+    public var region: String
+    public var service: String
+    public var accessKey: String
+    public var secretKey: String
+
+    public init(region: String, service: String, accessKey: String, secretKey: String) {
+        self.region = region
+        self.service = service
+        self.accessKey = accessKey
+        self.secretKey = secretKey
     }
 }
 

@@ -96,7 +96,7 @@ public struct LocalSandboxProvider: SandboxProvider {
     }
 }
 
-final class LocalSandboxSession: BrowserSession {
+final class LocalSandboxSession: BrowserSession, WorkspaceSession {
     let label = "local"
     let tools: HostTools
     let uid: Int?
@@ -123,11 +123,12 @@ final class LocalSandboxSession: BrowserSession {
         self.network = network
     }
 
-    var workspace: String { directory + "/work" }
+    var workspacePath: String { directory + "/work" }
+    var workspace: any WorkspaceTree { HostWorkspaceTree(root: workspacePath, uid: uid) }
 
     func exec(_ request: ExecRequest, output: @escaping OutputHandler) async throws -> ExecResult {
         let command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
-                                        workspace: workspace, tmp: directory + "/tmp", env: env,
+                                        workspace: workspacePath, tmp: directory + "/tmp", env: env,
                                         network: request.network && network != nil, resolvConf: owner.directory + "/resolv.conf",
                                         limits: request.limits)
         let disk = request.limits.diskMB.map { SandboxProcess.DiskWatch(path: directory, limitBytes: Int64($0) << 20) }
@@ -151,7 +152,7 @@ final class LocalSandboxSession: BrowserSession {
         let browserLimits = ResourceLimits(cpuSeconds: nil, memoryMB: limits.memoryMB, processes: max(limits.processes ?? 0, 1024),
                                            fileSizeMB: limits.fileSizeMB)
         var command = BubblewrapCommand(bwrap: tools.bwrap, prlimit: tools.prlimit, setpriv: tools.setpriv, uid: uid,
-                                        workspace: workspace, tmp: directory + "/tmp", env: env, network: networked,
+                                        workspace: workspacePath, tmp: directory + "/tmp", env: env, network: networked,
                                         resolvConf: owner.directory + "/resolv.conf", limits: browserLimits)
         command.memoryAsData = true
         let net = networked ? network.map { UserModeNetwork(tools: $0.tools, blockedHosts: $0.blockedHosts()) } : nil

@@ -81,6 +81,7 @@ struct APICommand: AsyncParsableCommand {
         let redis = try global.redisConfig()
         let queue = RedisJobQueue(client: RedisClient(redis, label: "api"), prefix: global.prefix)
         var server = APIServer(queue: queue, tokens: tokens)
+        server.files = JobFiles(store: try global.makeArtifacts())
         server.idleTimeout = .seconds(idleTimeout)
         server.headerTimeout = .milliseconds(Int(headerTimeout * 1000))
         // Each connection may hold an output stream, and each stream a Redis connection: two descriptors.

@@ -56,7 +56,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         let router = try? await sandbox.makeRouter(owner: global.prefix, blockedHosts: { config.hosts + RedisHostsSeen.hosts })
         let local = try router.map {
             RunHere(queue: queue.withNewConnection(label: "console-local"),
-                    processor: try sandbox.makeProcessor(router: $0, models: models, approvals: approvals, logger: logger))
+                    processor: try sandbox.makeProcessor(router: $0, models: models, approvals: approvals, logger: logger,
+                                                         artifacts: try global.makeArtifacts()))
         }
         let app = ConsoleApp(source: source, runner: ActionRunner(queue: queue.withNewConnection(label: "console-actions"), local: local),
                              readOnly: readOnly)

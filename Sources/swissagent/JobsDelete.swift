@@ -5,7 +5,7 @@ import Operations
 
 struct JobsDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete a job that is not running, with its history and output.")
+        commandName: "delete", abstract: "Delete a job that is not running, with its history, output and files.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -13,7 +13,9 @@ struct JobsDelete: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        let outcome = try await global.makeQueue().delete(id: id).outcome(id)
+        let queue = try global.makeQueue()
+        guard let job = try await queue.job(id: id) else { throw CLIError(ActionOutcome.notFound(id).message) }
+        let outcome = try await JobFileAccess.delete(job, shown: id, queue: queue, files: JobFiles(store: try global.makeArtifacts()))
         guard outcome.done else { throw CLIError(outcome.message) }
         print(outcome.message)
     }

@@ -61,7 +61,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let workerConfig = WorkerConfig(queues: queues, concurrency: concurrency, lease: lease, grace: grace, healthFile: healthFile)
         let worker = Worker(
             config: workerConfig,
-            processor: try sandbox.makeProcessor(router: router, models: models, approvals: approvals, logger: logger),
+            processor: try sandbox.makeProcessor(router: router, models: models, approvals: approvals, logger: logger,
+                                                 artifacts: try global.makeArtifacts()),
             queue: queue, slotQueue: { queue.withNewConnection(label: "worker-slot-\($0)") }, logger: logger,
             leakReaper: router.e2b as? any LeakReaper)
         let signals = SignalWatcher([SIGTERM, SIGINT]) { _ in worker.shutdown(immediately: worker.isStopping) }

@@ -22,9 +22,9 @@ import Testing
     @Test func everyJobRouteWantsABearerToken() async throws {
         let api = try await InProcessAPI()
         let routes = APIServer.routes.filter { $0.path.hasPrefix("/v1/") }
-        #expect(routes.count == 11)
+        #expect(routes.count == 13)
         for route in routes {
-            let path = route.path.replacingOccurrences(of: "{id}", with: "some-job")
+            let path = route.path.replacingOccurrences(of: "{id}", with: "some-job").replacingOccurrences(of: "{path}", with: "src/a.txt")
             for token in [nil, "tok-nobody"] {
                 let r = try await api.call(route.method, path, token: token, body: route.method == "POST" ? job : nil)
                 #expect(r.status == 401 && r.code == "unauthorized", "\(route.method) \(path) with \(token ?? "no token")")

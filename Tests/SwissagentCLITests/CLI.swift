@@ -10,6 +10,9 @@ struct CLI {
     let redisURL: String
     /// Environment for the process, in place of this one's (REDIS_URL and the prefix are added).
     var extraEnv: [String: String]?
+    /// This test's own artifact store (a folder), unless its environment names another.
+    let artifactsFolder: String
+    var artifacts: String { "file://" + artifactsFolder }
 
     struct Result {
         var status: Int32
@@ -20,6 +23,7 @@ struct CLI {
     init(redisURL: String? = nil) throws {
         self.redisURL = try redisURL ?? RedisTestServer.sharedURL
         prefix = "swissagent-test:\(UUID().uuidString.prefix(12)):"
+        artifactsFolder = NSTemporaryDirectory() + "swissagent-artifacts-" + prefix.split(separator: ":")[1]
     }
 
     static var binary: URL { get throws { try product("swissagent") } }
@@ -49,6 +53,7 @@ struct CLI {
         var env = extraEnv ?? ProcessInfo.processInfo.environment
         env["REDIS_URL"] = redisURL
         env["SWISSAGENT_PREFIX"] = prefix
+        if env["SWISSAGENT_ARTIFACTS"] == nil { env["SWISSAGENT_ARTIFACTS"] = artifacts }
         let r = try await TestProcess.run([try (binary ?? Self.binary).path] + args, environment: env, stdin: Data((stdin ?? "").utf8))
         return Result(status: r.status, stdout: r.text, stderr: String(decoding: r.stderr, as: UTF8.self))
     }
@@ -59,5 +64,6 @@ struct CLI {
     /// Deletes this CLI's keys.
     func cleanup() async throws {
         try await RedisClient(url: redisURL).deleteKeys(withPrefix: prefix)
+        try? FileManager.default.removeItem(atPath: artifactsFolder)
     }
 }

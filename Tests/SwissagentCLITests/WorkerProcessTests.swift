@@ -18,6 +18,7 @@ final class WorkerProcess: @unchecked Sendable {
         var e = ProcessInfo.processInfo.environment
         e["REDIS_URL"] = cli.redisURL
         e["SWISSAGENT_PREFIX"] = cli.prefix
+        e["SWISSAGENT_ARTIFACTS"] = cli.artifacts
         for (k, v) in env { e[k] = v }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process = try TestProcess(wrapper + [try CLI.binary.path] + command + args, environment: e, stdin: TestProcess.devNull,

@@ -100,7 +100,9 @@ public struct AgentLoop: Sendable {
     /// With a `journal` of an earlier attempt, the run goes on from there: no turn it holds is asked
     /// of the model again, and no call that had started runs again unless its tool only reads.
     /// `previous`: the job's last history event before this attempt, said in the resumed-attempt note.
-    public func run(task: String, journal: AgentJournal? = nil, previous: JobEvent? = nil,
+    /// `workspace` keeps the sandbox's files: saved after every turn that changed them, and put back
+    /// as they were after the turn a resumed run (or a fork) goes on from.
+    public func run(task: String, journal: AgentJournal? = nil, previous: JobEvent? = nil, workspace: (any WorkspaceKeeping)? = nil,
                     step: @Sendable (StepSpec, _ willRun: @Sendable () async throws -> Void) async throws -> AgentObservation,
                     record: @escaping @Sendable (TranscriptEntry) async -> Void, checkpoint: @escaping @Sendable () async throws -> Void = {},
                     text: @escaping @Sendable (String) -> Void = { _ in }) async throws -> AgentOutcome {
@@ -162,14 +164,19 @@ public struct AgentLoop: Sendable {
             }
             await record(TranscriptEntry(.note, note))
             if journal.unanswered.isEmpty, let answer = journal.answer { return outcome(answer) }
+            // The files as they were after the turn this run goes on from, before any call runs again.
+            let restored = try await workspace?.restore(turn: turns)
+            if let restored { await record(TranscriptEntry(.note, "workspace restored from the checkpoint after turn \(restored.turn)")) }
             if let done = try await answer(journal.unanswered.map(\.call), started: Set(journal.unanswered.filter(\.started).map(\.call.id))) {
                 return outcome(done)
             }
-            // This attempt has a sandbox of its own: what earlier calls wrote there is gone. Said plainly
-            // (after the last reply's results: a tool's result follows the call it answers).
+            try await workspace?.save(turn: turns)
+            // This attempt has a sandbox of its own. What it holds is said plainly (after the last
+            // reply's results: a tool's result follows the call it answers).
             if journal.startedTools.contains(where: { !router.onlyReads($0) }) {
-                let said = "Note from the worker: this run was interrupted and goes on in a new sandbox. Files your earlier calls "
-                    + "wrote, and programs they started, are not there any more; do again what you still need."
+                let said = "Note from the worker: this run was interrupted and goes on in a new sandbox. " + (restored.map(\.note)
+                    ?? (workspace == nil ? "Files your earlier calls wrote, and programs they started, are not there any more; do again what you still need."
+                        : "No files from earlier turns were kept (the workspace was empty); programs earlier calls started are not running any more."))
                 messages.append(ChatMessage(role: .user, content: said))
                 await record(TranscriptEntry(.user, said))
             }
@@ -218,6 +225,9 @@ public struct AgentLoop: Sendable {
             }
             if reply.toolCalls.isEmpty { return outcome(reply.text) }
             if let done = try await answer(reply.toolCalls) { return outcome(done) }
+            // Before the results are stored (the next write-ahead point): a journal that holds this
+            // turn always has the workspace that goes with it.
+            try await workspace?.save(turn: turns)
             if reply.droppedCalls > 0 {
                 // Calls past the endpoint's cap never ran: the model hears so, rather than waiting on results.
                 let note = "\(reply.droppedCalls) more tool call\(reply.droppedCalls == 1 ? "" : "s") in your last reply "

@@ -22,6 +22,15 @@ public enum HumanText {
     }
 
     /// Text on one line (newlines as spaces), at most `max` characters; "-" when there is none.
+    /// "512 B", "20.0 MB": bytes for a person (powers of 1024).
+    public static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        let units = ["KB", "MB", "GB", "TB"]
+        var v = Double(n) / 1024, i = 0
+        while v >= 1024, i < units.count - 1 { v /= 1024; i += 1 }
+        return String(format: "%.1f", v) + " " + units[i]
+    }
+
     public static func oneLine(_ s: String?, max: Int = 60) -> String {
         guard let s, !s.isEmpty else { return "-" }
         let flat = s.replacingOccurrences(of: "\n", with: " ")

@@ -30,10 +30,13 @@ public struct JobProcessor: Sendable {
     public var logger: Logger
     /// The loops of free-text tasks; without it a task job fails, saying it needs a model endpoint.
     public var agents: (any AgentSource)?
+    /// Where workspaces are checkpointed and jobs' files kept; without it a workspace lives and dies with its attempt.
+    public var keepers: (any WorkspaceKeepers)?
 
     public init(planner: any Planner = StepsPlanner(), supervisor: Supervisor, sandboxes: any SandboxRouting, logger: Logger,
-                agents: (any AgentSource)? = nil) {
+                agents: (any AgentSource)? = nil, keepers: (any WorkspaceKeepers)? = nil) {
         self.agents = agents
+        self.keepers = keepers
         self.planner = planner
         self.supervisor = supervisor
         self.sandboxes = sandboxes
@@ -104,6 +107,7 @@ public struct JobProcessor: Sendable {
         let work = Task { () -> AttemptEnd in
             var session: (any SandboxSession)?
             var observer: QueueObserver?
+            var kept: (any WorkspaceKeeping)?
             do {
                 let provider = try sandboxes.provider(for: spec)
                 // A task with no steps is the agent's, chosen (and checked for residency) before any sandbox opens.
@@ -117,6 +121,8 @@ public struct JobProcessor: Sendable {
                 obs.start()
                 await watch?.opened(sandbox: opened.label)
                 let observer: any JobObserver = watch.map { TeeObserver(observers: [obs, $0]) } ?? obs
+                let keeper = keepers?.keeper(for: spec, id: job.id, session: opened)
+                kept = keeper
                 var summary = "\(steps.count) step\(steps.count == 1 ? "" : "s") succeeded"
                 let gate = ApprovalGate.forJob(spec, worker: supervisor.approvals, timeout: supervisor.approvalTimeout,
                                                asker: QueueApprovals(queue: queue, token: job.token, parks: agent != nil))
@@ -129,19 +135,32 @@ public struct JobProcessor: Sendable {
                         logger.warning("cannot resume the agent run: \(unusable)", metadata: ["job": "\(job.id)"])
                         journal = nil
                     }
+                    // A run that starts afresh does not inherit an earlier run's checkpoints.
+                    if journal?.isEmpty ?? true, job.attempt > 1 || job.previous != nil { try await keeper?.discard(after: 0) }
                     summary = try await supervisor.runAgent(spec, task: task, loop: agent, in: opened, observer: observer,
-                                                            approvals: gate, journal: journal, previous: job.previous).answer
+                                                            approvals: gate, journal: journal, previous: job.previous, workspace: keeper).answer
                 } else {
                     // A plan requeued from a later step keeps the records of the steps before it (one read,
                     // for plans of more than one step: a single step has nothing to keep).
-                    let stored = steps.count > 1 ? try await queue.stepRecords(id: job.id) : []
-                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate, stored: stored)
+                    var stored = steps.count > 1 ? try await queue.stepRecords(id: job.id) : []
+                    if let keeper {
+                        stored = try await PlanResume.prepare(stored, steps: steps, previous: job.previous, attempt: job.attempt,
+                                                              keeper: keeper, observer: observer)
+                    }
+                    try await supervisor.run(spec, steps: steps, in: opened, observer: observer, approvals: gate, stored: stored,
+                                             workspace: keeper)
                 }
+                // The job's files: what its workspace holds as it ends.
+                try await keeper?.keep()
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }
                 return .succeeded(summary)
             } catch {
+                // A job that failed for good keeps its files too: what it left is what someone looks at.
+                if let kept, let failure = error as? JobFailure, failure.kind == .permanent {
+                    do { try await kept.keep() } catch { logger.warning("cannot keep the failed job's files: \(error)", metadata: ["job": "\(job.id)"]) }
+                }
                 await observer?.finish()
                 await session?.close()
                 if let usage = session?.usage() { await observer?.usage(usage) }
@@ -150,6 +169,10 @@ public struct JobProcessor: Sendable {
                 if let failure = error as? JobFailure { return .failed(failure) }
                 if let sandbox = error as? SandboxError {
                     return .failed(JobFailure(sandbox.description, kind: sandbox.retryable ? .retryable : .permanent))
+                }
+                if let store = error as? ArtifactStoreError {
+                    // Retried whatever the store said: a worker's store being down or misconfigured is no fault of the job's.
+                    return .failed(JobFailure("cannot checkpoint the workspace: \(store.description)", kind: .retryable))
                 }
                 if error is CancellationError { return .failed(JobFailure("cancelled", kind: .cancelled)) }
                 return .failed(JobFailure("\(error)", kind: .retryable))

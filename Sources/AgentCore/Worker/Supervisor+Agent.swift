@@ -14,10 +14,10 @@ extension Supervisor {
     /// With a `journal` of an earlier attempt, the run goes on from it (`AgentLoop.run`).
     public func runAgent(_ job: JobSpec, task: String, loop: AgentLoop, in session: any SandboxSession,
                          observer: any JobObserver, approvals gate: ApprovalGate? = nil, journal: AgentJournal? = nil,
-                         previous: JobEvent? = nil) async throws -> AgentOutcome {
+                         previous: JobEvent? = nil, workspace: (any WorkspaceKeeping)? = nil) async throws -> AgentOutcome {
         let records = StepRecords()
         let deadline = job.timeoutSeconds.map { ContinuousClock.now + .milliseconds(Int($0 * 1000)) }
-        return try await loop.run(task: task, journal: journal, previous: previous, step: { spec, willRun in
+        return try await loop.run(task: task, journal: journal, previous: previous, workspace: workspace, step: { spec, willRun in
             let i = records.start(StepRecord(tool: spec.tool, status: .running, startedAt: Date().timeIntervalSince1970))
             await observer.steps(records.all)
             let captured = OutputCapture(observer: observer, limit: max(loop.outputLimit * 4, 64 << 10))

@@ -70,7 +70,7 @@ public struct Supervisor: Sendable {
     /// `CancellationError` when the task is cancelled (the running command is killed). Steps whose
     /// record in `stored` is kept (`keptFrom`: the job was requeued from a later step) do not run.
     public func run(_ job: JobSpec, steps: [StepSpec], in session: any SandboxSession, observer: any JobObserver,
-                    approvals gate: ApprovalGate? = nil, stored: [StepRecord] = []) async throws {
+                    approvals gate: ApprovalGate? = nil, stored: [StepRecord] = [], workspace: (any WorkspaceKeeping)? = nil) async throws {
         var records = steps.enumerated().map { i, step in
             stored.indices.contains(i) && stored[i].keptFrom != nil && stored[i].tool == step.tool ? stored[i] : StepRecord(tool: step.tool)
         }
@@ -102,6 +102,8 @@ public struct Supervisor: Sendable {
                 await observer.steps(records)
                 throw error
             }
+            // Before the record saying it succeeded is stored: a plan that goes on after this step finds its files.
+            try await workspace?.save(turn: i + 1)
         }
         await observer.steps(records)
     }

@@ -1,0 +1,153 @@
+import AgentCore
+import Foundation
+
+/// One attempt's keeper of its job's workspace. A checkpoint is a manifest of the files (by
+/// content) plus the blobs not stored before: a small change uploads that change only, and
+/// checkpoints share what did not change. A manifest is written after its blobs, so one that
+/// can be read names only files that are there.
+public actor WorkspaceCheckpoints: WorkspaceKeeping {
+    let store: any ArtifactStore
+    let keys: ArtifactKeys
+    let tree: any WorkspaceTree
+    let limits: CheckpointLimits
+    /// A fork's original and the turn it was forked at: where its first workspace comes from.
+    let origin: (keys: [ArtifactKeys], turn: Int)?
+    /// Blobs the job already has (listed once, then kept up to date).
+    private var known: Set<String>?
+    /// The files at the last checkpoint (or restore), by path: unchanged stamps are not read again.
+    private var last: [String: (stamp: String, file: WorkspaceManifest.File)] = [:]
+    private var lastManifest: WorkspaceManifest?
+    private var lastTurn = 0
+    /// Bytes of blobs this attempt uploaded, and checkpoints it wrote.
+    public private(set) var uploaded = 0
+    public private(set) var written = 0
+
+    public init(store: any ArtifactStore, keys: ArtifactKeys, tree: any WorkspaceTree, limits: CheckpointLimits = CheckpointLimits(),
+                origin: (keys: [ArtifactKeys], turn: Int)? = nil) {
+        self.store = store
+        self.keys = keys
+        self.tree = tree
+        self.limits = limits
+        self.origin = origin
+    }
+
+    public func save(turn: Int) async throws {
+        lastTurn = max(lastTurn, turn)
+        let manifest = try await snapshot(turn: turn)
+        // Nothing changed since the last checkpoint (or there is nothing at all yet): nothing to write.
+        if let previous = lastManifest, previous.files == manifest.files, previous.omitted == manifest.omitted { return }
+        if lastManifest == nil && manifest.files.isEmpty && manifest.omitted.isEmpty { return }
+        try await store.put(keys.checkpoint(turn: turn), manifest.encoded())
+        lastManifest = manifest
+        written += 1
+    }
+
+    public func keep() async throws {
+        let manifest = try await snapshot(turn: lastTurn)
+        try await store.put(keys.files, manifest.encoded())
+        lastManifest = manifest
+    }
+
+    public func discard(after turn: Int) async throws {
+        let stale = try await store.list(prefix: keys.checkpoints).filter { (ArtifactKeys.turn(ofCheckpoint: $0.key) ?? Int.max) > turn }
+        if !stale.isEmpty { try await store.delete(stale.map(\.key)) }
+    }
+
+    public func restore(turn: Int) async throws -> WorkspaceRestore? {
+        try await discard(after: turn)
+        var found = try await latest(of: keys, atMost: turn)
+        if found == nil, let origin {
+            for candidate in origin.keys {
+                if let f = try await latest(of: candidate, atMost: origin.turn) { found = f; break }
+            }
+        }
+        guard let (manifestKey, from) = found else { return nil }
+        guard let data = try await store.get(manifestKey, maxBytes: 64 << 20) else { return nil }
+        let manifest = try WorkspaceManifest.decode(data)
+        try await tree.clear()
+        for file in manifest.files {
+            guard let blob = try await store.get(from.blob(file.sha256), maxBytes: file.size) else {
+                throw ArtifactStoreError("the checkpoint after turn \(manifest.turn) names \(file.path), whose content is not in the store", retryable: false)
+            }
+            let bytes = [UInt8](blob)
+            guard ContentDigest.sha256(bytes) == file.sha256 else {
+                throw ArtifactStoreError("\(file.path) in the checkpoint after turn \(manifest.turn) does not match its digest", retryable: false)
+            }
+            try await tree.write(file.path, bytes, mode: file.mode & 0o777)
+        }
+        // What is there now is what the manifest says: the next checkpoint uploads only what changes.
+        let (entries, _) = try await tree.scan(limit: limits.maxFiles + 1)
+        let byPath = Dictionary(manifest.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        last = [:]
+        for e in entries { if let f = byPath[e.path] { last[e.path] = (e.stamp, f) } }
+        lastManifest = manifest
+        lastTurn = max(lastTurn, manifest.turn)
+        return WorkspaceRestore(turn: manifest.turn, files: manifest.files.count, bytes: manifest.bytes,
+                                omitted: manifest.omitted, omittedWhy: manifest.omittedWhy)
+    }
+
+    /// The workspace now, its new blobs stored.
+    func snapshot(turn: Int) async throws -> WorkspaceManifest {
+        let (entries, truncated) = try await tree.scan(limit: limits.maxFiles + 1)
+        if known == nil { known = Set(try await store.list(prefix: keys.blobs).map { String($0.key.dropFirst(keys.blobs.count)) }) }
+        var files: [WorkspaceManifest.File] = []
+        var omitted: [String] = []
+        var reasons = Set<String>()
+        var total = 0
+        var next: [String: (stamp: String, file: WorkspaceManifest.File)] = [:]
+        var uploads: [(String, Data)] = []
+        for entry in entries.sorted(by: { $0.path < $1.path }) {
+            guard entry.regular else { omitted.append(entry.path); reasons.insert("links and special files are not kept"); continue }
+            guard files.count < limits.maxFiles else { omitted.append(entry.path); reasons.insert("over the \(limits.maxFiles)-file cap"); continue }
+            guard total + entry.size <= limits.maxBytes else {
+                omitted.append(entry.path)
+                reasons.insert("over the \(HumanText.bytes(limits.maxBytes)) cap")
+                continue
+            }
+            var file: WorkspaceManifest.File
+            if let seen = last[entry.path], seen.stamp == entry.stamp {
+                file = seen.file
+            } else {
+                let bytes = try await tree.read(entry.path, maxBytes: limits.maxBytes - total)
+                file = WorkspaceManifest.File(path: entry.path, size: bytes.count, mode: entry.mode & 0o777,
+                                              sha256: ContentDigest.sha256(bytes), modified: entry.modified)
+                if known?.contains(file.sha256) != true && !uploads.contains(where: { $0.0 == file.sha256 }) {
+                    uploads.append((file.sha256, Data(bytes)))
+                }
+            }
+            total += file.size
+            files.append(file)
+            next[entry.path] = (entry.stamp, file)
+        }
+        if truncated { reasons.insert("over the \(limits.maxFiles)-file cap (more files than were listed)") }
+        try await upload(uploads)
+        known?.formUnion(uploads.map(\.0))
+        last = next
+        return WorkspaceManifest(turn: turn, at: Date().timeIntervalSince1970, files: files, omitted: omitted,
+                                 omittedWhy: reasons.isEmpty ? nil : reasons.sorted().joined(separator: "; "))
+    }
+
+    /// Blobs go up a few at a time; a manifest is only written once all of its are stored.
+    private func upload(_ blobs: [(String, Data)]) async throws {
+        let store = self.store, keys = self.keys
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            var running = 0
+            for (digest, data) in blobs {
+                if running == 4, let sent = try await group.next() { uploaded += sent; running -= 1 }
+                group.addTask {
+                    try await store.put(keys.blob(digest), data)
+                    return data.count
+                }
+                running += 1
+            }
+            for try await sent in group { uploaded += sent }
+        }
+    }
+
+    /// The key of the latest checkpoint of `keys` at or before `turn`.
+    private func latest(of keys: ArtifactKeys, atMost turn: Int) async throws -> (String, ArtifactKeys)? {
+        let all = try await store.list(prefix: keys.checkpoints)
+        let best = all.compactMap { o in ArtifactKeys.turn(ofCheckpoint: o.key).map { ($0, o.key) } }.filter { $0.0 <= turn }.max { $0.0 < $1.0 }
+        return best.map { ($0.1, keys) }
+    }
+}
