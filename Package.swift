@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "swissagent-bench",
             dependencies: [
-                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "ModelClient",
+                "AgentCore", "Operations", "CommandOptions", "Redis", "RedisQueue", "Sandboxes", "Console", "HTTPClient", "ModelClient", "Artifacts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `bench agent` serves the model side itself (already built for the API).
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),

@@ -8,7 +8,7 @@ struct BenchMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swissagent-bench",
         abstract: "Measure swissagent on this machine.",
-        subcommands: [BenchQueue.self, BenchWorker.self, BenchConsole.self, BenchE2B.self, BenchAgent.self, BenchBrowser.self])
+        subcommands: [BenchQueue.self, BenchWorker.self, BenchConsole.self, BenchE2B.self, BenchAgent.self, BenchBrowser.self, BenchCheckpoint.self])
 
     static func main() async {
         signal(SIGPIPE, SIG_IGN)

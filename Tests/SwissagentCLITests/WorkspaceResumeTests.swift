@@ -112,4 +112,47 @@ import Testing
         #expect(result.hasPrefix("2\n"), "the fork sees turn 2's file, not turn 4's: \(result)")
         try await cli.cleanup()
     }
+
+    /// A plan goes on after its last finished step (which is not run again), in a workspace as that
+    /// step left it; `requeue --from-step` gets the workspace of the step before too.
+    @Test func aPlanKilledInItsSecondStepGoesOnFromItWithTheFirstStepsFiles() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let roots = (1...2).map { NSTemporaryDirectory() + "swissagent-plan-\($0)-" + JobID.make() }
+        defer { for r in roots { try? FileManager.default.removeItem(atPath: r) } }
+        func worker(_ root: String) throws -> WorkerProcess {
+            try WorkerProcess(cli, ["--concurrency", "1", "--lease", "2"], env: ["SWISSAGENT_WORKSPACES": root])
+        }
+        let steps = ["echo ran-one; echo one > a.txt", "echo begin; until [ -e go ]; do sleep 0.1; done", "echo \"read $(cat a.txt)\""]
+        let spec = JobSpec(steps: steps.map { StepSpec(tool: "shell", input: ["command": .string($0)]) }, maxAttempts: 3)
+        let first = try worker(roots[0])
+        let id = try await queue.enqueue(spec)
+        func count(_ word: String) async throws -> Int { try await queue.lastOutput(id: id, count: 200).filter { $0.text.contains(word) }.count }
+        #expect(try await waitUntil(seconds: 90) { try await count("begin") == 1 }, "\(first.output)")
+        first.signal(SIGKILL)
+        _ = await first.exitStatus(within: 30)
+        let second = try worker(roots[1])
+        defer { second.signal(SIGTERM) }
+        #expect(try await waitUntil(seconds: 90) { try await count("begin") == 2 }, "\(second.output)")
+        // The second attempt's step 2 waits for `go` in its own workspace, under the second root.
+        for owner in (try? FileManager.default.contentsOfDirectory(atPath: roots[1])) ?? [] {
+            for dir in (try? FileManager.default.contentsOfDirectory(atPath: roots[1] + "/" + owner)) ?? [] where dir.hasPrefix(id) {
+                _ = FileManager.default.createFile(atPath: "\(roots[1])/\(owner)/\(dir)/work/go", contents: Data())
+            }
+        }
+        #expect(try await waitUntil(seconds: 90) { try await queue.job(id: id)?.state.isTerminal ?? false })
+        let job = try #require(try await queue.job(id: id))
+        #expect(job.state == .succeeded, "\(job.lastError ?? "") \(second.output)")
+        #expect(try await count("ran-one") == 1, "step 1 is not run again")
+        #expect(try await count("going on at step 2: workspace restored from the checkpoint after step 1") == 1)
+        #expect(try await count("read one") == 1, "step 3 reads what step 1 wrote, on another worker")
+        #expect(job.steps.first?.keptFrom != nil)
+
+        // Requeued from step 3: steps 1 and 2 are kept, and step 3 finds a.txt again.
+        let requeued = try await cli.run("jobs", "requeue", id, "--from-step", "3")
+        #expect(requeued.status == 0, "\(requeued.stderr)")
+        #expect(try await waitUntil(seconds: 90) { try await count("read one") == 2 }, "\(second.output)")
+        #expect(try await count("ran-one") == 1)
+        try await cli.cleanup()
+    }
 }
