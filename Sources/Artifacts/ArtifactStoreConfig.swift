@@ -27,8 +27,14 @@ public enum ArtifactStoreConfig {
         }
         var prefix = String(rest.dropFirst(bucket.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if !prefix.isEmpty { prefix += "/" }
-        guard let accessKey = env["AWS_ACCESS_KEY_ID"], !accessKey.isEmpty else {
-            throw ArtifactStoreError("\(location) needs AWS_ACCESS_KEY_ID (and AWS_SECRET_ACCESS_KEY or AWS_SECRET_ACCESS_KEY_FILE)", retryable: false)
+        let accessKey: String
+        if let file = env["AWS_ACCESS_KEY_ID_FILE"], !file.isEmpty {
+            do { accessKey = try SecretFile.read(file, what: "the S3 access key id") } catch { throw ArtifactStoreError("\(error)", retryable: false) }
+        } else if let id = env["AWS_ACCESS_KEY_ID"], !id.isEmpty {
+            accessKey = id
+        } else {
+            throw ArtifactStoreError("\(location) needs AWS_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID_FILE (and AWS_SECRET_ACCESS_KEY or AWS_SECRET_ACCESS_KEY_FILE)",
+                                     retryable: false)
         }
         let secretKey: String
         if let file = env["AWS_SECRET_ACCESS_KEY_FILE"], !file.isEmpty {
