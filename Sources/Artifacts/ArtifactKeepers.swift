@@ -18,6 +18,6 @@ public struct ArtifactKeepers: WorkspaceKeepers {
             (keys: [job.tenant.map { "\($0):\(o.job)" }, o.job].compactMap { $0 }.map { ArtifactKeys(tenant: job.tenant, job: $0) }, turn: o.turn)
         }
         return WorkspaceCheckpoints(store: store, keys: ArtifactKeys(tenant: job.tenant, job: id), tree: session.workspace,
-                                    limits: limits, origin: origin)
+                                    limits: limits, origin: origin, sameSandbox: session.reconnected)
     }
 }

@@ -164,22 +164,3 @@ extension HTTPRequest {
         return r
     }
 }
-
-/// A response body kept up to a bound. `@unchecked Sendable`: `bytes` is only touched while holding `lock`.
-final class BoundedBody: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = Data()
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    /// false (stop the transfer) once past the bound.
-    func append(_ d: Data) -> Bool {
-        lock.withLock {
-            bytes.append(d)
-            return bytes.count <= limit
-        }
-    }
-
-    var data: Data { lock.withLock { bytes } }
-}

@@ -12,6 +12,8 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
     let limits: CheckpointLimits
     /// A fork's original and the turn it was forked at: where its first workspace comes from.
     let origin: (keys: [ArtifactKeys], turn: Int)?
+    /// The sandbox is an earlier attempt's, found again: a restore checks its files before writing any.
+    let sameSandbox: Bool
     /// Blobs the job already has (listed once, then kept up to date).
     private var known: Set<String>?
     /// The files at the last checkpoint (or restore), by path: unchanged stamps are not read again.
@@ -23,7 +25,8 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
     public private(set) var written = 0
 
     public init(store: any ArtifactStore, keys: ArtifactKeys, tree: any WorkspaceTree, limits: CheckpointLimits = CheckpointLimits(),
-                origin: (keys: [ArtifactKeys], turn: Int)? = nil) {
+                origin: (keys: [ArtifactKeys], turn: Int)? = nil, sameSandbox: Bool = false) {
+        self.sameSandbox = sameSandbox
         self.store = store
         self.keys = keys
         self.tree = tree
@@ -64,6 +67,15 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
         guard let (manifestKey, from) = found else { return nil }
         guard let data = try await store.get(manifestKey, maxBytes: 64 << 20) else { return nil }
         let manifest = try WorkspaceManifest.decode(data)
+        var restore = WorkspaceRestore(turn: manifest.turn, files: manifest.files.count, bytes: manifest.bytes,
+                                       omitted: manifest.omitted, omittedWhy: manifest.omittedWhy)
+        restore.sameSandbox = sameSandbox
+        // A sandbox found again keeps its files when they are the checkpoint's (E2B has lost writes
+        // across a pause and files after a second resume: they are checked, never assumed).
+        if sameSandbox, try await matches(manifest) {
+            restore.rewritten = false
+            return restore
+        }
         try await tree.clear()
         for file in manifest.files {
             guard let blob = try await store.get(from.blob(file.sha256), maxBytes: file.size) else {
@@ -82,8 +94,25 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
         for e in entries { if let f = byPath[e.path] { last[e.path] = (e.stamp, f) } }
         lastManifest = manifest
         lastTurn = max(lastTurn, manifest.turn)
-        return WorkspaceRestore(turn: manifest.turn, files: manifest.files.count, bytes: manifest.bytes,
-                                omitted: manifest.omitted, omittedWhy: manifest.omittedWhy)
+        return restore
+    }
+
+    /// Whether the workspace holds exactly the manifest's files (by content, where the tree hashes in
+    /// place; a tree that does not is taken to differ). On a match, what is there is known.
+    private func matches(_ manifest: WorkspaceManifest) async throws -> Bool {
+        let (entries, truncated) = try await tree.scan(limit: limits.maxFiles + 1)
+        let regular = entries.filter(\.regular)
+        guard !truncated, regular.count == manifest.files.count else { return false }
+        let byPath = Dictionary(manifest.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        var seen: [String: (stamp: String, file: WorkspaceManifest.File)] = [:]
+        for e in regular {
+            guard let f = byPath[e.path], let sha = e.sha256, sha == f.sha256 else { return false }
+            seen[e.path] = (e.stamp, f)
+        }
+        last = seen
+        lastManifest = manifest
+        lastTurn = max(lastTurn, manifest.turn)
+        return true
     }
 
     /// The workspace now, its new blobs stored.
@@ -107,6 +136,9 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
             var file: WorkspaceManifest.File
             if let seen = last[entry.path], seen.stamp == entry.stamp {
                 file = seen.file
+            } else if let sha = entry.sha256, known?.contains(sha) == true {
+                // Hashed in the sandbox, and the store has it: nothing to download.
+                file = WorkspaceManifest.File(path: entry.path, size: entry.size, mode: entry.mode & 0o777, sha256: sha, modified: entry.modified)
             } else {
                 let bytes = try await tree.read(entry.path, maxBytes: limits.maxBytes - total)
                 file = WorkspaceManifest.File(path: entry.path, size: bytes.count, mode: entry.mode & 0o777,

@@ -50,6 +50,26 @@ public struct HTTPClient: Sendable {
     }
 }
 
+/// A response body kept up to a bound, for `stream(_:until:)`: a reply past it is not read on.
+/// `@unchecked Sendable`: `bytes` is only touched while holding `lock`.
+public final class BoundedBody: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// false (stop the transfer) once past the bound.
+    public func append(_ d: Data) -> Bool {
+        lock.withLock {
+            bytes.append(d)
+            return bytes.count <= limit
+        }
+    }
+
+    public var data: Data { lock.withLock { bytes } }
+}
+
 /// Bytes gathered from callbacks. `@unchecked Sendable`: all access holds `lock`.
 final class BodyBuffer: @unchecked Sendable {
     private let lock = NSLock()

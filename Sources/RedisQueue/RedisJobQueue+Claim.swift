@@ -64,8 +64,10 @@ extension RedisJobQueue {
               let attempt = Stored.count(f[3].int) else { return nil }
         // The history entry before the claim, read back as untrusted: garbage is none.
         let previous = f.count > 5 ? f[5].text.flatMap { try? JSONDecoder().decode(JobEvent.self, from: Data($0.utf8)) } : nil
+        // The sandbox an earlier attempt ran in, as its worker recorded it (checked again where it is used).
+        let sandbox = f.count > 6 ? f[6].text.flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 } : nil
         return ClaimedJob(id: id, queue: queue, specJSON: spec, claim: claim, attempt: attempt,
-                          enqueuedAt: Stored.date(ms: f[4].text) ?? Date(ms: Double(now)), previous: previous)
+                          enqueuedAt: Stored.date(ms: f[4].text) ?? Date(ms: Double(now)), previous: previous, sandbox: sandbox)
     }
 
     public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {

@@ -108,7 +108,7 @@ enum Scripts {
           redis.call('ZADD', lease, leaseUntil, id)
           local previous = redis.call('LINDEX', jk .. ':history', -1) or ''
           hist(jk .. ':history', {at = now, event = 'claimed', attempt = attempt, worker = worker})
-          return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now), previous}
+          return {id, f[1], claim, attempt, f[3] or f[4] or tostring(now), previous, redis.call('HGET', jk, 'sandbox') or ''}
         end
         local states = {scheduled = true, pending = true, active = true, retrying = true, succeeded = true, failed = true,
           cancelled = true, awaiting = true}

@@ -2,10 +2,10 @@ import AgentCore
 import Foundation
 import HTTPClient
 
-/// Jobs in E2B cloud sandboxes: one sandbox per job, reused by its steps (files persist), killed
-/// when the job ends. Commands run through envd's process.Process/Start (Connect, JSON), files move
-/// through envd's /files.
-public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
+/// Jobs in E2B cloud sandboxes: one sandbox per job, reused by its steps (files persist) and by its
+/// later attempts (connected to again, resumed if paused while the job waited), killed when the job
+/// ends. Commands run through envd's process.Process/Start (Connect, JSON), files move through envd's /files.
+public struct E2BSandboxProvider: ReconnectingSandboxProvider, LeakReaper {
     public let name = "e2b"
     public let config: E2BConfig
     let http: HTTPClient
@@ -26,7 +26,7 @@ public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
         ]
         let response = try await call("POST", "/sandboxes", body: .object(body))
         guard response.status == 201 || response.status == 200,
-              let sandbox = try? JSONValue.parse(response.body), let id = sandbox["sandboxID"]?.stringValue else {
+              let sandbox = try? JSONValue.parse(response.body), let id = sandbox["sandboxID"]?.stringValue, Self.isSandboxID(id) else {
             throw SandboxError("E2B answered \(response.status) to creating a sandbox", retryable: true)
         }
         // The size is what billing counts; the legacy default template was 2 vCPU / 512 MiB.
@@ -38,10 +38,43 @@ public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
         return E2BSession(provider: self, id: id, token: sandbox["envdAccessToken"]?.stringValue, cpus: cpus, memoryGiB: memoryGiB)
     }
 
+    /// Connects to the job's sandbox of an earlier attempt (`POST /sandboxes/{id}/connect`, which
+    /// resumes a paused one), always with a timeout. Only a sandbox whose metadata names this job and
+    /// this deployment is taken: the label is read back from Redis, and a sandbox is a job's own.
+    public func reconnect(label: String, jobID: String) async throws -> (any SandboxSession)? {
+        guard label.hasPrefix("e2b:"), case let id = String(label.dropFirst(4)), Self.isSandboxID(id) else { return nil }
+        let detail = try await call("GET", "/sandboxes/\(id)")
+        guard detail.status == 200, let d = try? JSONValue.parse(detail.body) else {
+            if detail.status == 404 { return nil }
+            throw SandboxError("E2B answered \(detail.status) about the sandbox \(id)", retryable: true)
+        }
+        guard d["metadata"]?["swissagent_job"]?.stringValue == jobID, d["metadata"]?["swissagent_owner"]?.stringValue == config.owner else { return nil }
+        // 409: the sandbox is between states (pausing): asked again shortly.
+        for attempt in 0..<5 {
+            let r = try await call("POST", "/sandboxes/\(id)/connect", body: .object(["timeout": .number(Double(config.sandboxTimeout))]))
+            switch r.status {
+            case 200, 201:
+                let body = try? JSONValue.parse(r.body)
+                let token = body?["envdAccessToken"]?.stringValue ?? d["envdAccessToken"]?.stringValue
+                return E2BSession(provider: self, id: id, token: token, cpus: d["cpuCount"]?.numberValue ?? 2,
+                                  memoryGiB: (d["memoryMB"]?.numberValue).map { $0 / 1024 } ?? 0.5, reconnected: r.status == 201 ? .resumed : .running)
+            case 404: return nil
+            case 409 where attempt < 4: try await Task.sleep(for: .milliseconds(500 << attempt))
+            default: throw SandboxError("E2B answered \(r.status) to connecting to the sandbox \(id)", retryable: true)
+            }
+        }
+        return nil
+    }
+
+    /// E2B's ids are short runs of lower-case letters and digits; anything else read back is not one.
+    static func isSandboxID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+
     /// Kills running sandboxes that carry a job id whose job is no longer active: a worker that died
     /// mid-job must not leave a paid sandbox behind.
     public func reapLeaks(isActive: @Sendable (String) async -> Bool) async throws -> Int {
-        let r = try await call("GET", "/v2/sandboxes?state=running&limit=100")
+        let r = try await call("GET", "/v2/sandboxes?state=running,paused&limit=100")
         guard r.status == 200, let list = try? JSONValue.parse(r.body).arrayValue else { return 0 }
         var killed = 0
         for box in list {
@@ -78,7 +111,7 @@ public struct E2BSandboxProvider: SandboxProvider, LeakReaper {
     }
 }
 
-final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable {
+final class E2BSession: FileTransferSession, BrowserSession, KeptSandbox, WorkspaceSession, @unchecked Sendable {
     // `@unchecked Sendable`: immutable but for `stdinCounter`, `lastExtended`, `size` and `workdir`, which hold `lock`.
     let provider: E2BSandboxProvider
     let id: String
@@ -92,14 +125,21 @@ final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable
     private var workdir: String?
     private var lastExtended = ContinuousClock.now
     private var size: (cpus: Double, memoryGiB: Double)
+    /// How this attempt came to the sandbox: made for it, or an earlier attempt's found running or resumed.
+    enum Origin: Sendable { case created, running, resumed }
+    let origin: Origin
 
-    init(provider: E2BSandboxProvider, id: String, token: String?, cpus: Double, memoryGiB: Double) {
+    init(provider: E2BSandboxProvider, id: String, token: String?, cpus: Double, memoryGiB: Double, reconnected: Origin = .created) {
         self.provider = provider
         self.id = id
         self.token = token
         label = "e2b:\(id)"
         size = (cpus, memoryGiB)
+        origin = reconnected
     }
+
+    var workspace: any WorkspaceTree { E2BWorkspaceTree(session: self) }
+    var reconnected: Bool { origin != .created }
 
     var envdHeaders: [(String, String)] {
         [("E2b-Sandbox-Id", id), ("E2b-Sandbox-Port", "49983"), ("User-Agent", "swissagent")] + (token.map { [("X-Access-Token", $0)] } ?? [])
@@ -159,23 +199,35 @@ final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable
     }
 
     func workspaceFileURL(_ path: String) async throws -> String {
-        if let known = lock.withLock({ workdir }) { return "file://" + known + "/" + path }
+        do { return "file://" + (try await workspaceDirectory()) + "/" + path } catch { throw BrowserError("cannot tell where the sandbox's workspace is") }
+    }
+
+    /// The workspace's absolute path in the sandbox (envd's working directory), asked once.
+    func workspaceDirectory() async throws -> String {
+        if let known = lock.withLock({ workdir }) { return known }
         let said = Collected()
         let r = try await exec(ExecRequest(argv: ["/bin/sh", "-c", "pwd"], limits: ResourceLimits(wallSeconds: 30)), output: { _, t in said.append(t) })
         let dir = said.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard r.exitCode == 0, dir.hasPrefix("/") else { throw BrowserError("cannot tell where the sandbox's workspace is") }
+        guard r.exitCode == 0, dir.hasPrefix("/"), dir.count < 4096 else { throw SandboxError("cannot tell where the sandbox's workspace is", retryable: true) }
         lock.withLock { workdir = dir }
-        return "file://" + dir + "/" + path
+        return dir
     }
 
-    func readFile(_ path: String) async throws -> Data? {
+    func readFile(_ path: String) async throws -> Data? { try await readFile(path, maxBytes: 1 << 30) }
+
+    /// A file's bytes, refused past `maxBytes` (the sandbox is the job's: its files are any size).
+    func readFile(_ path: String, maxBytes: Int) async throws -> Data? {
         let url = provider.config.envdURL(id) + "/files?path=" + (path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? path)
-        let r: HTTPResponse
+        let body = BoundedBody(limit: maxBytes)
+        var r: HTTPResponse
         do {
-            r = try await provider.http.send(HTTPRequest("GET", url, headers: envdHeaders))
+            r = try await provider.http.stream(HTTPRequest("GET", url, headers: envdHeaders), until: body.append)
+        } catch HTTPError.stopped {
+            throw SandboxError("\(path) in the sandbox is over \(maxBytes) bytes", retryable: false)
         } catch let e as HTTPError {
             throw SandboxError("cannot read from the sandbox \(id): \(e)", retryable: true)
         }
+        r.body = body.data
         switch r.status {
         case 200: return r.body
         case 404: return nil
@@ -196,6 +248,16 @@ final class E2BSession: FileTransferSession, BrowserSession, @unchecked Sendable
         if r.status == 502 { throw SandboxError("the sandbox \(id) is gone (killed or timed out)", retryable: true) }
         guard r.status == 200 else { throw SandboxError("envd refused the upload (\(r.status))", retryable: true) }
     }
+
+    /// Pauses the sandbox for the job's next attempt (E2B keeps its files and memory; paused time is
+    /// not billed as running). Detached, as `close`.
+    func pause() async {
+        await browserProcess.close()
+        let provider = provider, id = id
+        await Task.detached { _ = try? await provider.call("POST", "/sandboxes/\(id)/pause", body: .object([:])) }.value
+    }
+
+    func detach() async { await browserProcess.close() }
 
     /// Kills the sandbox. Runs detached: closing usually follows a cancel, and the kill must still go out.
     func close() async {

@@ -45,4 +45,9 @@ public final class E2BTestServer: @unchecked Sendable {
     public func sandboxes() async throws -> [String: [String: String]] {
         (try JSONSerialization.jsonObject(with: try await control("GET", "/_test/sandboxes")) as? [String: [String: String]]) ?? [:]
     }
+
+    /// Live sandboxes: id -> "running" or "paused".
+    public func states() async throws -> [String: String] {
+        (try JSONSerialization.jsonObject(with: try await control("GET", "/_test/states")) as? [String: String]) ?? [:]
+    }
 }

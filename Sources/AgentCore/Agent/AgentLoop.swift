@@ -174,7 +174,7 @@ public struct AgentLoop: Sendable {
             // This attempt has a sandbox of its own. What it holds is said plainly (after the last
             // reply's results: a tool's result follows the call it answers).
             if journal.startedTools.contains(where: { !router.onlyReads($0) }) {
-                let said = "Note from the worker: this run was interrupted and goes on in a new sandbox. " + (restored.map(\.note)
+                let said = "Note from the worker: this run was interrupted" + (restored?.sameSandbox == true ? ". " : " and goes on in a new sandbox. ") + (restored.map(\.note)
                     ?? (workspace == nil ? "Files your earlier calls wrote, and programs they started, are not there any more; do again what you still need."
                         : "No files from earlier turns were kept (the workspace was empty); programs earlier calls started are not running any more."))
                 messages.append(ChatMessage(role: .user, content: said))

@@ -21,6 +21,9 @@ public struct WorkspaceRestore: Sendable, Equatable {
     public var bytes: Int
     public var omitted: [String]
     public var omittedWhy: String?
+    /// The attempt found its earlier sandbox again; `rewritten`: its files differed from the checkpoint and were put back.
+    public var sameSandbox = false
+    public var rewritten = true
 
     public init(turn: Int, files: Int, bytes: Int, omitted: [String] = [], omittedWhy: String? = nil) {
         self.turn = turn
@@ -34,6 +37,11 @@ public struct WorkspaceRestore: Sendable, Equatable {
     public var note: String {
         var s = "Its workspace was restored as it was after turn \(turn) (\(files) file\(files == 1 ? "" : "s"), "
             + "\(HumanText.bytes(bytes))); programs earlier calls started are not running any more."
+        if sameSandbox {
+            s = "It goes on in the same sandbox, whose files were checked against the checkpoint after turn \(turn)"
+                + (rewritten ? " and put back as they were then (some had changed or gone)" : " and are as they were then")
+                + "; programs earlier calls started may have been stopped."
+        }
         if !omitted.isEmpty {
             let shown = omitted.prefix(20).joined(separator: ", ")
             s += " Not restored" + (omittedWhy.map { " (\($0))" } ?? "") + ": " + shown

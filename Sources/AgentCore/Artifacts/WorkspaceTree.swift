@@ -11,8 +11,12 @@ public struct WorkspaceEntry: Sendable, Equatable {
     public var stamp: String
     /// A regular file; links, devices and the like are listed as left out, never followed.
     public var regular: Bool
+    /// Its SHA-256, when the tree hashes in place (a remote sandbox): a file whose content the store
+    /// holds is then never downloaded, and a sandbox found again is checked against its checkpoint.
+    public var sha256: String?
 
-    public init(path: String, size: Int, mode: Int, modified: Double, stamp: String, regular: Bool = true) {
+    public init(path: String, size: Int, mode: Int, modified: Double, stamp: String, regular: Bool = true, sha256: String? = nil) {
+        self.sha256 = sha256
         self.path = path
         self.size = size
         self.mode = mode
@@ -38,4 +42,11 @@ public protocol WorkspaceTree: Sendable {
 /// A sandbox whose workspace the worker can reach for checkpoints.
 public protocol WorkspaceSession: SandboxSession {
     var workspace: any WorkspaceTree { get }
+    /// An earlier attempt's sandbox, found again (its files are checked against the checkpoint, and
+    /// put back only if they differ); false for a sandbox made for this attempt.
+    var reconnected: Bool { get }
+}
+
+extension WorkspaceSession {
+    public var reconnected: Bool { false }
 }

@@ -12,9 +12,13 @@ public struct ClaimedJob: Sendable, Equatable {
     /// The job's last history event before this claim: why an earlier attempt ended (its worker
     /// died, it was given back, it failed and is retried), for a resumed run to say.
     public var previous: JobEvent?
+    /// The sandbox an earlier attempt ran in ("e2b:ID"): a later attempt connects to it rather than making another.
+    public var sandbox: String?
 
-    public init(id: String, queue: String, specJSON: String, claim: Int, attempt: Int, enqueuedAt: Date, previous: JobEvent? = nil) {
+    public init(id: String, queue: String, specJSON: String, claim: Int, attempt: Int, enqueuedAt: Date, previous: JobEvent? = nil,
+                sandbox: String? = nil) {
         self.previous = previous
+        self.sandbox = sandbox
         self.id = id
         self.queue = queue
         self.specJSON = specJSON

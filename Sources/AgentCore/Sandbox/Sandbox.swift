@@ -97,11 +97,27 @@ extension SandboxSession {
     public func usage() -> (seconds: Double, dollars: Double)? { nil }
 }
 
-/// A sandbox service whose sandboxes can outlive a crashed worker: lists ours and kills those whose
-/// job is no longer running.
+/// A sandbox service whose sandboxes can outlive a crashed worker: lists ours (running or paused)
+/// and kills those whose job has ended or is gone.
 public protocol LeakReaper: Sendable {
-    /// Returns how many sandboxes were killed.
+    /// `isActive`: whether the job with this id still needs its sandbox. Returns how many were killed.
     func reapLeaks(isActive: @Sendable (String) async -> Bool) async throws -> Int
+}
+
+/// A sandbox service whose sandboxes outlive an attempt (E2B): a later attempt of the job connects
+/// to the same sandbox, its files and programs as they were, instead of making another.
+public protocol ReconnectingSandboxProvider: SandboxProvider {
+    /// The job's sandbox an earlier attempt recorded as `label`, resumed if it was paused; nil when
+    /// it is gone or is not this job's (then the attempt makes a new one).
+    func reconnect(label: String, jobID: String) async throws -> (any SandboxSession)?
+}
+
+/// A sandbox kept between attempts: paused (not billed as running) while its job waits.
+public protocol KeptSandbox: SandboxSession {
+    /// Pauses it for a later attempt: the job waits for a person, a model server's wait, a retry.
+    func pause() async
+    /// Lets go of it without touching it: another worker has the job (and the sandbox) now.
+    func detach() async
 }
 
 /// A sandbox with a file API of its own (E2B's /files): the file tools use it instead of a command.

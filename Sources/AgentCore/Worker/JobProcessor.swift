@@ -114,7 +114,7 @@ public struct JobProcessor: Sendable {
                 let task = spec.steps.isEmpty ? spec.task.flatMap { $0.isEmpty ? nil : $0 } : nil
                 let agent = try task.flatMap { _ in try agents?.loop(for: spec) }
                 let steps = agent == nil ? try await planner.plan(spec) : []
-                let opened = try await provider.open(jobID: job.id, env: spec.env)
+                let opened = try await openSandbox(provider, job: job, spec: spec)
                 session = opened
                 let obs = QueueObserver(queue: queue, token: job.token, sandbox: opened.label)
                 observer = obs
@@ -162,7 +162,7 @@ public struct JobProcessor: Sendable {
                     do { try await kept.keep() } catch { logger.warning("cannot keep the failed job's files: \(error)", metadata: ["job": "\(job.id)"]) }
                 }
                 await observer?.finish()
-                await session?.close()
+                if let session { await leave(session, after: error, stop: control.stopReason) }
                 if let usage = session?.usage() { await observer?.usage(usage) }
                 if error is JobParked { return .parked }
                 if let snooze = error as? JobSnoozed { return .snoozed(snooze) }
@@ -184,6 +184,37 @@ public struct JobProcessor: Sendable {
         } onCancel: {
             work.cancel()
         }
+    }
+}
+
+extension JobProcessor {
+    /// The job's sandbox: an earlier attempt's, found again where the provider keeps them (E2B), else a new one.
+    func openSandbox(_ provider: any SandboxProvider, job: ClaimedJob, spec: JobSpec) async throws -> any SandboxSession {
+        if let label = job.sandbox, let keeping = provider as? any ReconnectingSandboxProvider {
+            do {
+                if let found = try await keeping.reconnect(label: label, jobID: job.id) {
+                    logger.info("connected to the job's sandbox of an earlier attempt", metadata: ["job": "\(job.id)", "sandbox": "\(label)"])
+                    return found
+                }
+                logger.info("the job's earlier sandbox is gone: making a new one", metadata: ["job": "\(job.id)", "sandbox": "\(label)"])
+            } catch {
+                logger.warning("cannot connect to the job's earlier sandbox, making a new one: \(error)", metadata: ["job": "\(job.id)"])
+            }
+        }
+        return try await provider.open(jobID: job.id, env: spec.env)
+    }
+
+    /// What becomes of a sandbox whose attempt ends without the job ending: one that can be kept is
+    /// paused for the next attempt (a wait for a person or a model server, a retry, a shutdown), or left
+    /// alone when another worker has the job; any other is closed.
+    func leave(_ session: any SandboxSession, after error: any Error, stop: StopReason?) async {
+        guard let kept = session as? any KeptSandbox else { return await session.close() }
+        // A parked job has no lease by design (its renewal may say "lost" first): it is this worker's to pause.
+        if error is JobParked || error is JobSnoozed { return await kept.pause() }
+        if stop == .leaseLost { return await kept.detach() }
+        let waits = error is JobParked || error is JobSnoozed || stop == .shutdown
+            || ((error as? JobFailure)?.kind == .retryable && stop == nil) || error is SandboxError || error is ArtifactStoreError
+        if waits { await kept.pause() } else { await kept.close() }
     }
 }
 

@@ -132,7 +132,11 @@ public final class Worker: Sendable {
                 if let leakReaper {
                     let queue = shared
                     do {
-                        let killed = try await leakReaper.reapLeaks { id in (try? await queue.job(id: id))?.state == .active }
+                        // A job that has not ended keeps its sandbox (a later attempt connects to it); one
+                        // that cannot be read now is kept too, until a sweep that can.
+                        let killed = try await leakReaper.reapLeaks { id in
+                            do { return try await queue.job(id: id).map { !$0.state.isTerminal } ?? false } catch { return true }
+                        }
                         if killed > 0 { logger.warning("killed \(killed) sandbox(es) left behind by jobs that are no longer running") }
                     } catch {
                         logger.error("cannot look for leaked sandboxes: \(error)")

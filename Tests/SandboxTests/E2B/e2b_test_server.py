@@ -18,7 +18,7 @@ from test_server import QuietHandler, serve  # noqa: E402
 
 API_KEY = os.environ.get("E2B_TEST_KEY", "e2b_0123456789abcdef")
 LOCK = threading.Lock()
-SANDBOXES = {}          # id -> {"dir", "token", "metadata", "started", "alive"}
+SANDBOXES = {}          # id -> {"dir", "token", "metadata", "started", "state": "running" | "paused"}
 CALLS = {}              # "METHOD path-kind" -> count
 FAULTS = []             # queued {"status", "retry_after", "match"}
 
@@ -94,13 +94,16 @@ class Handler(QuietHandler):
             with LOCK:
                 SANDBOXES[sid] = {"dir": d, "token": uuid.uuid4().hex, "metadata": req.get("metadata", {}),
                                   "envs": req.get("envVars", {}),
-                                  "started": time.time(), "template": req.get("templateID"), "timeout": req.get("timeout", 15)}
+                                  "started": time.time(), "template": req.get("templateID"), "timeout": req.get("timeout", 15),
+                                  "state": "running"}
             return self.send_json(201, {"templateID": req.get("templateID"), "sandboxID": sid, "clientID": "6532622b",
                                         "envdVersion": "0.6.13", "envdAccessToken": SANDBOXES[sid]["token"], "domain": None})
         if method == "GET" and path == "/v2/sandboxes":
+            from urllib.parse import parse_qs, unquote
+            wanted = set(unquote(parse_qs(query).get("state", ["running,paused"])[0]).split(","))
             with LOCK:
-                items = [{"sandboxID": k, "templateID": v["template"], "metadata": v["metadata"], "state": "running",
-                          "cpuCount": 2, "memoryMB": 512} for k, v in SANDBOXES.items()]
+                items = [{"sandboxID": k, "templateID": v["template"], "metadata": v["metadata"], "state": v["state"],
+                          "cpuCount": 2, "memoryMB": 512} for k, v in SANDBOXES.items() if v["state"] in wanted]
             return self.send_json(200, items)
         if path.startswith("/sandboxes/"):
             sid = path[len("/sandboxes/"):].split("/")[0]
@@ -110,8 +113,34 @@ class Handler(QuietHandler):
                 return self.send_json(404, {"code": 404, "message": f'Sandbox "{sid}" doesn\'t exist or you don\'t have access to it'})
             if method == "GET":
                 return self.send_json(200, {"sandboxID": sid, "templateID": box["template"], "cpuCount": 2, "memoryMB": 512,
-                                            "metadata": box["metadata"], "state": "running", "envdAccessToken": box["token"],
+                                            "metadata": box["metadata"], "state": box["state"], "envdAccessToken": box["token"],
                                             "domain": None})
+            # Pause keeps the files; a paused sandbox runs nothing and envd behind it answers 502.
+            if method == "POST" and path.endswith("/pause"):
+                with LOCK:
+                    if box["state"] == "paused":
+                        return self.send_json(409, {"code": 409, "message": f"Sandbox {sid} is already paused"})
+                    box["state"] = "paused"
+                for proc in list(box.get("procs", {}).values()):
+                    try:
+                        os.killpg(proc.pid, 9)
+                    except OSError:
+                        pass
+                return self.send_empty(204)
+            # Connect (and the deprecated resume): 200 when it was running, 201 when it was resumed.
+            if method == "POST" and (path.endswith("/connect") or path.endswith("/resume")):
+                req = json.loads(raw or b"{}")
+                if not isinstance(req.get("timeout"), int):
+                    return self.send_json(400, {"code": 400, "message": "timeout is required"})
+                with LOCK:
+                    was = box["state"]
+                    if path.endswith("/resume") and was == "running":
+                        return self.send_json(409, {"code": 409, "message": f"Sandbox {sid} is already running"})
+                    box["state"] = "running"
+                    box["timeout"] = req["timeout"]
+                return self.send_json(200 if was == "running" else 201, {
+                    "templateID": box["template"], "sandboxID": sid, "clientID": "6532622b", "envdVersion": "0.6.13",
+                    "envdAccessToken": box["token"], "domain": None})
             if method == "DELETE":
                 with LOCK:
                     SANDBOXES.pop(sid, None)
@@ -133,7 +162,7 @@ class Handler(QuietHandler):
         count("envd " + method + " " + path)
         with LOCK:
             box = SANDBOXES.get(sid)
-        if not box:
+        if not box or box["state"] != "running":
             return self.send_json(502, {"sandboxId": sid, "message": "The sandbox was not found", "code": 502})
         if path != "/files" and self.headers.get("X-Access-Token") != box["token"]:
             return self.send_json(401, {"code": 401, "message": "unauthorized access, please provide a valid access token or method signing if supported"})
@@ -141,8 +170,10 @@ class Handler(QuietHandler):
             params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
             from urllib.parse import unquote
             rel = unquote(params.get("path", ""))
-            full = os.path.normpath(os.path.join(box["dir"], rel.lstrip("/")))
-            if not full.startswith(box["dir"]):
+            # A relative path is from the sandbox's working directory (its folder here); an absolute one
+            # is a path in the sandbox, which here is the host's, and must stay in the sandbox's folder.
+            full = os.path.normpath(rel if rel.startswith("/") else os.path.join(box["dir"], rel))
+            if not (full + "/").startswith(box["dir"] + "/"):
                 return self.send_json(400, {"code": 400, "message": "path outside the sandbox"})
             if method == "GET":
                 if not os.path.isfile(full):
@@ -251,6 +282,19 @@ class Handler(QuietHandler):
         if path == "/_test/sandboxes":
             with LOCK:
                 return self.send_json(200, {k: v["metadata"] for k, v in SANDBOXES.items()})
+        if path == "/_test/states":
+            with LOCK:
+                return self.send_json(200, {k: v["state"] for k, v in SANDBOXES.items()})
+        # E2B's known pitfall: writes lost across a pause or a second resume. Every file in the sandbox goes.
+        if path.startswith("/_test/lose-files/"):
+            sid = path.rsplit("/", 1)[1]
+            with LOCK:
+                box = SANDBOXES.get(sid)
+            if box:
+                for name in os.listdir(box["dir"]):
+                    p = os.path.join(box["dir"], name)
+                    shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) and not os.path.islink(p) else os.remove(p)
+            return self.send_empty(204 if box else 404)
         self.send_empty(404)
 
     def do_GET(self):

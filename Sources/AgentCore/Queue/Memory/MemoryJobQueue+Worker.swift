@@ -52,7 +52,8 @@ extension MemoryJobQueue: WorkerQueue {
         s[queue: q].jobs[id] = job
         s[queue: q].active.insert(id, at: 0)
         return ClaimedJob(id: id, queue: q, specJSON: job.spec, claim: job.claims, attempt: job.attempts,
-                          enqueuedAt: Date(timeIntervalSince1970: (job.enqueuedAt ?? job.createdAt) / 1000), previous: previous)
+                          enqueuedAt: Date(timeIntervalSince1970: (job.enqueuedAt ?? job.createdAt) / 1000), previous: previous,
+                          sandbox: job.sandbox)
     }
 
     public func renew(_ tokens: [ClaimToken], worker: String, lease: Double) async throws -> [ClaimToken: LeaseStatus] {
