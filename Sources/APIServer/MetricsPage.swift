@@ -47,6 +47,10 @@ extension APIServer {
             out.histogram("swissagent_model_call_duration_seconds", [("queue", queue), ("model", model)],
                           bounds: ModelMetrics.bucketsMs.map { Double($0) / 1000 }, counts: m.buckets, sum: Double(m.sumMs) / 1000)
         }
+        out.family("swissagent_artifact_stored_bytes", "gauge", "Bytes jobs that kept their files hold in the artifact store (files and checkpoints).")
+        for (name, m) in totals { out.sample("swissagent_artifact_stored_bytes", [("queue", name)], Double(m.artifactStored)) }
+        out.family("swissagent_artifact_uploaded_bytes_total", "counter", "Bytes of workspace checkpoints and files uploaded to the artifact store.")
+        for (name, m) in totals { out.sample("swissagent_artifact_uploaded_bytes_total", [("queue", name)], Double(m.artifactUploaded)) }
         out.family("swissagent_workers", "gauge", "Workers whose heartbeat is current.")
         out.sample("swissagent_workers", [], Double(try await queue.workers().count))
         requestMetrics.write(to: &out)

@@ -10,6 +10,16 @@ public struct ArtifactKeepers: WorkspaceKeepers {
         self.limits = limits
     }
 
+    public func removeAll(root: String) async throws {
+        let parts = root.split(separator: "/", omittingEmptySubsequences: false)
+        // "<tenant>/<job>/" as `ArtifactKeys` makes it; anything else read back is not deleted.
+        guard parts.count == 3, parts[2].isEmpty, WorkspaceManifest.isSafePath(String(root.dropLast())),
+              ArtifactKeys(tenant: String(parts[0]), job: String(parts[1])).root == root else {
+            throw ArtifactStoreError("not an artifact root: \(root.prefix(200))", retryable: false)
+        }
+        try await store.delete(try await store.list(prefix: root).map(\.key))
+    }
+
     public func keeper(for job: JobSpec, id: String, session: any SandboxSession) -> (any WorkspaceKeeping)? {
         guard let session = session as? any WorkspaceSession else { return nil }
         // A fork starts from its original's workspace, looked for under the fork's own tenant only: an

@@ -45,11 +45,16 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
         written += 1
     }
 
-    public func keep() async throws {
+    @discardableResult
+    public func keep() async throws -> Int {
         let manifest = try await snapshot(turn: lastTurn)
         try await store.put(keys.files, manifest.encoded())
         lastManifest = manifest
+        return try await store.list(prefix: keys.root).reduce(0) { $0 + $1.size }
     }
+
+    public nonisolated var root: String { keys.root }
+    public var uploadedBytes: Int { uploaded }
 
     public func discard(after turn: Int) async throws {
         let stale = try await store.list(prefix: keys.checkpoints).filter { (ArtifactKeys.turn(ofCheckpoint: $0.key) ?? Int.max) > turn }

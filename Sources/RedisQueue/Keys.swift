@@ -32,6 +32,7 @@ public struct QueueKeys: Sendable {
     public var marker: String { base + "marker" }            // zset with one member while work may be waiting
     public var jobPrefix: String { base + "job:" }
     public var metrics: String { base + "metrics" }
+    public var goneArtifacts: String { base + "artifacts_gone" }  // list of artifact roots whose job was deleted or trimmed
     public var parked: String { base + "parked" }            // zset id -> when a parked job wakes by itself (ms): its approval's timeout
     public var awaiting: String { base + "awaiting" }        // zset id -> asked at (ms): active jobs whose tool call waits for a person          // hash: outcome counters and the attempt-duration histogram
 

@@ -119,7 +119,7 @@ extension RedisJobQueue {
         let reply = try await client.eval(
             Scripts.delete,
             keys: [q.job(id), q.history(id), q.output(id), q.pending, q.retry, q.scheduled, q.failed, q.succeeded, q.cancelled, q.transcript(id),
-                   q.parked, q.awaiting],
+                   q.parked, q.awaiting, q.goneArtifacts, q.metrics],
             args: [id])
         switch reply.text {
         case "deleted":

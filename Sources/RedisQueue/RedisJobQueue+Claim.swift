@@ -132,12 +132,28 @@ extension RedisJobQueue {
                                   args: try recordArgs(token, steps, sandbox: sandbox, usage: usage))
     }
 
+    public func recordArtifacts(_ token: ClaimToken, root: String, held: Int?, uploaded: Int) async throws {
+        let q = keys.queue(token.queue)
+        _ = try await client.eval(Scripts.recordArtifacts, keys: [q.job(token.id), q.metrics], args: [token.claim, root, held ?? -1, max(0, uploaded)])
+    }
+
+    public func takeGoneArtifacts(queue: String, limit: Int) async throws -> [String] {
+        try await client.send(["RPOP", keys.queue(queue).goneArtifacts, max(1, limit)]).texts
+    }
+
+    public func giveBackGoneArtifacts(queue: String, _ roots: [String]) async throws {
+        guard !roots.isEmpty else { return }
+        _ = try await client.send(["LPUSH", keys.queue(queue).goneArtifacts] + roots.map { $0 as any RedisArgument })
+    }
+
     func recordArgs(_ token: ClaimToken, _ steps: [StepRecord], sandbox: String?, usage: (seconds: Double, dollars: Double)?) throws -> [any RedisArgument] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var args: [any RedisArgument] = [token.claim, "steps", Array(try encoder.encode(steps))]
         if let sandbox { args += ["sandbox", sandbox] }
-        if let usage { args += ["sandbox_seconds", String(format: "%.3f", usage.seconds), "cost_usd", String(format: "%.6f", usage.dollars)] }
+        // Per claim, summed when read: a job whose attempts share one kept sandbox (E2B, paused between
+        // them) pays for each attempt's running time, never for the pauses, and a retried write counts once.
+        if let usage { args += ["usage:\(token.claim)", String(format: "%.3f %.6f", usage.seconds, usage.dollars)] }
         return args
     }
 
@@ -158,7 +174,7 @@ extension RedisJobQueue {
     public func trim(queue: String) async throws -> Int {
         let q = keys.queue(queue)
         let reply = try await client.eval(
-            Scripts.trim, keys: [q.succeeded, q.failed, q.cancelled],
+            Scripts.trim, keys: [q.succeeded, q.failed, q.cancelled, q.goneArtifacts, q.metrics],
             args: [nowMs, q.jobPrefix, Int(retention.succeededSeconds * 1000), Int(retention.failedSeconds * 1000),
                    retention.failedMaxCount, 1000])
         return reply.int ?? 0

@@ -115,8 +115,15 @@ extension RedisJobQueue {
         if state == .active || state == .awaiting, h["approval_decision"] == nil {
             record.approval = h["approval"].flatMap { try? decoder.decode(ApprovalRequest.self, from: Data($0.utf8)).checked() }
         }
-        record.sandboxSeconds = Stored.amount(h["sandbox_seconds"])
-        record.costUSD = Stored.amount(h["cost_usd"])
+        let usages = h.filter { $0.key.hasPrefix("usage:") }.values.compactMap { text -> (Double, Double)? in
+            let parts = text.split(separator: " ")
+            guard parts.count == 2, let s = Stored.amount(String(parts[0])), let d = Stored.amount(String(parts[1])) else { return nil }
+            return (s, d)
+        }
+        record.artifactBytes = Stored.count(h["artifact_bytes"].flatMap { Int($0) })
+        // Records written before usage was kept per claim hold one total.
+        record.sandboxSeconds = usages.isEmpty ? Stored.amount(h["sandbox_seconds"]) : Stored.amount(usages.reduce(0) { $0 + $1.0 })
+        record.costUSD = usages.isEmpty ? Stored.amount(h["cost_usd"]) : Stored.amount(usages.reduce(0) { $0 + $1.1 })
         if let model = h["agent_model"] {
             record.agent = AgentUsage(model: model, turns: int("agent_turns"), inputTokens: int("tokens_in"), outputTokens: int("tokens_out"),
                                       dollars: Double(int("model_usd_micros")) / 1e6)

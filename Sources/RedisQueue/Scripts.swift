@@ -657,13 +657,40 @@ enum Scripts {
         return 'cancelled'
         """)
 
-    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled, transcript, parked, awaiting
+    /// KEYS: job, metrics
+    /// ARGV: claim, artifact root, bytes held (-1: not kept this time), bytes this attempt uploaded
+    static let recordArtifacts = script("record_artifacts", """
+        if redis.call('HGET', KEYS[1], 'claims') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], 'artifacts', ARGV[2])
+        local uploaded = tonumber(ARGV[4]) or 0
+        if uploaded > 0 then redis.call('HINCRBY', KEYS[2], 'artifact_uploaded', uploaded) end
+        local held = tonumber(ARGV[3]) or -1
+        if held >= 0 then
+          local before = tonumber(redis.call('HGET', KEYS[1], 'artifact_bytes')) or 0
+          redis.call('HSET', KEYS[1], 'artifact_bytes', held)
+          redis.call('HINCRBY', KEYS[2], 'artifact_stored', held - before)
+        end
+        return 1
+        """)
+
+    /// A job that goes hands its artifact root to the sweeper's list, and its bytes leave the metrics.
+    private static let artifactsGone = """
+        local function artifacts_gone(jk, gone, metrics)
+          local f = redis.call('HMGET', jk, 'artifacts', 'artifact_bytes')
+          if not f[1] then return end
+          redis.call('LPUSH', gone, f[1])
+          redis.call('HINCRBY', metrics, 'artifact_stored', -(tonumber(f[2]) or 0))
+        end
+        """
+
+    /// KEYS: job, history, output, pending, retry, scheduled, failed, succeeded, cancelled, transcript, parked, awaiting, artifacts_gone, metrics
     /// ARGV: id
     /// Returns deleted | active (refused: cancel it first) | missing.
-    static let delete = script("delete", """
+    static let delete = script("delete", artifactsGone + "\n" + """
         local state = redis.call('HGET', KEYS[1], 'state')
         if not state then return 'missing' end
         if state == 'active' then return 'active' end
+        artifacts_gone(KEYS[1], KEYS[13], KEYS[14])
         redis.call('LREM', KEYS[4], 0, ARGV[1])
         for k = 5, 9 do redis.call('ZREM', KEYS[k], ARGV[1]) end
         redis.call('ZREM', KEYS[11], ARGV[1])
@@ -672,10 +699,11 @@ enum Scripts {
         return 'deleted'
         """)
 
-    /// KEYS: succeeded, failed, cancelled
+    /// KEYS: succeeded, failed, cancelled, artifacts_gone, metrics
     /// ARGV: now, jobPrefix, succeeded retention ms, failed retention ms, failed max count, limit
-    /// Returns how many finished jobs were dropped (their hashes, histories, output and transcripts too).
-    static let trim = script("trim", """
+    /// Returns how many finished jobs were dropped (their hashes, histories, output and transcripts
+    /// too; their artifact roots go to the sweeper's list).
+    static let trim = script("trim", artifactsGone + "\n" + """
         local now = tonumber(ARGV[1])
         local limit = tonumber(ARGV[6])
         local n = 0
@@ -683,6 +711,7 @@ enum Scripts {
           for _, id in ipairs(ids) do
             local jk = ARGV[2] .. id
             probe(jk, jk .. ':history', jk .. ':output', jk .. ':transcript')
+            artifacts_gone(jk, KEYS[4], KEYS[5])
             redis.call('ZREM', set, id)
             redis.call('DEL', jk, jk .. ':history', jk .. ':output', jk .. ':transcript')
             n = n + 1

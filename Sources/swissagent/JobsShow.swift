@@ -35,6 +35,7 @@ struct JobsShow: AsyncParsableCommand {
         if let w = job.worker, job.state == .active { lines.append(("worker", w)) }
         if let d = job.leaseUntil { lines.append(("lease until", Format.timestamp(d))) }
         if let sandbox = job.sandbox { lines.append(("sandbox", sandbox)) }
+        if let bytes = job.artifactBytes { lines.append(("files", HumanText.bytes(bytes) + " in the artifact store (swissagent jobs files \(job.id))")) }
         if let s = job.sandboxSeconds {
             lines.append(("cost", String(format: "%.1f sandbox-seconds, about $%.5f", s, job.costUSD ?? 0)))
         }

@@ -552,6 +552,55 @@ private func job(_ command: String = "true", queue: String = "default", tenant: 
         }
     }
 
+    /// Each attempt's sandbox time counts once, whichever attempt records it, and a retried record does not count twice.
+    @Test(arguments: QueueKind.allCases) func usageSumsTheAttemptsOfOneKeptSandbox(kind: QueueKind) async throws {
+        try await withQueue(kind) { q, _ in
+            let id = try await q.enqueue(job())
+            let first = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            try await q.record(first.token, steps: [], sandbox: "e2b:x", usage: (10, 0.5))
+            try await q.record(first.token, steps: [], sandbox: "e2b:x", usage: (10, 0.5))
+            _ = try await q.release(first.token, reason: "parked", until: nil)
+            let second = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+            #expect(second.sandbox == "e2b:x", "the next attempt is told where the last one ran")
+            try await q.record(second.token, steps: [], sandbox: "e2b:x", usage: (2.5, 0.25))
+            let record = try #require(try await q.job(id: id))
+            #expect(record.sandboxSeconds == 12.5 && record.costUSD == 0.75)
+        }
+    }
+
+    /// A job's artifact root goes to the sweeper's list when the job is deleted or trimmed, and the
+    /// bytes it held leave the queue's metrics; a stale claim records nothing.
+    @Test(arguments: QueueKind.allCases) func aGoneJobsArtifactsAreHandedToTheSweeper(kind: QueueKind) async throws {
+        var settings = QueueSettings()
+        settings.retention = RetentionPolicy(succeededSeconds: 60, failedSeconds: 3600, failedMaxCount: 100)
+        try await withQueue(kind, settings) { q, clock in
+            let clock = try #require(clock)
+            var roots: [String] = []
+            for i in 0..<2 {
+                let id = try await q.enqueue(job(tenant: "acme"))
+                let c = try #require(try await q.claim(queues: ["default"], worker: "w", lease: 30, wait: 0))
+                try await q.recordArtifacts(c.token, root: "acme/\(id)/", held: 1000 * (i + 1), uploaded: 4000)
+                _ = try await q.complete(c.token, result: nil)
+                #expect(try await q.job(id: id)?.artifactBytes == 1000 * (i + 1))
+                roots.append("acme/\(id)/")
+            }
+            var m = try await q.metrics(queue: "default")
+            #expect(m.artifactStored == 3000 && m.artifactUploaded == 8000)
+            #expect(try await q.takeGoneArtifacts(queue: "default", limit: 10).isEmpty)
+            let first = String(roots[0].dropFirst(5).dropLast())
+            #expect(try await q.delete(id: first) == .deleted)
+            #expect(try await q.takeGoneArtifacts(queue: "default", limit: 10) == [roots[0]])
+            clock.advance(120)
+            #expect(try await q.trim(queue: "default") == 1)
+            let taken = try await q.takeGoneArtifacts(queue: "default", limit: 10)
+            #expect(taken == [roots[1]])
+            try await q.giveBackGoneArtifacts(queue: "default", taken)
+            #expect(try await q.takeGoneArtifacts(queue: "default", limit: 10) == [roots[1]])
+            m = try await q.metrics(queue: "default")
+            #expect(m.artifactStored == 0 && m.artifactUploaded == 8000)
+        }
+    }
+
     /// A page asked for with no room still moves on: following `next` always ends.
     @Test(arguments: QueueKind.allCases) func everyCursorMovesOn(kind: QueueKind) async throws {
         try await withQueue(kind) { q, _ in

@@ -155,4 +155,25 @@ import Testing
         #expect(try await count("ran-one") == 1)
         try await cli.cleanup()
     }
+
+    /// A job's files go with it however it goes: here deleted the way the console does (the queue
+    /// alone), and swept from the store by a worker.
+    @Test func aDeletedJobsFilesAreSweptByTheWorker() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let worker = try WorkerProcess(cli, ["--concurrency", "1"])
+        defer { worker.signal(SIGTERM) }
+        let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "head -c 5000 /dev/zero > out.bin"])]))
+        #expect(try await waitUntil(seconds: 90) { try await queue.job(id: id)?.state == .succeeded }, "\(worker.output)")
+        let bytes = try #require(try await queue.job(id: id)?.artifactBytes)
+        #expect(bytes > 5000)
+        #expect(try await cli.run("jobs", "show", id).stdout.contains("in the artifact store"))
+        #expect(try await queue.metrics(queue: "default").artifactStored == bytes)
+        let folder = cli.artifactsFolder + "/_/" + id
+        #expect(FileManager.default.fileExists(atPath: folder + "/files.json"))
+        #expect(try await queue.delete(id: id) == .deleted)
+        #expect(try await waitUntil(seconds: 90) { !FileManager.default.fileExists(atPath: folder + "/files.json") }, "\(worker.output)")
+        #expect(try await queue.metrics(queue: "default").artifactStored == 0)
+        try await cli.cleanup()
+    }
 }

@@ -50,4 +50,8 @@ final class SlowOutput: JobReporting, Sendable {
     func transcript(id: String) async throws -> [TranscriptEntry] { try await base.transcript(id: id) }
 
     func stepRecords(id: String) async throws -> [StepRecord] { try await base.stepRecords(id: id) }
+
+    func recordArtifacts(_ token: ClaimToken, root: String, held: Int?, uploaded: Int) async throws {
+        try await base.recordArtifacts(token, root: root, held: held, uploaded: uploaded)
+    }
 }

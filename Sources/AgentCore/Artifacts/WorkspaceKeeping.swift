@@ -7,8 +7,12 @@ public protocol WorkspaceKeeping: Sendable {
     /// Puts back the latest checkpoint at or before `turn` (a fork's: its original's at the turn it
     /// was forked from). nil when the job has none.
     func restore(turn: Int) async throws -> WorkspaceRestore?
-    /// Stores the workspace as the job's files (it ended).
-    func keep() async throws
+    /// Stores the workspace as the job's files (it ended); returns the bytes the job holds in the store.
+    @discardableResult
+    func keep() async throws -> Int
+    /// Where the job's objects are in the store (its key prefix), and what this attempt uploaded.
+    var root: String { get }
+    var uploadedBytes: Int { get async }
     /// Forgets the checkpoints after `turn`: a run that starts afresh, or goes on from an earlier
     /// point, must never be given back a workspace from the timeline it left.
     func discard(after turn: Int) async throws
@@ -54,4 +58,6 @@ public struct WorkspaceRestore: Sendable, Equatable {
 /// Makes a job's keeper, when the worker has an artifact store and the job's sandbox a workspace it can reach.
 public protocol WorkspaceKeepers: Sendable {
     func keeper(for job: JobSpec, id: String, session: any SandboxSession) -> (any WorkspaceKeeping)?
+    /// Removes everything under a gone job's artifact root (read back from the queue: checked first).
+    func removeAll(root: String) async throws
 }

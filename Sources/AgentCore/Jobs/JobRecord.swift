@@ -54,9 +54,12 @@ public struct JobRecord: Sendable, Equatable {
     public var steps: [StepRecord] = []
     /// Where the last attempt ran ("local", "e2b:<sandbox id>").
     public var sandbox: String?
-    /// Billed sandbox time and its estimated cost, for E2B.
+    /// Billed sandbox time and its estimated cost, for E2B: each attempt's running time, summed (time
+    /// paused between attempts is not billed as running, and not counted).
     public var sandboxSeconds: Double?
     public var costUSD: Double?
+    /// Bytes the job's files and checkpoints hold in the artifact store, as of when it kept its files.
+    public var artifactBytes: Int?
     /// An agent job's model usage, over all its attempts.
     public var agent: AgentUsage?
     /// The tool call waiting for a person, while one waits.

@@ -15,6 +15,9 @@ public struct QueueMetrics: Sendable, Equatable {
     public var sumMs = 0
     /// Agent jobs' model calls, by endpoint name.
     public var models: [String: ModelMetrics] = [:]
+    /// Bytes of workspace checkpoints and files uploaded to the artifact store, and held there now by jobs that kept files.
+    public var artifactUploaded = 0
+    public var artifactStored = 0
 
     public init() {}
 
@@ -25,6 +28,8 @@ public struct QueueMetrics: Sendable, Equatable {
         retried = fields["retried"] ?? 0
         cancelled = fields["cancelled"] ?? 0
         sumMs = fields["sum_ms"] ?? 0
+        artifactUploaded = max(0, fields["artifact_uploaded"] ?? 0)
+        artifactStored = max(0, fields["artifact_stored"] ?? 0)
         for i in buckets.indices { buckets[i] = fields["b\(i + 1)"] ?? 0 }
         // Model fields are `model|<name>|<figure>`; the name is the worker's configuration, never a job's.
         for (field, value) in fields where field.hasPrefix(ModelMetrics.fieldPrefix) {

@@ -22,6 +22,10 @@ public protocol JobReporting: Sendable {
     /// running job's observer sends at each flush. A store that can pipeline them sends all three in
     /// one round trip (an agent's journal is flushed several times a turn).
     func report(_ token: ClaimToken, _ batch: ReportBatch) async throws -> ReportOutcome
+    /// Where the job's files are in the artifact store (`root`), what they hold now (`held`, when the job
+    /// kept them) and what this attempt uploaded, for its record and the queue's metrics. The queue
+    /// hands `root` to `takeGoneArtifacts` once the job is deleted or trimmed.
+    func recordArtifacts(_ token: ClaimToken, root: String, held: Int?, uploaded: Int) async throws
 }
 
 /// What one flush of a running job sends; an empty part is not sent.
@@ -105,6 +109,10 @@ public protocol WorkerQueue: JobReporting {
     func promoteDue(queue: String) async throws -> Int
     /// Applies retention: expires finished jobs, caps the failed set.
     func trim(queue: String) async throws -> Int
+    /// Artifact roots of jobs that are gone (deleted, trimmed), at most `limit`, taken off the queue's
+    /// list: the caller deletes them from the store, or gives back what it could not.
+    func takeGoneArtifacts(queue: String, limit: Int) async throws -> [String]
+    func giveBackGoneArtifacts(queue: String, _ roots: [String]) async throws
 
     func heartbeat(_ worker: WorkerInfo, ttl: Double) async throws
     func removeWorker(id: String) async throws

@@ -33,6 +33,8 @@ public struct JobView: Encodable, Sendable, Equatable {
     @Null public var sandbox: String?
     @Null public var sandboxSeconds: Double?
     @Null public var costUSD: Double?
+    /// Bytes the job holds in the artifact store (its files and checkpoints), once it kept its files.
+    @Null public var artifactBytes: Int?
     /// The spec as stored (a string when it is not JSON: a stored record may be garbage).
     public var spec: JSONValue
     public var steps: [StepRecord]
@@ -51,7 +53,7 @@ public struct JobView: Encodable, Sendable, Equatable {
         case forkedFrom = "forked_from"
         case maxAttempts = "max_attempts", createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
         case runAt = "run_at", leaseUntil = "lease_until", cancelRequested = "cancel_requested"
-        case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd"
+        case sandboxSeconds = "sandbox_seconds", costUSD = "cost_usd", artifactBytes = "artifact_bytes"
     }
 
     /// `id` is the id as its reader knows it (an API tenant sees its own ids without their prefix).
@@ -80,6 +82,7 @@ public struct JobView: Encodable, Sendable, Equatable {
         sandbox = job.sandbox
         sandboxSeconds = job.sandboxSeconds
         costUSD = job.costUSD
+        artifactBytes = job.artifactBytes
         self.spec = spec
         steps = job.steps
         history = job.history.map(JobEventView.init)

@@ -151,15 +151,22 @@ public struct JobProcessor: Sendable {
                                              workspace: keeper)
                 }
                 // The job's files: what its workspace holds as it ends.
-                try await keeper?.keep()
+                if let keeper {
+                    let held = try await keeper.keep()
+                    try? await queue.recordArtifacts(job.token, root: keeper.root, held: held, uploaded: await keeper.uploadedBytes)
+                }
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }
                 return .succeeded(summary)
             } catch {
                 // A job that failed for good keeps its files too: what it left is what someone looks at.
-                if let kept, let failure = error as? JobFailure, failure.kind == .permanent {
-                    do { try await kept.keep() } catch { logger.warning("cannot keep the failed job's files: \(error)", metadata: ["job": "\(job.id)"]) }
+                if let kept {
+                    var held: Int?
+                    if let failure = error as? JobFailure, failure.kind == .permanent {
+                        do { held = try await kept.keep() } catch { logger.warning("cannot keep the failed job's files: \(error)", metadata: ["job": "\(job.id)"]) }
+                    }
+                    try? await queue.recordArtifacts(job.token, root: kept.root, held: held, uploaded: await kept.uploadedBytes)
                 }
                 await observer?.finish()
                 if let session { await leave(session, after: error, stop: control.stopReason) }

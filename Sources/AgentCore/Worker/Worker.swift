@@ -113,6 +113,22 @@ public final class Worker: Sendable {
         }
     }
 
+    /// Deletes the files of jobs that are gone (deleted, or trimmed when their retention ran out): the
+    /// queue lists their roots as they go, so a job's files expire with it whichever way it went.
+    private func sweepArtifacts(queue: String, keepers: any WorkspaceKeepers) async throws {
+        let roots = try await shared.takeGoneArtifacts(queue: queue, limit: 20)
+        var failed: [String] = []
+        for root in roots {
+            do { try await keepers.removeAll(root: root) } catch let e as ArtifactStoreError where !e.retryable {
+                logger.error("dropped an artifact root the store refuses: \(e)", metadata: ["queue": "\(queue)"])
+            } catch {
+                failed.append(root)
+                logger.warning("cannot delete a gone job's files yet: \(error)", metadata: ["queue": "\(queue)"])
+            }
+        }
+        try await shared.giveBackGoneArtifacts(queue: queue, failed)
+    }
+
     /// Every worker runs the reaper and the promoter; their scripts make that safe.
     private func maintenanceLoop() async {
         var lastTrim = ContinuousClock.now - .seconds(3600)
@@ -123,6 +139,7 @@ public final class Worker: Sendable {
                     if reaped > 0 { logger.warning("returned \(reaped) orphaned job(s) to pending", metadata: ["queue": "\(queue)"]) }
                     _ = try await shared.promoteDue(queue: queue)
                     if ContinuousClock.now - lastTrim > .seconds(60) { _ = try await shared.trim(queue: queue) }
+                    if let keepers = runner.processor.keepers { try await sweepArtifacts(queue: queue, keepers: keepers) }
                 } catch {
                     logger.error("maintenance of \(queue) failed: \(error)")
                 }

@@ -119,7 +119,7 @@ extension MemoryJobQueue: QueueOperator {
             guard let q = s.locate(id), let job = s[queue: q].jobs[id] else { return .notFound }
             if job.state == .active { return .active }
             s[queue: q].removeEverywhere(id)
-            s[queue: q].jobs[id] = nil
+            s[queue: q].forget(id)
             return .deleted
         }
     }

@@ -79,8 +79,9 @@ extension MemoryJobQueue: QueueReader {
                 result: job.result.flatMap { $0.isEmpty ? nil : $0 }, cancelRequested: job.cancelRequested, history: job.history)
             record.steps = job.steps
             record.sandbox = job.sandbox
-            record.sandboxSeconds = job.usage?.seconds
-            record.costUSD = job.usage?.dollars
+            record.artifactBytes = job.artifactBytes
+            record.sandboxSeconds = job.usage.isEmpty ? nil : job.usage.values.reduce(0) { $0 + $1.seconds }
+            record.costUSD = job.usage.isEmpty ? nil : job.usage.values.reduce(0) { $0 + $1.dollars }
             record.agent = job.agent
             record.approval = job.waitingApproval
             return record

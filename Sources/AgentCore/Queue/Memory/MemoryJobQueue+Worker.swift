@@ -195,7 +195,7 @@ extension MemoryJobQueue: WorkerQueue {
             job.steps = steps
             if let sandbox { job.sandbox = sandbox }
             // Stored as Redis stores it: seconds to the millisecond, dollars to the millionth.
-            if let usage { job.usage = ((usage.seconds * 1000).rounded() / 1000, (usage.dollars * 1e6).rounded() / 1e6) }
+            if let usage { job.usage[token.claim] = ((usage.seconds * 1000).rounded() / 1000, (usage.dollars * 1e6).rounded() / 1e6) }
             s[queue: token.queue].jobs[token.id] = job
         }
     }
@@ -353,6 +353,31 @@ extension MemoryJobQueue: WorkerQueue {
         }
     }
 
+    public func recordArtifacts(_ token: ClaimToken, root: String, held: Int?, uploaded: Int) async throws {
+        withState { s in
+            guard var job = s[queue: token.queue].jobs[token.id], job.claims == token.claim else { return }
+            job.artifacts = root
+            s[queue: token.queue].metrics.artifactUploaded += max(0, uploaded)
+            if let held {
+                s[queue: token.queue].metrics.artifactStored += held - (job.artifactBytes ?? 0)
+                job.artifactBytes = held
+            }
+            s[queue: token.queue].jobs[token.id] = job
+        }
+    }
+
+    public func takeGoneArtifacts(queue: String, limit: Int) async throws -> [String] {
+        withState { s in
+            let taken = Array(s[queue: queue].goneArtifacts.suffix(max(1, limit)).reversed())
+            s[queue: queue].goneArtifacts.removeLast(taken.count)
+            return taken
+        }
+    }
+
+    public func giveBackGoneArtifacts(queue: String, _ roots: [String]) async throws {
+        withState { s in s[queue: queue].goneArtifacts.insert(contentsOf: roots, at: 0) }
+    }
+
     public func trim(queue q: String) async throws -> Int {
         withState { s in
             let now = nowMs
@@ -360,7 +385,7 @@ extension MemoryJobQueue: WorkerQueue {
             func drop(_ state: JobState, olderThan seconds: Double) {
                 for (id, at) in s[queue: q].sets[state] ?? [:] where at <= now - seconds * 1000 {
                     s[queue: q].sets[state]?[id] = nil
-                    s[queue: q].jobs[id] = nil
+                    s[queue: q].forget(id)
                     n += 1
                 }
             }
@@ -371,7 +396,7 @@ extension MemoryJobQueue: WorkerQueue {
             if over > 0 {
                 for id in s[queue: q].descending(.failed).suffix(over) {
                     s[queue: q].sets[.failed]?[id] = nil
-                    s[queue: q].jobs[id] = nil
+                    s[queue: q].forget(id)
                     n += 1
                 }
             }

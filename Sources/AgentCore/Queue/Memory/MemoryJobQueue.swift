@@ -91,6 +91,17 @@ struct MemoryQueueData {
     var processed: [Int: Int] = [:]
     var failedCount: [Int: Int] = [:]
     var metrics = QueueMetrics()
+    /// Artifact roots of jobs that went (deleted, trimmed), oldest last, as the Redis list.
+    var goneArtifacts: [String] = []
+
+    /// A job that goes hands its artifact root to the sweeper's list, as the scripts' `artifacts_gone`.
+    mutating func forget(_ id: String) {
+        if let job = jobs[id], let root = job.artifacts {
+            goneArtifacts.insert(root, at: 0)
+            metrics.artifactStored -= job.artifactBytes ?? 0
+        }
+        jobs[id] = nil
+    }
 
     /// Counts a finished attempt of `job` in the queue's metrics, as the scripts' `observe`.
     mutating func observe(_ outcome: QueueMetrics.Outcome, _ job: MemoryJob, now: Double) {
@@ -135,7 +146,11 @@ struct MemoryJob {
     var history: [JobEvent] = []
     var steps: [StepRecord] = []
     var sandbox: String?
-    var usage: (seconds: Double, dollars: Double)?
+    /// Each claim's sandbox usage, summed when read (as the Redis queue keeps it).
+    var usage: [Int: (seconds: Double, dollars: Double)] = [:]
+    /// Where its files are in the artifact store, and the bytes they hold.
+    var artifacts: String?
+    var artifactBytes: Int?
     var output: [OutputEvent] = []
     var outputStored = 0
     var outputFull = false
