@@ -97,7 +97,7 @@ let package = Package(
                     exclude: ["E2B/e2b_test_server.py"]),
         .testTarget(name: "WorkerTests", dependencies: ["AgentCore", "RedisQueue", "Sandboxes", "RedisTestSupport", "TestServers",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Redis", "RedisQueue", "RedisTestSupport", "TestServers",
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "AgentCore", "Operations", "Sandboxes", "Artifacts", "Redis", "RedisQueue", "RedisTestSupport", "TestServers",
                                                          .product(name: "Logging", package: "swift-log")], exclude: ["Snapshots"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestServers", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "swissagent-bench", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",

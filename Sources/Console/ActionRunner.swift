@@ -7,10 +7,16 @@ public struct ActionRunner: Sendable {
     let queue: any JobQueue
     /// Runs jobs in the console's process, the way a worker runs them (nil: no sandbox here).
     let local: RunHere?
+    /// Jobs' files, for saving one (nil: no artifact store named).
+    let files: JobFiles?
+    /// Where saved files go: the working directory.
+    let directory: String
 
-    public init(queue: any JobQueue, local: RunHere?) {
+    public init(queue: any JobQueue, local: RunHere?, files: JobFiles? = nil, directory: String = FileManager.default.currentDirectoryPath) {
         self.queue = queue
         self.local = local
+        self.files = files
+        self.directory = directory
     }
 
     /// What an action did: the line to show, and maybe a screen to go to or a spec to edit.
@@ -105,6 +111,8 @@ public struct ActionRunner: Sendable {
             return "runs through run(_:)"  // an editor needs the terminal: the app suspends the screen for it
         case .queueEdited(let id, let text):
             return try await queueEdited(original: id, specText: text)
+        case .saveFile(let id, let path):
+            return try await saveFile(id, path)
         case .save(let path, let text, let what):
             do {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -113,6 +121,27 @@ public struct ActionRunner: Sendable {
                 throw ActionError("cannot save: \(error.localizedDescription)")
             }
         }
+    }
+
+    /// Writes a job's file here as `swissagent-<job>-<name>`, never over an existing file: its name
+    /// and bytes are the job's.
+    func saveFile(_ id: String, _ path: String) async throws -> String {
+        guard let files else { throw ActionError("no artifact store is named (--artifacts)") }
+        guard let job = try await queue.job(id: id), let (_, data) = try await files.read(job, path: path) else {
+            throw ActionError("\(id) has no file \(Fmt.oneLine(path))")
+        }
+        let name = String(path.split(separator: "/").last ?? "file").filter { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        let safeID = String(id.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40))
+        var target = directory + "/swissagent-\(safeID)-\(name.isEmpty ? "file" : name)"
+        var n = 1
+        while FileManager.default.fileExists(atPath: target) || (try? FileManager.default.destinationOfSymbolicLink(atPath: target)) != nil {
+            n += 1
+            target = directory + "/swissagent-\(safeID)-\(n)-\(name.isEmpty ? "file" : name)"
+        }
+        guard FileManager.default.createFile(atPath: target, contents: data, attributes: [.posixPermissions: 0o644]) else {
+            throw ActionError("cannot write \(target)")
+        }
+        return "saved \(Fmt.oneLine(path)) (\(HumanText.bytes(data.count))) to \(target)"
     }
 
     /// Queues an edited copy of a job; the original keeps its place and history.

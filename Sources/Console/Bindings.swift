@@ -4,7 +4,8 @@ import Foundation
 /// Every key binding, in the order the hint bar shows them. The first binding that has the key and
 /// works on the screen handles it.
 public enum Bindings {
-    public static let table: [Binding] = movement + [filter] + queues + transcript + output + jobs + approvals + [openTranscript] + groups + general
+    public static let table: [Binding] = movement + [filter] + queues + transcript + output + jobs + approvals + [openTranscript] + groups
+        + files + general
 
     static let filter = Binding([.char("/")], on: [.jobs, .output, .transcript, .groups], hint: "filter",
                                 help: "filter the list (regex or text; tenant:NAME; on a transcript, text)") { s, _ in
@@ -137,6 +138,22 @@ public enum Bindings {
         Binding([.enter], on: [.approvals], hint: "detail", help: "the job's detail") { s, c in
             if let a = c.data.approvals[safe: s.selection] { s.go(.detail(id: a.jobID)) }
             return ([.redraw, .refetch], nil)
+        },
+    ]
+
+    /// A job's files on its detail screen (kept in the artifact store when it ended).
+    static let files: [Binding] = [
+        Binding([.char("f")], on: [.detail], hint: "next file", help: "select the next of the job's files") { s, c in
+            guard let n = c.data.files?.manifest?.files.count, n > 0 else { return ([], nil) }
+            s.selection = (s.selection + 1) % n
+            return (.redraw, nil)
+        },
+        Binding([.char("S"), .ctrl("s")], on: [.detail], hint: "save file", help: "save the selected file of the job here") { s, c in
+            guard case .detail(let id) = s.screen, let files = c.data.files, files.jobID == id, let list = files.manifest?.files, !list.isEmpty else {
+                s.message = ("the job has no files to save", true)
+                return (.redraw, nil)
+            }
+            return (.redraw, .saveFile(id: id, path: list[s.selection % list.count].path))
         },
     ]
 

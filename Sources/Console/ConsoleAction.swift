@@ -26,10 +26,14 @@ public enum ConsoleAction: Sendable, Equatable {
     case fork(id: String, turn: Int, message: String?)
     /// Write what the screen shows (output lines, a transcript) to a file; `what` says how much, for the message.
     case save(path: String, text: String, what: String)
+    /// Write one of the job's files (from the artifact store) to a file in the working directory.
+    case saveFile(id: String, path: String)
 
     /// Whether it changes the queue (refused in a read-only console).
     public var writesQueue: Bool {
-        if case .save = self { return false }
-        return true
+        switch self {
+        case .save, .saveFile: false
+        default: true
+        }
     }
 }

@@ -179,6 +179,8 @@ public struct ConsoleData: Sendable {
     /// The waiting calls of the approvals screen, longest waiting first.
     public var approvals: [AwaitingApproval] = []
     public var detail: JobRecord?
+    /// The detail's job's files (kept when it ended), as last read from the artifact store.
+    public var files: JobFilesSnapshot?
     public var output: [OutputLine] = []
     public var outputKey = ""
     /// The transcript screen's job's transcript, as followed so far.

@@ -38,6 +38,11 @@ public final class DataSource: @unchecked Sendable {
     /// How many of the newest jobs a filter searches.
     public var filterScanLimit = 10_000
 
+    /// Jobs' files, for the detail screen (nil: no artifact store named).
+    public var files: JobFiles?
+    /// The job and state whose files were read last: they are read again only when either changes.
+    private var filesRead: String?
+
     public init(queue: any QueueReader, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.queue = queue
         outputQueue = queue.withNewConnection(label: "console-output")
@@ -126,8 +131,20 @@ public final class DataSource: @unchecked Sendable {
         case .detail(let id), .transcript(let id):
             let job = try await queue.job(id: id)
             publish { $0.detail = job }
+            if case .detail = r.screen, let files, let job { await loadFiles(job, files) }
         default: break
         }
+    }
+
+    private func loadFiles(_ job: JobRecord, _ files: JobFiles) async {
+        let key = job.id + "|" + job.state.rawValue + "|" + String(job.artifactBytes ?? -1)
+        guard lock.withLock({ filesRead != key }) else { return }
+        var snapshot = JobFilesSnapshot(jobID: job.id, manifest: nil)
+        if job.state.isTerminal {
+            do { snapshot.manifest = try await files.manifest(job) } catch { snapshot.error = "\(error)" }
+        }
+        lock.withLock { filesRead = snapshot.error == nil ? key : nil }
+        publish { $0.files = snapshot }
     }
 
     /// A window of `pageSize` rows around the selection; with a filter, the matches among the newest jobs.

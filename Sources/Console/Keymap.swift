@@ -40,7 +40,7 @@ public enum Keymap {
         case .jobs: data.listTotal
         case .groups: data.groups.count
         case .workers: data.workers.count
-        case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines(JobView($0), now: data.now).count : 0 } ?? 0
+        case .detail(let id): data.detail.map { $0.id == id ? DetailView.lines(JobView($0), now: data.now, files: data.files).count : 0 } ?? 0
         case .output: data.output.count
         case .transcript: TranscriptView.visible(s, data.transcript).count + (data.transcript.live.text.isEmpty ? 0 : 1)
         case .approvals: data.approvals.count

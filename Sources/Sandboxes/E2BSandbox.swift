@@ -159,7 +159,7 @@ final class E2BSession: FileTransferSession, BrowserSession, KeptSandbox, Worksp
         if let stdin = request.stdin {
             // envd's Start has no stdin to stream into: the input goes up as a file and is redirected.
             let n = lock.withLock { () -> Int in stdinCounter += 1; return stdinCounter }
-            let path = ".swissagent/stdin-\(n)"
+            let path = WorkspaceManifest.workerFolder + "/stdin-\(n)"
             try await upload(path, stdin)
             argv = ["/bin/sh", "-c", "exec \"$@\" < \(path)", "sh"] + argv
         }

@@ -6,8 +6,6 @@ import Foundation
 /// (its file names, its `find`): parsed as untrusted, bounded in bytes and count.
 struct E2BWorkspaceTree: WorkspaceTree {
     let session: E2BSession
-    /// Where the worker's own files in the sandbox live (a step's stdin): not the job's.
-    static let own = ".swissagent/"
 
     /// Entries (type, size, mode, mtime, path), then a separator, then `sha256sum -z` of the regular
     /// files: NUL-separated throughout, so no file name can forge a line.
@@ -40,7 +38,7 @@ struct E2BWorkspaceTree: WorkspaceTree {
             guard parts.count == 5, let size = Int(parts[1]), size >= 0, let mode = Int(parts[2], radix: 8),
                   let modified = Double(parts[3]) else { continue }
             let path = String(parts[4])
-            if path.hasPrefix(Self.own) || path == ".swissagent" { continue }
+            if path.hasPrefix(WorkspaceManifest.workerFolder + "/") || path == WorkspaceManifest.workerFolder { continue }
             let hash = hashes[path]
             entries.append(WorkspaceEntry(path: path, size: size, mode: mode, modified: modified, stamp: hash.map { "sha256:\($0)" } ?? "\(size)-\(modified)",
                                           regular: parts[0] == "f" && hash != nil && WorkspaceManifest.isSafePath(path), sha256: hash))

@@ -19,6 +19,7 @@ struct HostWorkspaceTree: WorkspaceTree {
             guard depth <= Self.maxDepth, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
             for name in names.sorted() {
                 if entries.count >= limit { truncated = true; return }
+                if relative.isEmpty && name == WorkspaceManifest.workerFolder { continue }
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var info = stat()
                 guard lstat(root + "/" + path, &info) == 0 else { continue }

@@ -49,6 +49,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         let queue = try global.makeQueue(label: "console")
         let source = DataSource(queue: queue)
         source.interval = refresh
+        let files = JobFiles(store: try global.makeArtifacts())
+        source.files = files
         var logger = Logger(label: "swissagent.console.local")
         logger.logLevel = .critical  // the screen is the terminal: nothing may print over it
         // No sandbox on this machine (bubblewrap missing): the console still watches, and says so on "run here".
@@ -59,7 +61,7 @@ struct ConsoleCommand: AsyncParsableCommand {
                     processor: try sandbox.makeProcessor(router: $0, models: models, approvals: approvals, logger: logger,
                                                          artifacts: try global.makeArtifacts()))
         }
-        let app = ConsoleApp(source: source, runner: ActionRunner(queue: queue.withNewConnection(label: "console-actions"), local: local),
+        let app = ConsoleApp(source: source, runner: ActionRunner(queue: queue.withNewConnection(label: "console-actions"), local: local, files: files),
                              readOnly: readOnly)
         let signals = SignalWatcher([SIGTERM, SIGHUP]) { _ in app.quit() }
         defer { signals.cancel() }

@@ -1,4 +1,5 @@
 import AgentCore
+import Artifacts
 import Console
 import Foundation
 import Logging
@@ -120,5 +121,50 @@ import Testing
         // A finished job runs here as a copy; the original keeps its place.
         let again = await runner.run(.runLocally(id: asking))
         #expect(again.message.hasPrefix("running ") && again.message.hasSuffix(", a copy of \(asking)"))
+    }
+
+    /// A job run here keeps its files as a worker's do; the detail screen reads them and S saves the
+    /// selected one here, never over a file that is there, under a name the job cannot steer.
+    @Test func aJobsFilesAreListedOnItsDetailAndSavedHere() async throws {
+        let queue = MemoryJobQueue()
+        let scratch = NSTemporaryDirectory() + "console-files-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: scratch + "/saved", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let files = JobFiles(store: try FileArtifactStore(root: scratch + "/store"))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let processor = JobProcessor(supervisor: Supervisor(), sandboxes: SingleSandbox(try LocalSandboxProvider()), logger: logger,
+                                     keepers: ArtifactKeepers(store: files.store))
+        let runner = ActionRunner(queue: queue, local: RunHere(queue: queue, processor: processor), files: files, directory: scratch + "/saved")
+        let id = try await queue.enqueue(shell(#"mkdir -p out && printf 'report\n' > "out/$(printf 're\033]0;x\007port.txt')" && echo hi > a.txt"#))
+        _ = await runner.run(.runLocally(id: id))
+        #expect(try await waitUntil { try await queue.job(id: id)?.state.isTerminal == true })
+        let job = try #require(try await queue.job(id: id))
+        #expect(job.state == .succeeded)
+        #expect((job.artifactBytes ?? 0) > 0)
+
+        let source = DataSource(queue: queue)
+        source.files = files
+        try await source.refreshOnce(DataRequest(screen: .detail(id: id)))
+        let data = source.snapshot.0
+        let manifest = try #require(data.files?.manifest)
+        #expect(manifest.files.map(\.path) == ["a.txt", "out/re\u{1b}]0;x\u{07}port.txt"])
+        var state = ConsoleState()
+        state.screen = .detail(id: id)
+        let screen = Render.screen(state, data, width: 120, height: 60).text
+        #expect(screen.contains("FILES · 2"))
+        #expect(screen.contains("▸ a.txt"))
+        #expect(!screen.contains("\u{1b}"), "a file name cannot drive the terminal")
+
+        _ = Keymap.handle(.char("f"), &state, data, height: 60)
+        #expect(state.selection == 1)
+        let (_, action) = Keymap.handle(.char("S"), &state, data, height: 60)
+        #expect(action == .saveFile(id: id, path: manifest.files[1].path))
+        let saved = await runner.run(.saveFile(id: id, path: manifest.files[1].path))
+        #expect(!saved.error, "\(saved.message)")
+        let again = await runner.run(.saveFile(id: id, path: manifest.files[1].path))
+        let written = try FileManager.default.contentsOfDirectory(atPath: scratch + "/saved").sorted()
+        #expect(written.count == 2 && written.allSatisfy { $0.hasPrefix("swissagent-") && !$0.contains("/") && !$0.contains("\u{1b}") }, "\(written) \(again.message)")
+        #expect(try String(contentsOfFile: scratch + "/saved/" + written[0], encoding: .utf8) == "report\n")
     }
 }

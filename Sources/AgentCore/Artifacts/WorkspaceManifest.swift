@@ -41,6 +41,9 @@ public struct WorkspaceManifest: Codable, Sendable, Equatable {
 
     public var bytes: Int { files.reduce(0) { $0 + $1.size } }
 
+    /// The worker's own folder in a workspace (a step's script, its stdin): never the job's files.
+    public static let workerFolder = ".swissagent"
+
     /// A manifest read back from a store is untrusted: paths are checked before they are used.
     public static func decode(_ data: Data) throws -> WorkspaceManifest {
         let m = try JSONDecoder().decode(WorkspaceManifest.self, from: data)

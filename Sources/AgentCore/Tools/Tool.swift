@@ -29,7 +29,7 @@ public struct ToolContext: Sendable {
     /// Runs `source` with `interpreter`: the source goes in through stdin into a file of the
     /// workspace, so its size is never bound by argv limits (a kernel's 128 KiB per argument).
     func execSource(_ source: String, fileExtension: String, interpreter: [String]) async throws -> ExecResult {
-        let file = ".swissagent/step-\(index + 1).\(fileExtension)"
+        let file = WorkspaceManifest.workerFolder + "/step-\(index + 1).\(fileExtension)"
         return try await exec(["/bin/sh", "-c", "mkdir -p .swissagent && cat > \"$0\" && exec \"$@\" \"$0\"", file] + interpreter, stdin: source)
     }
 

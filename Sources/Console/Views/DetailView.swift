@@ -4,7 +4,7 @@ import Foundation
 /// One job, read from the same view the CLI's and the API's JSON are written from: its fields, its
 /// plan as a step timeline, every attempt with its error, and its spec.
 enum DetailView {
-    static func lines(_ job: JobView, now: Date) -> [(String, Role)] {
+    static func lines(_ job: JobView, now: Date, files: JobFilesSnapshot? = nil, selected: Int = 0) -> [(String, Role)] {
         var out: [(String, Role)] = []
         func field(_ k: String, _ v: String, _ role: Role = .text) { out.append(("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0) + v, role)) }
         // What waits on a person comes first.
@@ -45,6 +45,7 @@ enum DetailView {
             out.append((line, role))
             if let e = s.error { out.append(("      " + Fmt.oneLine(e), .stateFailed)) }
         }
+        if let files, files.jobID == job.id { out += fileLines(files, job: job, selected: selected) }
         out.append(("", .text))
         out.append(("HISTORY", .header))
         for e in job.history {
@@ -63,6 +64,29 @@ enum DetailView {
         return out
     }
 
+    /// The job's files: f picks one, S saves it here. The names are the job's: shown as untrusted text.
+    static func fileLines(_ files: JobFilesSnapshot, job: JobView, selected: Int) -> [(String, Role)] {
+        var out: [(String, Role)] = [("", .text)]
+        let held = job.artifactBytes.map { " · \(HumanText.bytes($0)) in the artifact store" } ?? ""
+        guard let manifest = files.manifest else {
+            out.append(("FILES" + held, .header))
+            out.append(("  " + (files.error.map { "cannot read them: " + Fmt.oneLine($0) } ?? (job.state.isTerminal ? "none kept" : "kept when the job ends")),
+                        files.error == nil ? .dim : .warn))
+            return out
+        }
+        out.append(("FILES · \(manifest.files.count) · \(HumanText.bytes(manifest.bytes))\(held) · f: next · S: save it here", .header))
+        let chosen = selected % max(1, manifest.files.count)
+        for (i, f) in manifest.files.prefix(200).enumerated() {
+            out.append(((i == chosen ? "▸ " : "  ") + Fmt.oneLine(f.path) + "  " + HumanText.bytes(f.size), i == chosen ? .selection : .text))
+        }
+        if manifest.files.count > 200 { out.append(("  … and \(manifest.files.count - 200) more (swissagent jobs files \(job.id))", .dim)) }
+        if !manifest.omitted.isEmpty {
+            out.append(("  left out" + (manifest.omittedWhy.map { " (\(Fmt.oneLine($0)))" } ?? "") + ": "
+                        + manifest.omitted.prefix(10).map { Fmt.oneLine($0) }.joined(separator: ", ") + (manifest.omitted.count > 10 ? ", …" : ""), .warn))
+        }
+        return out
+    }
+
     static func summary(_ step: StepSpec) -> String {
         Fmt.oneLine(step.input["command"]?.stringValue ?? step.input["path"]?.stringValue ?? step.input["language"]?.stringValue ?? "")
     }
@@ -72,7 +96,7 @@ enum DetailView {
             c.put(1, r.y, data.redis == .up ? "Loading… (or no such job)" : "Waiting for Redis…", .dim)
             return
         }
-        let all = lines(JobView(job), now: data.now)
+        let all = lines(JobView(job), now: data.now, files: data.files, selected: state.selection)
         let top = max(0, min(state.scroll, all.count - r.height))
         for (i, (text, role)) in all.dropFirst(top).prefix(r.height).enumerated() {
             c.putTruncated(r.x, r.y + i, text, role, maxWidth: r.width)
