@@ -23,6 +23,8 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
     /// Bytes of blobs this attempt uploaded, and checkpoints it wrote.
     public private(set) var uploaded = 0
     public private(set) var written = 0
+    /// Requests to the store at once, one attempt's.
+    static let inFlight = 8
 
     public init(store: any ArtifactStore, keys: ArtifactKeys, tree: any WorkspaceTree, limits: CheckpointLimits = CheckpointLimits(),
                 origin: (keys: [ArtifactKeys], turn: Int)? = nil, sameSandbox: Bool = false) {
@@ -82,15 +84,28 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
             return restore
         }
         try await tree.clear()
-        for file in manifest.files {
-            guard let blob = try await store.get(from.blob(file.sha256), maxBytes: file.size) else {
-                throw ArtifactStoreError("the checkpoint after turn \(manifest.turn) names \(file.path), whose content is not in the store", retryable: false)
+        // A few at a time: a store is a round trip away per file, and a workspace may hold thousands.
+        let store = self.store
+        for chunk in stride(from: 0, to: manifest.files.count, by: Self.inFlight).map({ Array(manifest.files[$0..<min($0 + Self.inFlight, manifest.files.count)]) }) {
+            let fetched = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                for (i, file) in chunk.enumerated() {
+                    group.addTask {
+                        guard let blob = try await store.get(from.blob(file.sha256), maxBytes: file.size) else {
+                            throw ArtifactStoreError("the checkpoint after turn \(manifest.turn) names \(file.path), whose content is not in the store",
+                                                     retryable: false)
+                        }
+                        let bytes = [UInt8](blob)
+                        guard ContentDigest.sha256(bytes) == file.sha256 else {
+                            throw ArtifactStoreError("\(file.path) in the checkpoint after turn \(manifest.turn) does not match its digest", retryable: false)
+                        }
+                        return (i, bytes)
+                    }
+                }
+                var all = [[UInt8]](repeating: [], count: chunk.count)
+                for try await (i, bytes) in group { all[i] = bytes }
+                return all
             }
-            let bytes = [UInt8](blob)
-            guard ContentDigest.sha256(bytes) == file.sha256 else {
-                throw ArtifactStoreError("\(file.path) in the checkpoint after turn \(manifest.turn) does not match its digest", retryable: false)
-            }
-            try await tree.write(file.path, bytes, mode: file.mode & 0o777)
+            for (file, bytes) in zip(chunk, fetched) { try await tree.write(file.path, bytes, mode: file.mode & 0o777) }
         }
         // What is there now is what the manifest says: the next checkpoint uploads only what changes.
         let (entries, _) = try await tree.scan(limit: limits.maxFiles + 1)
@@ -170,7 +185,7 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
         try await withThrowingTaskGroup(of: Int.self) { group in
             var running = 0
             for (digest, data) in blobs {
-                if running == 4, let sent = try await group.next() { uploaded += sent; running -= 1 }
+                if running == Self.inFlight, let sent = try await group.next() { uploaded += sent; running -= 1 }
                 group.addTask {
                     try await store.put(keys.blob(digest), data)
                     return data.count
