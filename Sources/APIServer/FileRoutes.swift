@@ -20,9 +20,9 @@ extension APIServer {
 
     func file(_ id: String?, path: String, _ scope: TenantScope) async throws -> Response {
         guard let id, let files else { return APIResponse.notFound() }
-        let found: (file: WorkspaceManifest.File, data: [UInt8])?
+        let found: (file: WorkspaceManifest.File, key: String)?
         do {
-            found = try await JobFileAccess.read(id, path: path, as: scope, queue: queue, files: files)
+            found = try await JobFileAccess.locate(id, path: path, as: scope, queue: queue, files: files)
         } catch let e as ArtifactStoreError {
             return APIResponse.error(.serviceUnavailable, "artifacts_unavailable", e.description)
         }
@@ -34,8 +34,23 @@ extension APIServer {
             .contentSecurityPolicy: "sandbox", .eTag: "\"\(found.file.sha256)\"",
         ]
         if let nosniff = HTTPField.Name("X-Content-Type-Options") { headers[nosniff] = "nosniff" }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: found.data)))
+        // Streamed a piece at a time: a file may be as large as a checkpoint, and many may be fetched at once.
+        let store = files.store, size = found.file.size, key = found.key
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size) { writer in
+            var offset = 0
+            while offset < size {
+                guard let piece = try await store.read(key, from: offset, count: min(Self.filePiece, size - offset)), !piece.isEmpty else {
+                    throw ArtifactStoreError("\(key) ended \(size - offset) bytes short", retryable: false)
+                }
+                try await writer.write(ByteBuffer(bytes: piece))
+                offset += piece.count
+            }
+            try await writer.finish(nil)
+        })
     }
+
+    /// Bytes read from the store and sent at a time.
+    static let filePiece = 1 << 20
 
     static func contentType(_ path: String) -> String {
         let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""

@@ -49,6 +49,22 @@ public struct FileArtifactStore: ArtifactStore {
         }
     }
 
+    public func read(_ key: String, from offset: Int, count: Int) async throws -> Data? {
+        let path = try self.path(key)
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw ArtifactStoreError("cannot read \(key) in \(root): \(String(cString: strerror(errno)))", retryable: true)
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.seek(toOffset: UInt64(max(0, offset)))
+            return try handle.read(upToCount: max(0, count)) ?? Data()
+        } catch {
+            throw ArtifactStoreError("cannot read \(key) in \(root): \(error.localizedDescription)", retryable: true)
+        }
+    }
+
     public func list(prefix: String) async throws -> [StoredObject] {
         // Walk only the folder the prefix names (its part up to the last "/").
         let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.endIndex)]) : ""

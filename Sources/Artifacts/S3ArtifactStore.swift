@@ -73,6 +73,28 @@ public struct S3ArtifactStore: ArtifactStore {
         return body.data
     }
 
+    public func read(_ key: String, from offset: Int, count: Int) async throws -> Data? {
+        guard count > 0 else { return Data() }
+        let body = BoundedBody(limit: max(count, 64 << 10))
+        var request = self.request("GET", key: key)
+        request.headers.append(("Range", "bytes=\(max(0, offset))-\(max(0, offset) + count - 1)"))
+        let response: HTTPResponse
+        do {
+            response = try await http.stream(request, until: body.append)
+        } catch HTTPError.stopped {
+            throw ArtifactStoreError("\(label) sent more of \(key) than the \(count) bytes asked", retryable: true)
+        } catch let error as HTTPError {
+            throw ArtifactStoreError("cannot read \(key) from \(label): \(error)", retryable: true)
+        }
+        switch response.status {
+        case 206: return body.data.prefix(count)
+        case 200: return body.data.dropFirst(max(0, offset)).prefix(count)  // a store that ignores Range sends it whole
+        case 404: return nil
+        case 416: return Data()  // past its end
+        default: throw failure(HTTPResponse(status: response.status, headers: response.headers, body: body.data), what: "read \(key)")
+        }
+    }
+
     public func list(prefix: String) async throws -> [StoredObject] {
         var found: [StoredObject] = []
         var token: String?

@@ -10,11 +10,13 @@ public enum JobFileAccess {
         return (job, try await files.manifest(job))
     }
 
-    /// One file of the job, checked against its digest; nil when the caller cannot see the job or it has no such file.
-    public static func read(_ id: String, path: String, as scope: TenantScope, queue: any QueueReader,
-                            files: JobFiles) async throws -> (file: WorkspaceManifest.File, data: [UInt8])? {
-        guard let job = try await scope.visibleJob(id, on: queue), let found = try await files.read(job, path: path) else { return nil }
-        return (found.file, [UInt8](found.data))
+    /// One file of the job and where its bytes are, to be streamed with `ArtifactStore.read`; nil when
+    /// the caller cannot see the job or it has no such file.
+    public static func locate(_ id: String, path: String, as scope: TenantScope, queue: any QueueReader,
+                              files: JobFiles) async throws -> (file: WorkspaceManifest.File, key: String)? {
+        guard WorkspaceManifest.isSafePath(path), let job = try await scope.visibleJob(id, on: queue),
+              let manifest = try await files.manifest(job), let file = manifest.files.first(where: { $0.path == path }) else { return nil }
+        return (file, ArtifactKeys(tenant: job.digest.tenant, job: job.id).blob(file.sha256))
     }
 
     /// Deletes the job and then everything it holds in the artifact store. A store that fails leaves

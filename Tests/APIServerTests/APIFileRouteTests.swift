@@ -15,7 +15,9 @@ import Testing
         _ = try await api.queue.complete(claimed.token, result: "ok", next: nil)
         let keys = ArtifactKeys(tenant: "acme", job: stored)
         var files: [WorkspaceManifest.File] = []
-        for (path, text) in [("src/main.py", "print('hi')\n"), ("report.html", "<script>alert(1)</script>")] {
+        // big.log is streamed in several pieces.
+        let big = String(repeating: "0123456789abcdef\n", count: 150_000)
+        for (path, text) in [("src/main.py", "print('hi')\n"), ("report.html", "<script>alert(1)</script>"), ("big.log", big)] {
             let digest = try #require(try sha256(text))
             try await store.put(keys.blob(digest), Data(text.utf8))
             files.append(WorkspaceManifest.File(path: path, size: text.utf8.count, mode: 0o644, sha256: digest, modified: 1_700_000_000))
@@ -47,7 +49,10 @@ import Testing
         #expect(list.status == 200)
         #expect(list.json["id"] == .string(id))
         #expect(list.json["kept"] == true)
-        #expect(list.json["files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["src/main.py", "report.html"])
+        #expect(list.json["files"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["src/main.py", "report.html", "big.log"])
+        let streamed = try await api.call("GET", "/v1/jobs/\(id)/files/big.log")
+        #expect(streamed.status == 200 && streamed.text == String(repeating: "0123456789abcdef\n", count: 150_000))
+        #expect(streamed.headers["content-length"] == "2550000")
         #expect(list.json["omitted"] == ["huge.bin"])
         let file = try await api.call("GET", "/v1/jobs/\(id)/files/src/main.py")
         #expect(file.status == 200)
@@ -81,7 +86,7 @@ import Testing
         let none = try await api.call("GET", "/v1/jobs/\(pending)/files")
         #expect(none.status == 200 && none.json["kept"] == false && none.json["files"] == [])
         let (id, _) = try await finishedJobWithFiles(api, store: store)
-        #expect(try await store.list(prefix: "acme/").count == 3)
+        #expect(try await store.list(prefix: "acme/").count == 4)
         #expect(try await api.call("DELETE", "/v1/jobs/\(id)").status == 204)
         #expect(try await store.list(prefix: "acme/").isEmpty)
     }

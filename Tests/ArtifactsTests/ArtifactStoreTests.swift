@@ -15,6 +15,16 @@ struct ArtifactStoreTests {
         try await store.put("t/job:10/files.json", Data("{}".utf8))
         #expect(try await store.get("t/job:1/blobs/a", maxBytes: 1 << 20) == data)
         #expect(try await store.get("t/job:1/blobs/missing", maxBytes: 100) == nil)
+        // Read a piece at a time, as a download streams it.
+        var pieces = Data()
+        while pieces.count < data.count {
+            let piece = try #require(try await store.read("t/job:1/blobs/a", from: pieces.count, count: 128_000))
+            #expect(!piece.isEmpty && piece.count <= 128_000)
+            pieces.append(piece)
+        }
+        #expect(pieces == data)
+        #expect(try await store.read("t/job:1/blobs/a", from: data.count, count: 10)?.isEmpty == true)
+        #expect(try await store.read("t/job:1/blobs/missing", from: 0, count: 10) == nil)
         await #expect(throws: ArtifactStoreError.self) { _ = try await store.get("t/job:1/blobs/a", maxBytes: 1000) }
         // A prefix is a prefix of keys, not of folders: job:1 is not job:10.
         #expect(try await store.list(prefix: "t/job:1/").map(\.key) == ["t/job:1/blobs/a", "t/job:1/blobs/b"])

@@ -176,4 +176,27 @@ import Testing
         #expect(try await queue.metrics(queue: "default").artifactStored == 0)
         try await cli.cleanup()
     }
+
+    /// An artifact store that cannot be reached ends the attempt with a clear error and the job is
+    /// retried; the store's secret is in none of it.
+    @Test func aStoreThatIsDownRetriesTheJobWithAClearError() async throws {
+        let cli = try CLI()
+        let queue = RedisJobQueue(client: try RedisClient(url: cli.redisURL), prefix: cli.prefix)
+        let secret = "s3-secret-" + JobID.make()
+        // Port 9 (discard) has no listener here: the connection is refused.
+        let worker = try WorkerProcess(cli, ["--concurrency", "1"], env: [
+            "SWISSAGENT_ARTIFACTS": "s3://artifacts/down", "AWS_ACCESS_KEY_ID": "AKIDOWN", "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+        ])
+        defer { worker.signal(SIGTERM) }
+        let id = try await queue.enqueue(JobSpec(steps: [StepSpec(tool: "shell", input: ["command": "echo hi > a.txt"])], maxAttempts: 2))
+        #expect(try await waitUntil(seconds: 90) { try await queue.job(id: id)?.lastError != nil }, "\(worker.output)")
+        let job = try #require(try await queue.job(id: id))
+        #expect(job.state == .retrying || job.state == .pending || job.state == .active || job.state == .failed)
+        let error = job.lastError ?? ""
+        #expect(error.contains("cannot checkpoint the workspace") && error.contains("s3://artifacts/down/"), "\(error)")
+        #expect(job.history.contains { $0.event == "retry_scheduled" }, "\(job.history.map(\.event))")
+        #expect(!error.contains(secret) && !worker.output.contains(secret))
+        try await cli.cleanup()
+    }
 }

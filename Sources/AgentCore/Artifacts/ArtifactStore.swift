@@ -23,6 +23,9 @@ public protocol ArtifactStore: Sendable {
     func put(_ key: String, _ data: Data) async throws
     /// The object, or nil when there is none; refused when it is larger than `maxBytes`.
     func get(_ key: String, maxBytes: Int) async throws -> Data?
+    /// Up to `count` bytes of the object from `offset` (fewer at its end), or nil when there is none:
+    /// a large file is streamed to whoever asked a piece at a time, never held whole.
+    func read(_ key: String, from offset: Int, count: Int) async throws -> Data?
     /// Every object whose key starts with `prefix`, in key order.
     func list(prefix: String) async throws -> [StoredObject]
     /// Removes the objects; a key that is not there is no error.
