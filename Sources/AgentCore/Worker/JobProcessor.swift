@@ -219,8 +219,8 @@ extension JobProcessor {
         // A parked job has no lease by design (its renewal may say "lost" first): it is this worker's to pause.
         if error is JobParked || error is JobSnoozed { return await kept.pause() }
         if stop == .leaseLost { return await kept.detach() }
-        let waits = error is JobParked || error is JobSnoozed || stop == .shutdown
-            || ((error as? JobFailure)?.kind == .retryable && stop == nil) || error is SandboxError || error is ArtifactStoreError
+        let waits = stop == .shutdown || ((error as? JobFailure)?.kind == .retryable && stop == nil) || error is SandboxError
+            || error is ArtifactStoreError
         if waits { await kept.pause() } else { await kept.close() }
     }
 }
