@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestServers", "ChildProcess"], exclude: ["http_test_server.py"]),
         .testTarget(name: "SwissagentCLITests", dependencies: ["swissagent", "swissagent-bench", "APIServer", "Redis", "RedisQueue", "AgentCore", "HTTPClient",
                                                               "RedisTestSupport", "TestServers"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", "Artifacts", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "AgentCore", "HTTPClient", "Artifacts", "TestServers", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "AgentCore"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "AgentCore", "Sandboxes", "HTTPClient", "TestServers", "ChildProcess"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "AgentCore", "HTTPClient", "TestServers"]),

@@ -12,6 +12,29 @@ struct HostWorkspaceTree: WorkspaceTree {
     static let maxDepth = 64
 
     func scan(limit: Int) async throws -> (entries: [WorkspaceEntry], truncated: Bool) {
+        try await Self.offPool { scanNow(limit: limit) }
+    }
+
+    func read(_ path: String, maxBytes: Int) async throws -> [UInt8] {
+        try await Self.offPool { try readNow(path, maxBytes: maxBytes) }
+    }
+
+    func write(_ path: String, _ bytes: [UInt8], mode: Int) async throws {
+        try await Self.offPool { try writeNow(path, bytes, mode: mode) }
+    }
+
+    func clear() async throws {
+        try await Self.offPool {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] { WorkspaceOwner.removeTree(root + "/" + name) }
+        }
+    }
+
+    /// Runs blocking file work on a dispatch thread: Swift's few cooperative threads never wait on a disk.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { done in DispatchQueue.global().async { done.resume(with: Result { try work() }) } }
+    }
+
+    private func scanNow(limit: Int) -> (entries: [WorkspaceEntry], truncated: Bool) {
         var entries: [WorkspaceEntry] = []
         var truncated = false
         func walk(_ relative: String, depth: Int) {
@@ -36,7 +59,7 @@ struct HostWorkspaceTree: WorkspaceTree {
         return (entries, truncated)
     }
 
-    func read(_ path: String, maxBytes: Int) async throws -> [UInt8] {
+    private func readNow(_ path: String, maxBytes: Int) throws -> [UInt8] {
         let full = try inside(path)
         let fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SandboxError("cannot open \(path) in the workspace: \(String(cString: strerror(errno)))", retryable: false) }
@@ -51,7 +74,7 @@ struct HostWorkspaceTree: WorkspaceTree {
         return [UInt8](data)
     }
 
-    func write(_ path: String, _ bytes: [UInt8], mode: Int) async throws {
+    private func writeNow(_ path: String, _ bytes: [UInt8], mode: Int) throws {
         guard WorkspaceManifest.isSafePath(path) else { throw SandboxError("not a workspace path: \(path.prefix(200))", retryable: false) }
         var dir = root
         for part in path.split(separator: "/").dropLast() {
@@ -69,10 +92,6 @@ struct HostWorkspaceTree: WorkspaceTree {
         if let uid { _ = fchown(fd, uid_t(uid), gid_t(uid)) }
         _ = fchmod(fd, mode_t(mode & 0o777))
         try handle.write(contentsOf: Data(bytes))
-    }
-
-    func clear() async throws {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] { WorkspaceOwner.removeTree(root + "/" + name) }
     }
 
     /// The file's full path, once its folder is known to resolve inside the workspace (no link on the way out).

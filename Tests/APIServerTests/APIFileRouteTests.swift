@@ -3,6 +3,7 @@ import APIServer
 import Artifacts
 import Foundation
 import Testing
+import TestServers
 
 /// A job's files over the API: listed and downloaded by its tenant, "not found" for anyone else,
 /// served as attachments that a browser will not run, and deleted with the job.
@@ -18,7 +19,7 @@ import Testing
         // big.log is streamed in several pieces.
         let big = String(repeating: "0123456789abcdef\n", count: 150_000)
         for (path, text) in [("src/main.py", "print('hi')\n"), ("report.html", "<script>alert(1)</script>"), ("big.log", big)] {
-            let digest = try #require(try sha256(text))
+            let digest = try #require(try await sha256(text))
             try await store.put(keys.blob(digest), Data(text.utf8))
             files.append(WorkspaceManifest.File(path: path, size: text.utf8.count, mode: 0o644, sha256: digest, modified: 1_700_000_000))
         }
@@ -27,18 +28,10 @@ import Testing
         return (id, stored)
     }
 
-    /// The digest as the worker would store it (`sha256sum`, a program apart from the code under test).
-    func sha256(_ text: String) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first.map(String.init)
+    /// The digest as the worker would store it (`sha256sum`, a program apart from the code under test),
+    /// run on a thread of its own: the tests' few cooperative threads never wait on a process.
+    func sha256(_ text: String) async throws -> String? {
+        try await TestProcess.run(["/usr/bin/sha256sum"], stdin: Data(text.utf8)).text.split(separator: " ").first.map(String.init)
     }
 
     @Test func aTenantListsAndDownloadsItsJobsFiles() async throws {
