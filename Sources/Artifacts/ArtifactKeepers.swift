@@ -17,7 +17,7 @@ public struct ArtifactKeepers: WorkspaceKeepers {
               ArtifactKeys(tenant: String(parts[0]), job: String(parts[1])).root == root else {
             throw ArtifactStoreError("not an artifact root: \(root.prefix(200))", retryable: false)
         }
-        try await store.delete(try await store.list(prefix: root).map(\.key))
+        try await JobFiles(store: store).removeAll(root: root)
     }
 
     public func keeper(for job: JobSpec, id: String, session: any SandboxSession) -> (any WorkspaceKeeping)? {

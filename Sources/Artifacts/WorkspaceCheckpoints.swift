@@ -50,9 +50,11 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
     @discardableResult
     public func keep() async throws -> Int {
         let manifest = try await snapshot(turn: lastTurn)
+        // A job that never had a file (most plain jobs) keeps nothing: no object, no listing.
+        if lastManifest == nil && manifest.files.isEmpty && manifest.omitted.isEmpty { return 0 }
         try await store.put(keys.files, manifest.encoded())
         lastManifest = manifest
-        return try await store.list(prefix: keys.root).reduce(0) { $0 + $1.size }
+        return try await JobFiles(store: store).held(root: keys.root)
     }
 
     public nonisolated var root: String { keys.root }
@@ -138,7 +140,6 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
     /// The workspace now, its new blobs stored.
     func snapshot(turn: Int) async throws -> WorkspaceManifest {
         let (entries, truncated) = try await tree.scan(limit: limits.maxFiles + 1)
-        if known == nil { known = Set(try await store.list(prefix: keys.blobs).map { String($0.key.dropFirst(keys.blobs.count)) }) }
         var files: [WorkspaceManifest.File] = []
         var omitted: [String] = []
         var reasons = Set<String>()
@@ -156,14 +157,14 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
             var file: WorkspaceManifest.File
             if let seen = last[entry.path], seen.stamp == entry.stamp {
                 file = seen.file
-            } else if let sha = entry.sha256, known?.contains(sha) == true {
+            } else if let sha = entry.sha256, try await knownBlobs().contains(sha) {
                 // Hashed in the sandbox, and the store has it: nothing to download.
                 file = WorkspaceManifest.File(path: entry.path, size: entry.size, mode: entry.mode & 0o777, sha256: sha, modified: entry.modified)
             } else {
                 let bytes = try await tree.read(entry.path, maxBytes: limits.maxBytes - total)
                 file = WorkspaceManifest.File(path: entry.path, size: bytes.count, mode: entry.mode & 0o777,
                                               sha256: ContentDigest.sha256(bytes), modified: entry.modified)
-                if known?.contains(file.sha256) != true && !uploads.contains(where: { $0.0 == file.sha256 }) {
+                if try await !knownBlobs().contains(file.sha256) && !uploads.contains(where: { $0.0 == file.sha256 }) {
                     uploads.append((file.sha256, Data(bytes)))
                 }
             }
@@ -177,6 +178,15 @@ public actor WorkspaceCheckpoints: WorkspaceKeeping {
         last = next
         return WorkspaceManifest(turn: turn, at: Date().timeIntervalSince1970, files: files, omitted: omitted,
                                  omittedWhy: reasons.isEmpty ? nil : reasons.sorted().joined(separator: "; "))
+    }
+
+    /// The blobs the job already has: listed once, when a file first needs checking (a workspace
+    /// that stays empty, or unchanged, never asks).
+    private func knownBlobs() async throws -> Set<String> {
+        if let known { return known }
+        let listed = Set(try await store.list(prefix: keys.blobs).map { String($0.key.dropFirst(keys.blobs.count)) })
+        known = listed
+        return listed
     }
 
     /// Blobs go up a few at a time; a manifest is only written once all of its are stored.

@@ -29,14 +29,18 @@ public struct JobFiles: Sendable {
         return (file, data)
     }
 
-    /// Bytes the job holds in the store (files, checkpoints and their blobs).
-    public func bytes(_ job: JobRecord) async throws -> Int {
-        try await store.list(prefix: ArtifactKeys(tenant: job.digest.tenant, job: job.id).root).reduce(0) { $0 + $1.size }
+    /// Bytes a job holds under its root (files, checkpoints and their blobs).
+    public func held(root: String) async throws -> Int {
+        try await store.list(prefix: root).reduce(0) { $0 + $1.size }
     }
 
     /// Removes everything the job holds.
     public func delete(tenant: String?, id: String) async throws {
-        let keys = ArtifactKeys(tenant: tenant, job: id)
-        try await store.delete(try await store.list(prefix: keys.root).map(\.key))
+        try await removeAll(root: ArtifactKeys(tenant: tenant, job: id).root)
+    }
+
+    /// Removes everything under a job's root.
+    public func removeAll(root: String) async throws {
+        try await store.delete(try await store.list(prefix: root).map(\.key))
     }
 }

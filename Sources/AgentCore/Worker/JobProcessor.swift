@@ -151,10 +151,7 @@ public struct JobProcessor: Sendable {
                                              workspace: keeper)
                 }
                 // The job's files: what its workspace holds as it ends.
-                if let keeper {
-                    let held = try await keeper.keep()
-                    try? await queue.recordArtifacts(job.token, root: keeper.root, held: held, uploaded: await keeper.uploadedBytes)
-                }
+                if let keeper { try await recordArtifacts(keeper, held: try await keeper.keep(), job: job, queue: queue) }
                 await obs.finish()
                 await opened.close()
                 if let usage = opened.usage() { await obs.usage(usage) }
@@ -166,7 +163,7 @@ public struct JobProcessor: Sendable {
                     if let failure = error as? JobFailure, failure.kind == .permanent {
                         do { held = try await kept.keep() } catch { logger.warning("cannot keep the failed job's files: \(error)", metadata: ["job": "\(job.id)"]) }
                     }
-                    try? await queue.recordArtifacts(job.token, root: kept.root, held: held, uploaded: await kept.uploadedBytes)
+                    try? await recordArtifacts(kept, held: held, job: job, queue: queue)
                 }
                 await observer?.finish()
                 if let session { await leave(session, after: error, stop: control.stopReason) }
@@ -209,6 +206,13 @@ extension JobProcessor {
             }
         }
         return try await provider.open(jobID: job.id, env: spec.env)
+    }
+
+    /// What the attempt stored, on the job and in the queue's metrics: a round trip only when it stored something.
+    func recordArtifacts(_ keeper: any WorkspaceKeeping, held: Int?, job: ClaimedJob, queue: any WorkerQueue) async throws {
+        let uploaded = await keeper.uploadedBytes
+        guard uploaded > 0 || (held ?? 0) > 0 else { return }
+        try? await queue.recordArtifacts(job.token, root: keeper.root, held: held, uploaded: uploaded)
     }
 
     /// What becomes of a sandbox whose attempt ends without the job ending: one that can be kept is
